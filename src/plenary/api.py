@@ -1,0 +1,110 @@
+"""The REST API, /api/v1/ (OpenAPI at /api/v1/openapi.json). Thin: the same queries and
+services as the pages."""
+
+import datetime
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone, translation
+from ninja import NinjaAPI, Schema
+
+from plenary.consultations import queries as consultation_queries
+from plenary.consultations.models import Consultation
+from plenary.directory import queries as directory_queries
+
+api = NinjaAPI(title="Plenary", version="1", urls_namespace="api")
+
+
+class ConsultationOut(Schema):
+    slug: str
+    acronym: str
+    title: str
+    starts_on: datetime.date
+    ends_on: datetime.date
+    time_zone: str
+    daily_start: datetime.time
+    daily_end: datetime.time
+    contribution_deadline: datetime.datetime
+
+
+class DocumentOut(Schema):
+    symbol: str
+    kind: str
+    pending: bool
+
+
+class ItemOut(Schema):
+    number: int
+    label: str
+    subject: str
+    references: list[str]
+    documents: list[DocumentOut]
+
+
+class GroupOut(Schema):
+    number: int
+    kind: str
+    title: str
+    items: list[ItemOut]
+
+
+class StateOut(Schema):
+    iso2: str
+    iso3: str
+    name: str
+    region: str | None
+    observer: bool
+    council: bool
+    has_right_to_vote: bool
+
+
+def _activate(lang: str | None) -> None:
+    if lang:
+        translation.activate(lang)
+
+
+@api.get("/consultations", response=list[ConsultationOut])
+def list_consultations(request, lang: str | None = None):
+    _activate(lang)
+    return list(Consultation.objects.all())
+
+
+@api.get("/consultations/{slug}/agenda", response=list[GroupOut])
+def consultation_agenda(request, slug: str, lang: str | None = None):
+    _activate(lang)
+    consultation = get_object_or_404(Consultation, slug=slug)
+    return [
+        {
+            "number": group.number,
+            "kind": group.kind,
+            "title": group.title,
+            "items": [
+                {
+                    "number": item.number,
+                    "label": item.label,
+                    "subject": item.subject,
+                    "references": item.references,
+                    "documents": [link.document for link in item.document_links],
+                }
+                for item in group.ordered_items
+            ],
+        }
+        for group in consultation_queries.agenda_groups(consultation)
+    ]
+
+
+@api.get("/states", response=list[StateOut])
+def list_states(request, on: datetime.date | None = None, lang: str | None = None):
+    _activate(lang)
+    rows = directory_queries.directory_rows(on or timezone.localdate(), translation.get_language())
+    return [
+        {
+            "iso2": row["iso2"],
+            "iso3": row["iso3"],
+            "name": row["name"],
+            "region": row["region"].code if row["region"] else None,
+            "observer": row["observer"],
+            "council": row["council"],
+            "has_right_to_vote": not row["observer"] and row["without_vote"] is None,
+        }
+        for row in rows
+    ]

@@ -1,0 +1,197 @@
+"""The `plenary` command: demo, serve, worker, load-scenario, audit verify, manage."""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plenary.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def cmd_manage(args) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plenary.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["plenary manage", *args.rest])
+    return 0
+
+
+def cmd_load_scenario(args) -> int:
+    _setup()
+    from django.core.management import CommandError
+
+    try:
+        _manage("load_scenario", args.name)
+    except CommandError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_audit(args) -> int:
+    _setup()
+    from plenary.core.audit import verify_chain
+
+    report = verify_chain()
+    if report.intact:
+        print(f"Audit log intact: {report.checked} events checked.")
+        return 0
+    print(
+        f"Audit log BROKEN at event #{report.broken_sequence}: {report.reason} "
+        f"({report.checked} events before it are intact).",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def cmd_worker(args) -> int:
+    _setup()
+    extra = ["--batch"] if args.batch else []
+    _manage("db_worker", "--interval", str(args.interval), *extra)
+    return 0
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "plenary.asgi:application",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        ws="websockets",
+        log_level=os.environ.get("PLENARY_LOG_LEVEL", "info").lower(),
+    )
+
+
+def cmd_serve(args) -> int:
+    _setup()
+    from django.conf import settings
+
+    if settings.PRODUCTION:
+        _manage("collectstatic", "--noinput", "--verbosity", "0")
+    _serve(args.host, args.port, args.workers)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """A fresh SQLite database under var/, VCC-2 loaded, a worker, and the site on :8000."""
+    if not os.environ.get("DATABASE_URL"):
+        from pathlib import Path
+
+        var = Path(os.environ.get("PLENARY_VAR_DIR", Path.cwd() / "var"))
+        var.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            (var / f"plenary.sqlite3{suffix}").unlink(missing_ok=True)
+        shutil.rmtree(var / "mail", ignore_errors=True)
+    _setup()
+    _manage("migrate", "--noinput", "--verbosity", "0")
+    from plenary.scenarios.loader import load_scenario
+
+    result = load_scenario(args.scenario)
+    consultation = result.consultation
+    url = f"http://{args.host}:{args.port}/"
+    print()
+    print(f"Plenary demo: {consultation.title} ({consultation.acronym}) — {url}")
+    print("Demo accounts (sign in at /en/accounts/login/):")
+    for account in result.credentials:
+        state = f" [{account['state']}]" if account["state"] else ""
+        print(f"  {account['role']:<18} {account['email']:<30} password: {account['password']}{state}")
+        if account["totp_secret"]:
+            print(f"  {'':<18} second factor: TOTP secret {account['totp_secret']} "
+                  f"(or run: plenary totp-code {account['email']})")
+    print("Outgoing mail is written to var/mail/ (set EMAIL_URL for a real SMTP server).")
+    print()
+    sys.stdout.flush()
+    worker = subprocess.Popen([sys.executable, "-m", "plenary.cli", "worker"], env=os.environ.copy())
+    try:
+        _serve(args.host, args.port, 1)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+    return 0
+
+
+def cmd_totp_code(args) -> int:
+    """The current second-factor code of a demo account (refused in production)."""
+    _setup()
+    from django.conf import settings
+
+    if settings.PRODUCTION:
+        print("totp-code is for demo sites only.", file=sys.stderr)
+        return 2
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    authenticator = Authenticator.objects.filter(user__email=args.email.lower(), type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        print(f"No authenticator for {args.email}.", file=sys.stderr)
+        return 2
+    from allauth.mfa.adapter import get_adapter
+
+    secret = get_adapter().decrypt(authenticator.data["secret"])
+    counter = next(iter(yield_hotp_counters_from_time()))
+    print(format_hotp_value(hotp_value(secret, counter)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="plenary", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="fresh demo database with VCC-2, served on 127.0.0.1:8000")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--scenario", default="vcc2")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve HTTP and WebSocket (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run background tasks (mail outbox)")
+    worker.add_argument("--interval", type=float, default=1.0)
+    worker.add_argument("--batch", action="store_true", help="run what is queued, then stop")
+    worker.set_defaults(func=cmd_worker)
+
+    load = sub.add_parser("load-scenario", help="load a scenario (e.g. vcc2) or a scenario.yaml")
+    load.add_argument("name")
+    load.set_defaults(func=cmd_load_scenario)
+
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="check the hash chain; exit 1 at the first broken event")
+    verify.set_defaults(func=cmd_audit)
+
+    totp = sub.add_parser("totp-code", help="current second-factor code of a demo account")
+    totp.add_argument("email")
+    totp.set_defaults(func=cmd_totp_code)
+
+    manage = sub.add_parser("manage", help="any Django management command", add_help=False)
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

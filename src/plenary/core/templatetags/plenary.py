@@ -1,0 +1,64 @@
+from django import template
+from django.utils import translation
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from plenary.core import timezones
+from plenary.directory.names import state_name
+
+register = template.Library()
+
+
+@register.simple_tag
+def when(moment, consultation, until=None):
+    """A moment in the consultation's zone with its label and UTC offset; the viewer's own
+    local time is added beside it by static/plenary/js/local-time.js."""
+    language = translation.get_language()
+    zone_name = consultation.time_zone
+    text = timezones.format_moment(moment, zone_name, language)
+    if until is not None:
+        text += "–" + timezones.format_clock(until, zone_name, language)
+    return format_html(
+        '<time datetime="{}">{}</time> <span class="zone-label">{} ({})</span>'
+        '<span class="viewer-time d-block small text-body-secondary" data-utc="{}" data-until="{}" data-label="{}" hidden></span>',
+        moment.astimezone(timezones.UTC).isoformat(),
+        text,
+        consultation.time_zone_label,
+        timezones.utc_offset_label(moment, zone_name),
+        moment.astimezone(timezones.UTC).isoformat(),
+        until.astimezone(timezones.UTC).isoformat() if until is not None else "",
+        _("Your time"),
+    )
+
+
+@register.simple_tag
+def day_range(first, last):
+    return timezones.format_day_range(first, last, translation.get_language())
+
+
+@register.simple_tag
+def day(value, fmt="full"):
+    return timezones.format_day(value, translation.get_language(), fmt)
+
+
+@register.filter
+def name_of(state):
+    return state_name(state, translation.get_language())
+
+
+@register.simple_tag
+def translated(obj, field):
+    """A translated field in the reader's language; where that text is missing, the English
+    one, marked with its language and a visible notice."""
+    language = translation.get_language() or "en"
+    own = getattr(obj, f"{field}_{language.replace('-', '_')}", None)
+    if own:
+        return own
+    fallback = getattr(obj, f"{field}_en", "") or ""
+    if not fallback or language == "en":
+        return fallback
+    return format_html(
+        '<span lang="en" dir="ltr">{}</span> <span class="badge text-bg-light border translation-missing">{}</span>',
+        fallback,
+        _("not yet translated"),
+    )

@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.contrib import messages
+from django.db import connection
+from django.http import JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch, which also remembers the choice on the person's account."""
+    code = request.POST.get("language", "")
+    supported = {code for code, _name in settings.LANGUAGES}
+    if code not in supported:
+        translation.activate(settings.LANGUAGE_CODE)
+        messages.warning(
+            request, _("The language “%(code)s” is not available; the page is shown in English.") % {"code": code[:20]}
+        )
+        request.POST = request.POST.copy()
+        request.POST["language"] = settings.LANGUAGE_CODE
+    response = django_set_language(request)
+    if request.user.is_authenticated and request.POST["language"] != request.user.language:
+        request.user.language = request.POST["language"]
+        request.user.save(update_fields=["language"])
+    return response
+
+
+def health(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok", "database": connection.vendor})
