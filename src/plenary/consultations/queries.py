@@ -24,6 +24,15 @@ def agenda_groups(consultation: Consultation) -> list[AgendaGroup]:
     )
 
 
+def untranslated_subjects(consultation: Consultation, language: str) -> int:
+    """How many item subjects have no text in a language (they are shown in English)."""
+    if language == "en":
+        return 0
+    column = f"subject_{language.replace('-', '_')}"
+    items = AgendaItem.objects.filter(group__consultation=consultation)
+    return items.filter(**{f"{column}__isnull": True}).count() + items.filter(**{column: ""}).count()
+
+
 def agenda_counts(consultation: Consultation) -> dict[int, int]:
     return dict(consultation.groups.annotate(n=Count("items")).values_list("number", "n"))
 

@@ -1,6 +1,6 @@
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import queries
 from .models import Consultation
@@ -38,8 +38,13 @@ def consultation_home(request, slug):
 
 def agenda(request, slug):
     consultation = _consultation_or_404(slug)
+    language = translation.get_language()
     return render(
         request,
         "consultations/agenda.html",
-        {"consultation": consultation, "groups": queries.agenda_groups(consultation)},
+        {
+            "consultation": consultation,
+            "groups": queries.agenda_groups(consultation),
+            "untranslated": queries.untranslated_subjects(consultation, language),
+        },
     )

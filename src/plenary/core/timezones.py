@@ -41,8 +41,8 @@ def at(day: date, clock: time, zone_name: str) -> datetime:
 
 
 def end_of_day(day: date, zone_name: str) -> datetime:
-    """The last instant of a day in a zone: the start of the next day."""
-    return at(day + timedelta(days=1), time(0, 0), zone_name)
+    """The last instant of a day in a zone (shown as 23:59 of that day)."""
+    return at(day, time(23, 59, 59, 999999), zone_name)
 
 
 def utc_offset_label(moment: datetime, zone_name: str) -> str:

@@ -58,7 +58,7 @@ def translated(obj, field):
     if not fallback or language == "en":
         return fallback
     return format_html(
-        '<span lang="en" dir="ltr">{}</span> <span class="badge text-bg-light border translation-missing">{}</span>',
+        '<span lang="en" dir="ltr">{}</span> <abbr class="badge text-bg-light border translation-missing" title="{}">EN</abbr>',
         fallback,
-        _("not yet translated"),
+        _("not yet translated; shown in English"),
     )

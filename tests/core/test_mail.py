@@ -1,0 +1,104 @@
+"""The mail outbox is delivered by the background worker over real SMTP (aiosmtpd)."""
+
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+
+from plenary.core import mail
+from plenary.core.models import OutboxMessage
+
+
+class Inbox:
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 5
+    yield inbox
+    controller.stop()
+
+
+def _run_worker():
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_queued_mail_is_delivered_by_the_worker(smtp_server):
+    message = mail.queue_mail(
+        to=["focal.point@example.org"],
+        cc=["remote.participation@example.org"],
+        subject="VCC-2 : lien de participation",
+        body="Bonjour — 您好 — مرحبا",
+        language="fr",
+    )
+    assert smtp_server.envelopes == []  # nothing is sent by the request itself
+    _run_worker()
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.SENT
+    assert message.attempts == 1
+    assert len(smtp_server.envelopes) == 1
+    envelope = smtp_server.envelopes[0]
+    assert set(envelope.rcpt_tos) == {"focal.point@example.org", "remote.participation@example.org"}
+    assert "Bonjour" in envelope.content.decode("utf-8", "replace") or b"=?utf-8?" in envelope.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unreachable_server_marks_failed_then_delivers_once_when_back(settings):
+    dead_port = _free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = dead_port
+    settings.EMAIL_TIMEOUT = 2
+    message = mail.queue_mail(to=["someone@example.org"], subject="Reminder", body="Text")
+    _run_worker()
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.FAILED
+    assert "Connection" in message.last_error or "refused" in message.last_error.lower()
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=dead_port)
+    controller.start()
+    try:
+        assert mail.retry_failed() == 1
+        _run_worker()
+        message.refresh_from_db()
+        assert message.status == OutboxMessage.Status.SENT
+        assert message.attempts == 2
+        # A sent message is never sent again, even if asked.
+        mail.deliver(message.pk)
+        assert len(inbox.envelopes) == 1
+    finally:
+        controller.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mail_of_a_rolled_back_action_is_never_sent(smtp_server):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        mail.queue_mail(to=["x@example.org"], subject="Never", body="-")
+        raise RuntimeError("the action failed")
+    _run_worker()
+    assert OutboxMessage.objects.count() == 0
+    assert smtp_server.envelopes == []
