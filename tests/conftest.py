@@ -53,7 +53,11 @@ def totp_code():
     def code_for(user) -> str:
         from allauth.mfa.adapter import get_adapter
         from allauth.mfa.models import Authenticator
-        from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+        from allauth.mfa.totp.internal.auth import (
+            format_hotp_value,
+            hotp_value,
+            yield_hotp_counters_from_time,
+        )
 
         authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
         secret = get_adapter().decrypt(authenticator.data["secret"])

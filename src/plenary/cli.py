@@ -109,14 +109,20 @@ def cmd_demo(args) -> int:
     print("Demo accounts (sign in at /en/accounts/login/):")
     for account in result.credentials:
         state = f" [{account['state']}]" if account["state"] else ""
-        print(f"  {account['role']:<18} {account['email']:<30} password: {account['password']}{state}")
+        print(
+            f"  {account['role']:<18} {account['email']:<30} password: {account['password']}{state}"
+        )
         if account["totp_secret"]:
-            print(f"  {'':<18} second factor: TOTP secret {account['totp_secret']} "
-                  f"(or run: plenary totp-code {account['email']})")
+            print(
+                f"  {'':<18} second factor: TOTP secret {account['totp_secret']} "
+                f"(or run: plenary totp-code {account['email']})"
+            )
     print("Outgoing mail is written to var/mail/ (set EMAIL_URL for a real SMTP server).")
     print()
     sys.stdout.flush()
-    worker = subprocess.Popen([sys.executable, "-m", "plenary.cli", "worker"], env=os.environ.copy())
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "plenary.cli", "worker"], env=os.environ.copy()
+    )
     try:
         _serve(args.host, args.port, 1)
     finally:
@@ -134,9 +140,15 @@ def cmd_totp_code(args) -> int:
         print("totp-code is for demo sites only.", file=sys.stderr)
         return 2
     from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
 
-    authenticator = Authenticator.objects.filter(user__email=args.email.lower(), type=Authenticator.Type.TOTP).first()
+    authenticator = Authenticator.objects.filter(
+        user__email=args.email.lower(), type=Authenticator.Type.TOTP
+    ).first()
     if authenticator is None:
         print(f"No authenticator for {args.email}.", file=sys.stderr)
         return 2
@@ -175,7 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    verify = audit_sub.add_parser("verify", help="check the hash chain; exit 1 at the first broken event")
+    verify = audit_sub.add_parser(
+        "verify", help="check the hash chain; exit 1 at the first broken event"
+    )
     verify.set_defaults(func=cmd_audit)
 
     totp = sub.add_parser("totp-code", help="current second-factor code of a demo account")

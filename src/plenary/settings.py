@@ -26,7 +26,7 @@ def _flag(name: str, default: bool = False) -> bool:
 PRODUCTION = _flag("PLENARY_PRODUCTION")
 DEBUG = _flag("PLENARY_DEBUG", default=not PRODUCTION)
 
-_DEV_SECRET = "plenary-development-only-secret-key-not-for-production-use-0123456789"
+_DEV_SECRET = "plenary-development-only-secret-key-not-for-production-use-0123456789"  # noqa: S105 (development only; production refuses to start without its own)
 SECRET_KEY = os.environ.get("PLENARY_SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
 if PRODUCTION and len(SECRET_KEY) < 50:
     from django.core.exceptions import ImproperlyConfigured
@@ -76,9 +76,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "plenary.core.middleware.RequireMFAMiddleware",
     "plenary.core.middleware.DomainErrorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -124,7 +124,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and channel layer: Redis when REDIS_URL is set -------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",

@@ -16,8 +16,16 @@ UTC = datetime.UTC
 
 def test_vcc2_settings_are_the_letters(consultation):
     c = consultation
-    assert (c.starts_on, c.ends_on, c.max_days) == (datetime.date(2020, 11, 16), datetime.date(2020, 11, 20), 5)
-    assert (c.daily_start, c.daily_end, c.time_zone) == (datetime.time(12), datetime.time(15), "Europe/Zurich")
+    assert (c.starts_on, c.ends_on, c.max_days) == (
+        datetime.date(2020, 11, 16),
+        datetime.date(2020, 11, 20),
+        5,
+    )
+    assert (c.daily_start, c.daily_end, c.time_zone) == (
+        datetime.time(12),
+        datetime.time(15),
+        "Europe/Zurich",
+    )
     assert c.registration_opens_on == datetime.date(2020, 10, 15)
     assert (c.speakers_per_delegation_min, c.speakers_per_delegation_max) == (1, 3)
     assert (c.speaker_capacity, c.viewer_capacity) == (300, 2000)
@@ -32,7 +40,9 @@ def test_vcc2_settings_are_the_letters(consultation):
 
 def test_contribution_deadline_is_2_november_end_of_day_geneva(consultation):
     assert consultation.contribution_deadline_day == datetime.date(2020, 11, 2)
-    assert consultation.contribution_deadline == datetime.datetime(2020, 11, 2, 22, 59, 59, 999999, tzinfo=UTC)
+    assert consultation.contribution_deadline == datetime.datetime(
+        2020, 11, 2, 22, 59, 59, 999999, tzinfo=UTC
+    )
 
 
 def test_meeting_days_skip_weekends(consultation):
@@ -56,7 +66,12 @@ def test_daily_window_in_utc(consultation):
 def test_milestones_in_order_and_what_comes_next(consultation):
     milestones = queries.milestones(consultation)
     keys = [m.key for m in milestones]
-    assert keys == ["registration", "contributions", "rehearsal", *[f"meeting-{n}" for n in range(1, 6)]]
+    assert keys == [
+        "registration",
+        "contributions",
+        "rehearsal",
+        *[f"meeting-{n}" for n in range(1, 6)],
+    ]
     now = datetime.datetime(2020, 11, 5, tzinfo=UTC)
     assert queries.next_milestone(consultation, now).key == "rehearsal"
     during = datetime.datetime(2020, 11, 16, 12, tzinfo=UTC)
@@ -103,10 +118,14 @@ def test_roles_come_from_appointments(consultation):
 def test_an_appointment_is_held_once(consultation):
     chair = User.objects.get(email="chair@example.org")
     with pytest.raises(IntegrityError):
-        Appointment.objects.create(user=chair, role=Appointment.Role.PRESIDING_OFFICER, consultation=consultation)
+        Appointment.objects.create(
+            user=chair, role=Appointment.Role.PRESIDING_OFFICER, consultation=consultation
+        )
 
 
 def test_a_global_appointment_is_held_once(consultation):
     secretariat = User.objects.get(email="secretariat@example.org")
     with pytest.raises(IntegrityError):
-        Appointment.objects.create(user=secretariat, role=Appointment.Role.SECRETARIAT, consultation=None)
+        Appointment.objects.create(
+            user=secretariat, role=Appointment.Role.SECRETARIAT, consultation=None
+        )

@@ -1,5 +1,7 @@
 """Everything a person says or decides is recorded, and tampering is found."""
 
+import itertools
+
 import pytest
 
 from plenary import cli
@@ -9,7 +11,9 @@ from plenary.core.models import AuditEvent
 
 @pytest.fixture
 def chain(db):
-    return [audit.record("test.event", data={"n": n, "text": "Genève — 日内瓦"}) for n in range(1, 6)]
+    return [
+        audit.record("test.event", data={"n": n, "text": "Genève — 日内瓦"}) for n in range(1, 6)
+    ]
 
 
 def test_events_are_chained(chain):
@@ -17,7 +21,7 @@ def test_events_are_chained(chain):
     assert [e.sequence for e in chain] == list(range(first, first + 5))
     earlier = AuditEvent.objects.filter(sequence=first - 1).first()
     assert chain[0].previous_hash == (earlier.hash if earlier else audit.GENESIS_HASH)
-    assert all(later.previous_hash == earlier.hash for earlier, later in zip(chain, chain[1:], strict=False))
+    assert all(later.previous_hash == earlier.hash for earlier, later in itertools.pairwise(chain))
     assert audit.verify_chain().intact
     assert audit.verify_chain().checked == AuditEvent.objects.count() == chain[-1].sequence
 
@@ -58,8 +62,13 @@ def test_cli_verify_exits_non_zero_and_names_the_event(chain, capsys):
 
 
 def test_actor_and_target_are_recorded(vcc2, secretariat_user):
-    event = audit.record("test.with_actor", actor=secretariat_user, target=vcc2.consultation, data={"x": 1})
+    event = audit.record(
+        "test.with_actor", actor=secretariat_user, target=vcc2.consultation, data={"x": 1}
+    )
     assert event.actor == secretariat_user
     assert event.actor_label == str(secretariat_user)
-    assert (event.target_type, event.target_id) == ("consultations.Consultation", str(vcc2.consultation.pk))
+    assert (event.target_type, event.target_id) == (
+        "consultations.Consultation",
+        str(vcc2.consultation.pk),
+    )
     assert audit.verify_chain().intact

@@ -60,7 +60,9 @@ def test_queued_mail_is_delivered_by_the_worker(smtp_server):
     assert len(smtp_server.envelopes) == 1
     envelope = smtp_server.envelopes[0]
     assert set(envelope.rcpt_tos) == {"focal.point@example.org", "remote.participation@example.org"}
-    assert "Bonjour" in envelope.content.decode("utf-8", "replace") or b"=?utf-8?" in envelope.content
+    assert (
+        "Bonjour" in envelope.content.decode("utf-8", "replace") or b"=?utf-8?" in envelope.content
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,9 +8,9 @@ UTC = datetime.UTC
 
 
 def test_noon_in_geneva_in_november_is_11_utc():
-    assert timezones.at(datetime.date(2020, 11, 16), datetime.time(12), "Europe/Zurich") == datetime.datetime(
-        2020, 11, 16, 11, 0, tzinfo=UTC
-    )
+    assert timezones.at(
+        datetime.date(2020, 11, 16), datetime.time(12), "Europe/Zurich"
+    ) == datetime.datetime(2020, 11, 16, 11, 0, tzinfo=UTC)
 
 
 def test_noon_in_geneva_in_october_before_the_change_is_10_utc():
@@ -32,12 +32,16 @@ def test_offset_labels_follow_the_date():
 def test_end_of_day_is_the_last_instant_of_that_day_in_the_zone():
     end = timezones.end_of_day(datetime.date(2020, 11, 2), "Europe/Zurich")
     assert end.astimezone(timezones.zone("Europe/Zurich")).date() == datetime.date(2020, 11, 2)
-    assert end + datetime.timedelta(microseconds=1) == datetime.datetime(2020, 11, 2, 23, tzinfo=UTC)
+    assert end + datetime.timedelta(microseconds=1) == datetime.datetime(
+        2020, 11, 2, 23, tzinfo=UTC
+    )
 
 
 def test_formatting_in_each_language_uses_cldr():
     moment = datetime.datetime(2020, 11, 16, 11, tzinfo=UTC)
-    assert timezones.format_moment(moment, "Europe/Zurich", "en") == "Monday, November 16, 2020, 12:00"
+    assert (
+        timezones.format_moment(moment, "Europe/Zurich", "en") == "Monday, November 16, 2020, 12:00"
+    )
     assert timezones.format_moment(moment, "Europe/Zurich", "fr") == "lundi 16 novembre 2020, 12:00"
     assert "2020年11月16日" in timezones.format_moment(moment, "Europe/Zurich", "zh-hans")
     assert "نوفمبر" in timezones.format_moment(moment, "Europe/Zurich", "ar")

@@ -5,7 +5,13 @@ import datetime
 import pytest
 
 from plenary.directory import queries, services
-from plenary.directory.models import CouncilSeat, OfficialName, RegionalOrganization, SectorMember, State
+from plenary.directory.models import (
+    CouncilSeat,
+    OfficialName,
+    RegionalOrganization,
+    SectorMember,
+    State,
+)
 from plenary.directory.names import state_name
 
 VCC2_DAY = datetime.date(2020, 11, 16)
@@ -76,7 +82,14 @@ def test_overrides_exist_in_all_six_languages(vcc2):
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("en", "France"), ("fr", "France"), ("zh-hans", "法国"), ("ru", "Франция"), ("ar", "فرنسا"), ("es", "Francia")],
+    [
+        ("en", "France"),
+        ("fr", "France"),
+        ("zh-hans", "法国"),
+        ("ru", "Франция"),
+        ("ar", "فرنسا"),
+        ("es", "Francia"),
+    ],
 )
 def test_other_names_come_from_cldr(vcc2, language, expected):
     assert state_name(State.objects.get(iso2="FR"), language) == expected
@@ -117,7 +130,9 @@ def test_restoring_the_vote_before_it_was_lost_is_refused(vcc2, secretariat_user
         State.objects.get(iso2="PY"), since=datetime.date(2020, 6, 1), actor=secretariat_user
     )
     with pytest.raises(DomainError):
-        services.restore_voting_right(suspension, until=datetime.date(2020, 5, 1), actor=secretariat_user)
+        services.restore_voting_right(
+            suspension, until=datetime.date(2020, 5, 1), actor=secretariat_user
+        )
     suspension.refresh_from_db()
     assert suspension.until is None
 
@@ -126,7 +141,9 @@ def test_observer_cannot_lose_a_vote_it_never_had(vcc2, secretariat_user):
     from plenary.core.errors import DomainError
 
     with pytest.raises(DomainError):
-        services.suspend_voting_right(State.objects.get(iso2="PS"), since=VCC2_DAY, actor=secretariat_user)
+        services.suspend_voting_right(
+            State.objects.get(iso2="PS"), since=VCC2_DAY, actor=secretariat_user
+        )
 
 
 def test_sector_members_three_per_sector_and_the_six_rtos(vcc2):
@@ -135,7 +152,12 @@ def test_sector_members_three_per_sector_and_the_six_rtos(vcc2):
     for sector in SectorMember.Sector.values:
         assert consultation.sector_members.filter(sector=sector).count() == 3
     assert set(RegionalOrganization.objects.values_list("acronym", flat=True)) == {
-        "APT", "ASMG", "ATU", "CEPT", "CITEL", "RCC"
+        "APT",
+        "ASMG",
+        "ATU",
+        "CEPT",
+        "CITEL",
+        "RCC",
     }
 
 

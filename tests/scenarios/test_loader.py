@@ -10,18 +10,27 @@ from django.core import serializers
 from plenary.consultations.models import AgendaGroup, AgendaItem, Consultation, Document
 from plenary.core.models import AuditEvent
 from plenary.core.yamlfile import DataFileError
-from plenary.directory.models import CouncilSeat, CouncilTerm, State
+from plenary.directory.models import CouncilSeat, CouncilTerm
 from plenary.directory.services import load_council_term
 from plenary.scenarios.loader import SCENARIOS_DIR, load_scenario
 
 
 def _dump() -> str:
-    models = [m for m in apps.get_models() if m._meta.app_label in {"core", "directory", "consultations", "mfa"}]
-    return serializers.serialize("json", [obj for model in models for obj in model.objects.order_by("pk")])
+    models = [
+        m
+        for m in apps.get_models()
+        if m._meta.app_label in {"core", "directory", "consultations", "mfa"}
+    ]
+    return serializers.serialize(
+        "json", [obj for model in models for obj in model.objects.order_by("pk")]
+    )
 
 
 def test_vcc2_agenda_has_17_17_32_items(vcc2):
-    counts = {group.number: group.items.count() for group in AgendaGroup.objects.filter(consultation=vcc2.consultation)}
+    counts = {
+        group.number: group.items.count()
+        for group in AgendaGroup.objects.filter(consultation=vcc2.consultation)
+    }
     assert counts == {1: 17, 2: 17, 3: 32}
     assert AgendaItem.objects.count() == 66
 
@@ -41,7 +50,9 @@ def test_items_keep_subjects_references_and_documents(vcc2):
 
 def test_pending_documents_are_flagged(vcc2):
     assert set(Document.objects.filter(pending=True).values_list("symbol", flat=True)) == {
-        "C20/40", "C20/64", "C20/73"
+        "C20/40",
+        "C20/64",
+        "C20/73",
     }
     assert Document.objects.get(symbol="C20/INF/2").kind == Document.Kind.INFORMATION
     assert Document.objects.get(symbol="VC/2").kind == Document.Kind.CONTRIBUTION
@@ -86,7 +97,11 @@ def _assert_nothing_loaded(before: str):
 
 def test_missing_field_is_refused_with_its_line(tmp_path, before):
     folder = _copy_scenario(tmp_path)
-    line = _edit(folder / "agenda.yaml", '        subject_en: "World Telecommunication and Information Society Day (Resolution 68)"\n', "")
+    line = _edit(
+        folder / "agenda.yaml",
+        '        subject_en: "World Telecommunication and Information Society Day (Resolution 68)"\n',
+        "",
+    )
     with pytest.raises(DataFileError) as refused:
         load_scenario(str(folder))
     assert refused.value.path == "agenda.yaml"
@@ -98,7 +113,11 @@ def test_missing_field_is_refused_with_its_line(tmp_path, before):
 
 def test_unknown_country_code_is_refused_with_its_line(tmp_path, before):
     folder = _copy_scenario(tmp_path)
-    line = _edit(folder / "scenario.yaml", 'observer_states: [BE, SE, "NO", LB, BD, PE]', "observer_states: [BE, SE, XX, LB]")
+    line = _edit(
+        folder / "scenario.yaml",
+        'observer_states: [BE, SE, "NO", LB, BD, PE]',
+        "observer_states: [BE, SE, XX, LB]",
+    )
     with pytest.raises(DataFileError) as refused:
         load_scenario(str(folder))
     assert (refused.value.path, refused.value.line) == ("scenario.yaml", line)
@@ -120,9 +139,11 @@ def test_duplicate_item_number_is_refused_with_its_line(tmp_path, before):
     agenda = folder / "agenda.yaml"
     text = agenda.read_text(encoding="utf-8")
     # Item 3 of group 1 renumbered as 2.
-    marker = "      - number: 3\n        subject_zh: \"理事会财务和人力资源工作组"
+    marker = '      - number: 3\n        subject_zh: "理事会财务和人力资源工作组'
     line = text[: text.index(marker)].count("\n") + 1
-    agenda.write_text(text.replace(marker, marker.replace("number: 3", "number: 2")), encoding="utf-8")
+    agenda.write_text(
+        text.replace(marker, marker.replace("number: 3", "number: 2")), encoding="utf-8"
+    )
     with pytest.raises(DataFileError) as refused:
         load_scenario(str(folder))
     assert (refused.value.path, refused.value.line) == ("agenda.yaml", line)
@@ -158,11 +179,15 @@ def test_unknown_scenario_names_the_available_ones():
 def test_a_new_council_term_loads_as_data(vcc2, tmp_path):
     term_file = tmp_path / "council-2023-2026.yaml"
     term_file.write_text(
-        "# Source: test data\nterm: \"2023-2026\"\nregions:\n  A:\n    members: {BR: Brazil, US: United States}\n"
+        '# Source: test data\nterm: "2023-2026"\nregions:\n  A:\n    members: {BR: Brazil, US: United States}\n'
         "  B:\n    members: {FR: France}\n",
         encoding="utf-8",
     )
     term, changes = load_council_term(term_file)
     assert changes.count == 4
     assert CouncilTerm.objects.count() == 2
-    assert set(CouncilSeat.objects.filter(term=term).values_list("state__iso2", flat=True)) == {"BR", "US", "FR"}
+    assert set(CouncilSeat.objects.filter(term=term).values_list("state__iso2", flat=True)) == {
+        "BR",
+        "US",
+        "FR",
+    }

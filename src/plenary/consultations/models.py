@@ -32,7 +32,9 @@ class Consultation(models.Model):
     letter_reference = models.CharField(_("letter reference"), max_length=50, blank=True)
     letter_date = models.DateField(_("letter date"), null=True, blank=True)
     legal_basis = models.CharField(  # translated
-        _("legal basis"), max_length=300, default="Rule 3.1 of the Rules of Procedure of the Council"
+        _("legal basis"),
+        max_length=300,
+        default="Rule 3.1 of the Rules of Procedure of the Council",
     )
     presiding_officer = models.CharField(_("presiding officer"), max_length=200, blank=True)
     presiding_officer_title = models.CharField(  # translated
@@ -45,11 +47,11 @@ class Consultation(models.Model):
     # R24: daily window, start, maximum length.
     starts_on = models.DateField(_("first day"), default=date(2020, 11, 16))
     max_days = models.PositiveSmallIntegerField(
-        _("maximum number of meeting days"), default=5, validators=[MinValueValidator(1), MaxValueValidator(31)]
+        _("maximum number of meeting days"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
     )
-    meeting_weekdays = models.JSONField(
-        _("weekdays with meetings (0 = Monday)"), default=weekdays
-    )
+    meeting_weekdays = models.JSONField(_("weekdays with meetings (0 = Monday)"), default=weekdays)
     daily_start = models.TimeField(_("daily start"), default=time(12, 0))
     daily_end = models.TimeField(_("daily end"), default=time(15, 0))
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Zurich")
@@ -70,7 +72,9 @@ class Consultation(models.Model):
     )
     speaker_capacity = models.PositiveIntegerField(_("speaker capacity"), default=300)
     viewer_capacity = models.PositiveIntegerField(_("viewer capacity"), default=2000)
-    rehearsal_on = models.DateField(_("rehearsal"), null=True, blank=True, default=date(2020, 11, 10))
+    rehearsal_on = models.DateField(
+        _("rehearsal"), null=True, blank=True, default=date(2020, 11, 10)
+    )
 
     # R15–R18.
     contribution_days_before = models.PositiveSmallIntegerField(
@@ -82,18 +86,25 @@ class Consultation(models.Model):
     contribution_groups = models.JSONField(_("groups open to contributions"), default=list)
 
     # R4: the secretariat's mailboxes.
-    registration_email = models.EmailField(_("registration mailbox"), default="sg-registration@itu.int")
+    registration_email = models.EmailField(
+        _("registration mailbox"), default="sg-registration@itu.int"
+    )
     remote_participation_email = models.EmailField(
         _("remote participation mailbox"), default="remote.participation@itu.int"
     )
-    contributions_email = models.EmailField(_("contributions mailbox"), default="contributions@itu.int")
+    contributions_email = models.EmailField(
+        _("contributions mailbox"), default="contributions@itu.int"
+    )
 
     # R3: who is invited besides the Council Member States.
     observer_states = models.ManyToManyField(
         State, verbose_name=_("invited observers"), blank=True, related_name="+"
     )
     sector_members = models.ManyToManyField(
-        SectorMember, verbose_name=_("invited Sector Members"), blank=True, related_name="consultations"
+        SectorMember,
+        verbose_name=_("invited Sector Members"),
+        blank=True,
+        related_name="consultations",
     )
 
     # R29 and the interface.
@@ -111,14 +122,17 @@ class Consultation(models.Model):
         verbose_name = _("consultation")
         verbose_name_plural = _("consultations")
         constraints = [
-            models.CheckConstraint(condition=Q(daily_end__gt=F("daily_start")), name="window_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(daily_end__gt=F("daily_start")), name="window_ends_after_start"
+            ),
             models.CheckConstraint(
                 condition=Q(speakers_per_delegation_max__gte=F("speakers_per_delegation_min")),
                 name="speaker_quota_ordered",
             ),
             models.CheckConstraint(condition=Q(max_days__gte=1), name="at_least_one_day"),
             models.CheckConstraint(
-                condition=Q(registration_opens_on__lt=F("starts_on")), name="registration_before_start"
+                condition=Q(registration_opens_on__lt=F("starts_on")),
+                name="registration_before_start",
             ),
         ]
 
@@ -207,7 +221,9 @@ class Document(models.Model):
         INFORMATION = "information", _("Information document")
         CONTRIBUTION = "contribution", _("Contribution")
 
-    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="documents")
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="documents"
+    )
     symbol = models.CharField(_("symbol"), max_length=60)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COUNCIL)
     title = models.CharField(_("title"), max_length=300, blank=True)  # translated
@@ -219,7 +235,9 @@ class Document(models.Model):
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         constraints = [
-            models.UniqueConstraint(fields=["consultation", "symbol"], name="document_symbol_unique")
+            models.UniqueConstraint(
+                fields=["consultation", "symbol"], name="document_symbol_unique"
+            )
         ]
 
     def __str__(self):
@@ -265,6 +283,9 @@ class AgendaItemDocument(models.Model):
             models.UniqueConstraint(fields=["item", "document"], name="document_once_per_item")
         ]
 
+    def __str__(self):
+        return f"{self.item}: {self.document}"
+
 
 class Appointment(models.Model):
     """A role held by a person: in every consultation (empty `consultation`) or in one,
@@ -277,7 +298,9 @@ class Appointment(models.Model):
         DELEGATE = "delegate", _("Delegate")
         IT_SUPPORT = "it_support", _("IT support")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments"
+    )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     consultation = models.ForeignKey(
         Consultation, null=True, blank=True, on_delete=models.CASCADE, related_name="appointments"

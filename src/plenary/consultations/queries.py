@@ -16,11 +16,17 @@ def consultation_by_slug(slug: str) -> Consultation:
 def agenda_groups(consultation: Consultation) -> list[AgendaGroup]:
     """The agenda in its groups, items in order, each item's documents in order."""
     links = AgendaItemDocument.objects.select_related("document").order_by("position")
-    items = AgendaItem.objects.prefetch_related(Prefetch("agendaitemdocument_set", queryset=links, to_attr="document_links"))
+    items = AgendaItem.objects.prefetch_related(
+        Prefetch("agendaitemdocument_set", queryset=links, to_attr="document_links")
+    )
     return list(
         consultation.groups.order_by("number")
         .annotate(item_count=Count("items"))
-        .prefetch_related(Prefetch("items", queryset=items.order_by("position", "number"), to_attr="ordered_items"))
+        .prefetch_related(
+            Prefetch(
+                "items", queryset=items.order_by("position", "number"), to_attr="ordered_items"
+            )
+        )
     )
 
 
@@ -30,7 +36,9 @@ def untranslated_subjects(consultation: Consultation, language: str) -> int:
         return 0
     column = f"subject_{language.replace('-', '_')}"
     items = AgendaItem.objects.filter(group__consultation=consultation)
-    return items.filter(**{f"{column}__isnull": True}).count() + items.filter(**{column: ""}).count()
+    return (
+        items.filter(**{f"{column}__isnull": True}).count() + items.filter(**{column: ""}).count()
+    )
 
 
 def agenda_counts(consultation: Consultation) -> dict[int, int]:
@@ -49,14 +57,18 @@ def milestones(consultation: Consultation) -> list[Milestone]:
     """The dates a delegation plans around, in order (R9, R14, R18, R24, R25)."""
     result = [
         Milestone("registration", _("Registration opens"), consultation.registration_opens_at),
-        Milestone("contributions", _("Deadline for contributions"), consultation.contribution_deadline),
+        Milestone(
+            "contributions", _("Deadline for contributions"), consultation.contribution_deadline
+        ),
     ]
     if consultation.rehearsal_window:
         start, end = consultation.rehearsal_window
         result.append(Milestone("rehearsal", _("Rehearsal"), start, end))
     for index, day in enumerate(consultation.meeting_days()):
         start, end = consultation.window_on(day)
-        label = _("Opening meeting: confirmation of the final agenda") if index == 0 else _("Meeting")
+        label = (
+            _("Opening meeting: confirmation of the final agenda") if index == 0 else _("Meeting")
+        )
         result.append(Milestone(f"meeting-{index + 1}", label, start, end))
     return sorted(result, key=lambda milestone: milestone.at)
 

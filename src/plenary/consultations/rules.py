@@ -22,7 +22,9 @@ def _holds(user, role, consultation=None) -> bool:
 
 @rules.predicate
 def is_secretariat(user, consultation=None) -> bool:
-    return bool(user.is_authenticated and user.is_superuser) or _holds(user, Role.SECRETARIAT, consultation)
+    return bool(user.is_authenticated and user.is_superuser) or _holds(
+        user, Role.SECRETARIAT, consultation
+    )
 
 
 @rules.predicate

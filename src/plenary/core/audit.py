@@ -88,9 +88,7 @@ def verify_chain() -> ChainReport:
     checked = 0
     for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=2000):
         if event.sequence != expected_sequence:
-            return ChainReport(
-                checked, expected_sequence, f"event #{expected_sequence} is missing"
-            )
+            return ChainReport(checked, expected_sequence, f"event #{expected_sequence} is missing")
         if event.previous_hash != expected_previous:
             return ChainReport(
                 checked, event.sequence, "its link to the previous event does not match"

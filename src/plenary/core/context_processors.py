@@ -6,7 +6,11 @@ def plenary(request):
     current = translation.get_language() or settings.LANGUAGE_CODE
     return {
         "plenary_languages": [
-            {"code": code, "name": translation.get_language_info(code)["name_local"], "current": code == current}
+            {
+                "code": code,
+                "name": translation.get_language_info(code)["name_local"],
+                "current": code == current,
+            }
             for code, _name in settings.LANGUAGES
         ],
         "bootstrap_css": "vendor/bootstrap/css/bootstrap.rtl.min.css"

@@ -47,7 +47,9 @@ def retry_failed() -> int:
     from .tasks import deliver_outbox_message
 
     ids = list(
-        OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED).values_list("pk", flat=True)
+        OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED).values_list(
+            "pk", flat=True
+        )
     )
     for message_id in ids:
         deliver_outbox_message.enqueue(message_id)

@@ -62,7 +62,9 @@ class RequireMFAMiddleware:
         ):
             messages.warning(
                 request,
-                _("Your role requires a second sign-in factor. Please set up an authenticator app first."),
+                _(
+                    "Your role requires a second sign-in factor. Please set up an authenticator app first."
+                ),
             )
             return redirect("mfa_activate_totp")
         return self.get_response(request)

@@ -13,10 +13,16 @@ def set_language(request):
     """Django's language switch, which also remembers the choice on the person's account."""
     code = request.POST.get("language", "")
     supported = {code for code, _name in settings.LANGUAGES}
+    # The page we came from is resolved in its own language, so that its address can be
+    # translated into the chosen one.
+    came_from = translation.get_language_from_path(request.POST.get("next", ""))
+    if came_from:
+        translation.activate(came_from)
     if code not in supported:
-        translation.activate(settings.LANGUAGE_CODE)
         messages.warning(
-            request, _("The language “%(code)s” is not available; the page is shown in English.") % {"code": code[:20]}
+            request,
+            _("The language “%(code)s” is not available; the page is shown in English.")
+            % {"code": code[:20]},
         )
         request.POST = request.POST.copy()
         request.POST["language"] = settings.LANGUAGE_CODE

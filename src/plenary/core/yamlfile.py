@@ -40,7 +40,9 @@ def _construct_mapping(loader, node):
         key = loader.construct_object(key_node, deep=True)
         if key in mapping:
             raise DataFileError(
-                loader.name, key_node.start_mark.line + 1, _("the key “%(key)s” appears twice") % {"key": key}
+                loader.name,
+                key_node.start_mark.line + 1,
+                _("the key “%(key)s” appears twice") % {"key": key},
             )
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_lines[key] = key_node.start_mark.line + 1
@@ -72,7 +74,9 @@ def load(path) -> Mapping:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        raise DataFileError(path, mark.line + 1 if mark else None, str(error.problem or error)) from None
+        raise DataFileError(
+            path, mark.line + 1 if mark else None, str(error.problem or error)
+        ) from None
     finally:
         loader.dispose()
     if not isinstance(data, Mapping):

@@ -50,9 +50,7 @@ class State(models.Model):
         verbose_name = _("state")
         verbose_name_plural = _("states")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(iso2__regex=r"^[A-Z]{2}$"), name="state_iso2_upper"
-            ),
+            models.CheckConstraint(condition=Q(iso2__regex=r"^[A-Z]{2}$"), name="state_iso2_upper"),
             models.CheckConstraint(
                 condition=Q(left_on__isnull=True)
                 | Q(joined_on__isnull=True)
@@ -86,7 +84,9 @@ class OfficialName(models.Model):
         verbose_name = _("official name")
         verbose_name_plural = _("official names")
         constraints = [
-            models.UniqueConstraint(fields=["state", "language"], name="one_official_name_per_language")
+            models.UniqueConstraint(
+                fields=["state", "language"], name="one_official_name_per_language"
+            )
         ]
 
     def __str__(self):
@@ -106,7 +106,9 @@ class CouncilTerm(models.Model):
         verbose_name = _("Council term")
         verbose_name_plural = _("Council terms")
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")), name="term_ends_after_start")
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=models.F("starts_on")), name="term_ends_after_start"
+            )
         ]
 
     def __str__(self):
@@ -138,17 +140,22 @@ class VotingRightSuspension(models.Model):
     """
 
     class Reason(models.TextChoices):
-        ARREARS = "arrears", _("Arrears equal to or above the contributions due for the two preceding years (CS No. 169)")
+        ARREARS = (
+            "arrears",
+            _(
+                "Arrears equal to or above the contributions due for the two preceding years (CS No. 169)"
+            ),
+        )
         OTHER = "other", _("Other")
 
     state = models.ForeignKey(State, on_delete=models.CASCADE, related_name="vote_suspensions")
     since = models.DateField(_("since"))
     until = models.DateField(_("until"), null=True, blank=True)
-    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices, default=Reason.ARREARS)
-    note = models.CharField(_("note"), max_length=300, blank=True)
-    schedule_kept = models.BooleanField(
-        _("special arrears account schedule kept"), default=False
+    reason = models.CharField(
+        _("reason"), max_length=20, choices=Reason.choices, default=Reason.ARREARS
     )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    schedule_kept = models.BooleanField(_("special arrears account schedule kept"), default=False)
 
     class Meta:
         ordering = ["state__iso2", "-since"]

@@ -43,7 +43,9 @@ def directory_rows(day: datetime.date, language: str, region: str | None = None)
 
     term = term_on(day)
     seated = (
-        set(CouncilSeat.objects.filter(term=term).values_list("state_id", flat=True)) if term else set()
+        set(CouncilSeat.objects.filter(term=term).values_list("state_id", flat=True))
+        if term
+        else set()
     )
     without_vote = states_without_vote_on(day)
     states = (

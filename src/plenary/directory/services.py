@@ -73,7 +73,9 @@ def language_code(path, container, key, code=None) -> str:
     raw = str(key if code is None else code)
     resolved = LANGUAGE_ALIASES.get(raw, raw)
     if resolved not in LANGUAGE_CODES:
-        raise DataFileError(path, line_of(container, key), _("unknown language “%(code)s”") % {"code": raw})
+        raise DataFileError(
+            path, line_of(container, key), _("unknown language “%(code)s”") % {"code": raw}
+        )
     return resolved
 
 
@@ -87,7 +89,9 @@ def as_date(path, container, key, *, required=True) -> datetime.date | None:
         return datetime.date.fromisoformat(str(value))
     except ValueError:
         raise DataFileError(
-            path, line_of(container, key), _("“%(value)s” is not a date (YYYY-MM-DD)") % {"value": value}
+            path,
+            line_of(container, key),
+            _("“%(value)s” is not a date (YYYY-MM-DD)") % {"value": value},
         ) from None
 
 
@@ -110,9 +114,12 @@ def load_reference_data() -> Changes:
         path = DATA_DIR / "regions.yaml"
         data = load(path)
         regions = {}
-        for code, names in require(path, data, "regions", dict).items():
+        for code in require(path, data, "regions", dict):
             regions[code] = upsert(
-                changes, Region, {"code": code}, translated_values(path, data["regions"], code, "name")
+                changes,
+                Region,
+                {"code": code},
+                translated_values(path, data["regions"], code, "name"),
             )
 
         path = DATA_DIR / "member-states.yaml"
@@ -121,12 +128,16 @@ def load_reference_data() -> Changes:
         for entry in require(path, data, "states", list):
             iso2 = str(require(path, entry, "iso2"))
             if iso2 in seen:
-                raise DataFileError(path, line_of(entry), _("the state “%(code)s” is listed twice") % {"code": iso2})
+                raise DataFileError(
+                    path, line_of(entry), _("the state “%(code)s” is listed twice") % {"code": iso2}
+                )
             seen.add(iso2)
             region_code = require(path, entry, "region")
             if region_code not in regions:
                 raise DataFileError(
-                    path, line_of(entry, "region"), _("unknown region “%(code)s”") % {"code": region_code}
+                    path,
+                    line_of(entry, "region"),
+                    _("unknown region “%(code)s”") % {"code": region_code},
                 )
             # Seeded once: the secretariat's corrections (region, dates) are kept on reload.
             _state, created = State.objects.get_or_create(
@@ -155,7 +166,11 @@ def load_reference_data() -> Changes:
         for iso2, by_language in names.items():
             state = State.objects.filter(iso2=iso2).first()
             if state is None:
-                raise DataFileError(path, line_of(names, iso2), _("unknown country code “%(code)s”") % {"code": iso2})
+                raise DataFileError(
+                    path,
+                    line_of(names, iso2),
+                    _("unknown country code “%(code)s”") % {"code": iso2},
+                )
             for code, name in by_language.items():
                 language = language_code(path, by_language, code)
                 # Seeded once: the secretariat's later edits are kept on reload.
@@ -174,7 +189,10 @@ def load_reference_data() -> Changes:
                 {"name_en": require(path, entry, "name")},
             )
         if changes.count:
-            audit.record("directory.reference_data_loaded", data={"created": changes.created, "updated": changes.updated})
+            audit.record(
+                "directory.reference_data_loaded",
+                data={"created": changes.created, "updated": changes.updated},
+            )
     return changes
 
 
@@ -186,7 +204,9 @@ def load_council_term(path) -> tuple[CouncilTerm, Changes]:
     try:
         first_year, last_year = (int(part) for part in name.split("-"))
     except ValueError:
-        raise DataFileError(path, line_of(data, "term"), _("the term must read like 2019-2022")) from None
+        raise DataFileError(
+            path, line_of(data, "term"), _("the term must read like 2019-2022")
+        ) from None
     starts_on = as_date(path, data, "starts_on", required=False) or datetime.date(first_year, 1, 1)
     ends_on = as_date(path, data, "ends_on", required=False) or datetime.date(last_year, 12, 31)
     regions_data = require(path, data, "regions", dict)
@@ -202,18 +222,24 @@ def load_council_term(path) -> tuple[CouncilTerm, Changes]:
             region = Region.objects.filter(code=region_code).first()
             if region is None:
                 raise DataFileError(
-                    path, line_of(regions_data, region_code), _("unknown region “%(code)s”") % {"code": region_code}
+                    path,
+                    line_of(regions_data, region_code),
+                    _("unknown region “%(code)s”") % {"code": region_code},
                 )
             members = require(path, region_data, "members", dict)
             for iso2 in members:
                 state = State.objects.filter(iso2=iso2, status=State.Status.MEMBER).first()
                 if state is None:
                     raise DataFileError(
-                        path, line_of(members, iso2), _("unknown country code “%(code)s”") % {"code": iso2}
+                        path,
+                        line_of(members, iso2),
+                        _("unknown country code “%(code)s”") % {"code": iso2},
                     )
                 if iso2 in listed:
                     raise DataFileError(
-                        path, line_of(members, iso2), _("the state “%(code)s” is listed twice") % {"code": iso2}
+                        path,
+                        line_of(members, iso2),
+                        _("the state “%(code)s” is listed twice") % {"code": iso2},
                     )
                 listed.add(iso2)
                 upsert(changes, CouncilSeat, {"term": term, "state": state}, {"region": region})
@@ -241,13 +267,21 @@ def set_official_name(state: State, language: str, name: str, *, actor) -> Offic
     with transaction.atomic():
         if not name:
             OfficialName.objects.filter(state=state, language=language).delete()
-            audit.record("directory.official_name_cleared", actor=actor, target=state, data={"language": language})
+            audit.record(
+                "directory.official_name_cleared",
+                actor=actor,
+                target=state,
+                data={"language": language},
+            )
             return None
         official, _created = OfficialName.objects.update_or_create(
             state=state, language=language, defaults={"name": name}
         )
         audit.record(
-            "directory.official_name_set", actor=actor, target=state, data={"language": language, "name": name}
+            "directory.official_name_set",
+            actor=actor,
+            target=state,
+            data={"language": language, "name": name},
         )
     return official
 
@@ -257,9 +291,13 @@ def suspend_voting_right(
 ) -> VotingRightSuspension:
     """Record that a Member State has lost its vote (Constitution No. 169)."""
     if state.status != State.Status.MEMBER:
-        raise DomainError(_("Only a Member State can have or lose the right to vote."), code="not_member")
+        raise DomainError(
+            _("Only a Member State can have or lose the right to vote."), code="not_member"
+        )
     with transaction.atomic():
-        suspension = VotingRightSuspension.objects.create(state=state, since=since, reason=reason, note=note)
+        suspension = VotingRightSuspension.objects.create(
+            state=state, since=since, reason=reason, note=note
+        )
         audit.record(
             "directory.voting_right_suspended",
             actor=actor,
@@ -269,13 +307,20 @@ def suspend_voting_right(
     return suspension
 
 
-def restore_voting_right(suspension: VotingRightSuspension, *, until, actor) -> VotingRightSuspension:
+def restore_voting_right(
+    suspension: VotingRightSuspension, *, until, actor
+) -> VotingRightSuspension:
     if until <= suspension.since:
-        raise DomainError(_("The right to vote cannot be restored before it was lost."), code="bad_dates")
+        raise DomainError(
+            _("The right to vote cannot be restored before it was lost."), code="bad_dates"
+        )
     with transaction.atomic():
         suspension.until = until
         suspension.save(update_fields=["until"])
         audit.record(
-            "directory.voting_right_restored", actor=actor, target=suspension.state, data={"until": until}
+            "directory.voting_right_restored",
+            actor=actor,
+            target=suspension.state,
+            data={"until": until},
         )
     return suspension

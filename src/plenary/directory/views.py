@@ -16,7 +16,9 @@ def state_list(request):
         try:
             day = datetime.date.fromisoformat(request.GET["on"])
         except ValueError:
-            problem = _("“%(value)s” is not a date; showing today.") % {"value": request.GET["on"][:20]}
+            problem = _("“%(value)s” is not a date; showing today.") % {
+                "value": request.GET["on"][:20]
+            }
     region = request.GET.get("region") or None
     regions = list(Region.objects.all())
     if region and region not in {r.code for r in regions}:

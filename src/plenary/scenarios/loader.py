@@ -111,7 +111,11 @@ def load_scenario(name_or_path: str) -> LoadResult:
             audit.record(
                 "scenario.loaded",
                 target=consultation,
-                data={"scenario": str(data.get("name", path.parent.name)), "created": changes.created, "updated": changes.updated},
+                data={
+                    "scenario": str(data.get("name", path.parent.name)),
+                    "created": changes.created,
+                    "updated": changes.updated,
+                },
             )
     return LoadResult(consultation, changes, credentials)
 
@@ -121,10 +125,20 @@ def _load_consultation(path, data, term, changes) -> Consultation:
     for name in sorted(REQUIRED_SETTINGS):
         require(path, settings_data, name)
     values: dict = {"council_term": term}
-    known = TRANSLATED_SETTINGS | DATE_SETTINGS | TIME_SETTINGS | INTEGER_SETTINGS | TEXT_SETTINGS | LIST_SETTINGS | {"slug"}
+    known = (
+        TRANSLATED_SETTINGS
+        | DATE_SETTINGS
+        | TIME_SETTINGS
+        | INTEGER_SETTINGS
+        | TEXT_SETTINGS
+        | LIST_SETTINGS
+        | {"slug"}
+    )
     for key, value in settings_data.items():
         if key not in known:
-            raise DataFileError(path, line_of(settings_data, key), _("unknown setting “%(field)s”") % {"field": key})
+            raise DataFileError(
+                path, line_of(settings_data, key), _("unknown setting “%(field)s”") % {"field": key}
+            )
         if key in TRANSLATED_SETTINGS:
             values.update(translated_values(path, settings_data, key, key))
         elif key in DATE_SETTINGS:
@@ -175,7 +189,9 @@ def _as_time(path, container, key) -> datetime.time:
     try:
         return datetime.time.fromisoformat(str(value))
     except ValueError:
-        raise DataFileError(path, line_of(container, key), _("“%(value)s” is not a time (HH:MM)") % {"value": value}) from None
+        raise DataFileError(
+            path, line_of(container, key), _("“%(value)s” is not a time (HH:MM)") % {"value": value}
+        ) from None
 
 
 def _texts(entry: Mapping, prefix: str) -> dict:
@@ -205,19 +221,31 @@ def _load_agenda(path, agenda, scenario_path, scenario, consultation, changes) -
     for group_data in groups:
         number = require(path, group_data, "number", int)
         if number in seen_groups:
-            raise DataFileError(path, line_of(group_data, "number"), _("group %(number)s appears twice") % {"number": number})
+            raise DataFileError(
+                path,
+                line_of(group_data, "number"),
+                _("group %(number)s appears twice") % {"number": number},
+            )
         seen_groups.add(number)
         kind_data = kinds.get(number)
         if not isinstance(kind_data, dict) or kind_data.get("kind") not in GROUP_KINDS:
             raise DataFileError(
-                scenario_path, line_of(kinds), _("group %(number)s needs a kind: urgent, if_time or information") % {"number": number}
+                scenario_path,
+                line_of(kinds),
+                _("group %(number)s needs a kind: urgent, if_time or information")
+                % {"number": number},
             )
         require(path, group_data, "title_en", str)
         titles = _texts(group_data, "title")
         for code, text in (extra_titles.get(number) or {}).items():
-            titles[f"title_{language_code(scenario_path, extra_titles[number], code).replace('-', '_')}"] = text
+            titles[
+                f"title_{language_code(scenario_path, extra_titles[number], code).replace('-', '_')}"
+            ] = text
         group = upsert(
-            changes, AgendaGroup, {"consultation": consultation, "number": number}, {"kind": kind_data["kind"], **titles}
+            changes,
+            AgendaGroup,
+            {"consultation": consultation, "number": number},
+            {"kind": kind_data["kind"], **titles},
         )
         seen_items: set[int] = set()
         for position, item_data in enumerate(require(path, group_data, "items", list), start=1):
@@ -226,7 +254,8 @@ def _load_agenda(path, agenda, scenario_path, scenario, consultation, changes) -
                 raise DataFileError(
                     path,
                     line_of(item_data, "number"),
-                    _("item number %(number)s appears twice in group %(group)s") % {"number": item_number, "group": number},
+                    _("item number %(number)s appears twice in group %(group)s")
+                    % {"number": item_number, "group": number},
                 )
             seen_items.add(item_number)
             require(path, item_data, "subject_en", str)
@@ -251,13 +280,19 @@ def _load_agenda(path, agenda, scenario_path, scenario, consultation, changes) -
                     {"consultation": consultation, "symbol": symbol},
                     {"kind": _document_kind(symbol), "pending": symbol in pending},
                 )
-                upsert(changes, AgendaItemDocument, {"item": item, "document": document}, {"position": doc_position})
+                upsert(
+                    changes,
+                    AgendaItemDocument,
+                    {"item": item, "document": document},
+                    {"position": doc_position},
+                )
             unknown_pending = pending - {str(symbol) for symbol in item_data.get("documents") or []}
             if unknown_pending:
                 raise DataFileError(
                     path,
                     line_of(item_data, "pending_documents"),
-                    _("pending document %(symbol)s is not among the item's documents") % {"symbol": sorted(unknown_pending)[0]},
+                    _("pending document %(symbol)s is not among the item's documents")
+                    % {"symbol": sorted(unknown_pending)[0]},
                 )
 
 
@@ -265,7 +300,11 @@ def _state(path, container, index_or_key) -> State:
     code = container[index_or_key]
     state = State.objects.filter(iso2=str(code)).first()
     if state is None:
-        raise DataFileError(path, line_of(container, index_or_key), _("unknown country code “%(code)s”") % {"code": code})
+        raise DataFileError(
+            path,
+            line_of(container, index_or_key),
+            _("unknown country code “%(code)s”") % {"code": code},
+        )
     return state
 
 
@@ -276,7 +315,9 @@ def _load_invitations(path, data, consultation, changes) -> None:
     for index, state in enumerate(wanted_observers):
         if state.pk in council:
             raise DataFileError(
-                path, line_of(observers, index), _("%(code)s has a Council seat and cannot be an observer") % {"code": state.iso2}
+                path,
+                line_of(observers, index),
+                _("%(code)s has a Council seat and cannot be an observer") % {"code": state.iso2},
             )
     palestine = State.objects.filter(status=State.Status.OBSERVER)
     _sync_m2m(consultation.observer_states, [*wanted_observers, *palestine], changes)
@@ -285,8 +326,19 @@ def _load_invitations(path, data, consultation, changes) -> None:
     for entry in data.get("sector_members") or []:
         sector = require(path, entry, "sector", str)
         if sector not in SectorMember.Sector.values:
-            raise DataFileError(path, line_of(entry, "sector"), _("unknown Sector “%(sector)s”") % {"sector": sector})
-        members.append(upsert(changes, SectorMember, {"name": require(path, entry, "name", str), "sector": sector}, {}))
+            raise DataFileError(
+                path,
+                line_of(entry, "sector"),
+                _("unknown Sector “%(sector)s”") % {"sector": sector},
+            )
+        members.append(
+            upsert(
+                changes,
+                SectorMember,
+                {"name": require(path, entry, "name", str), "sector": sector},
+                {},
+            )
+        )
     _sync_m2m(consultation.sector_members, members, changes)
 
 
@@ -308,25 +360,44 @@ def _load_demo_accounts(path, data, consultation, changes) -> list[dict]:
         email = require(path, entry, "email", str).lower()
         role = require(path, entry, "role", str)
         if role not in roles:
-            raise DataFileError(path, line_of(entry, "role"), _("unknown role “%(role)s”") % {"role": role})
+            raise DataFileError(
+                path, line_of(entry, "role"), _("unknown role “%(role)s”") % {"role": role}
+            )
         state = _state(path, entry, "state") if "state" in entry else None
-        language = language_code(path, entry, "language", code=entry["language"]) if "language" in entry else "en"
+        language = (
+            language_code(path, entry, "language", code=entry["language"])
+            if "language" in entry
+            else "en"
+        )
         user = User.objects.filter(email=email).first()
         password = None
         if user is None:
             password = secrets.token_urlsafe(12)
-            user = User.objects.create_user(email, password, full_name=str(entry.get("name", "")), language=language)
+            user = User.objects.create_user(
+                email, password, full_name=str(entry.get("name", "")), language=language
+            )
             changes.note(User, created=True, updated=False)
         scope = None if role == Appointment.Role.SECRETARIAT else consultation
-        _appointment, created = Appointment.objects.get_or_create(user=user, role=role, consultation=scope, state=state)
+        _appointment, created = Appointment.objects.get_or_create(
+            user=user, role=role, consultation=scope, state=state
+        )
         changes.note(Appointment, created=created, updated=False)
         totp_secret = None
-        if role == Appointment.Role.SECRETARIAT and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        if (
+            role == Appointment.Role.SECRETARIAT
+            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        ):
             totp_secret = generate_totp_secret()
             TOTP.activate(user, totp_secret)
             changes.note(Authenticator, created=True, updated=False)
         if password or totp_secret:
             credentials.append(
-                {"email": email, "password": password, "role": role, "state": state.iso2 if state else "", "totp_secret": totp_secret}
+                {
+                    "email": email,
+                    "password": password,
+                    "role": role,
+                    "state": state.iso2 if state else "",
+                    "totp_secret": totp_secret,
+                }
             )
     return credentials

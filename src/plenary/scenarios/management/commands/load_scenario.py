@@ -20,6 +20,8 @@ class Command(BaseCommand):
             return
         created = ", ".join(f"{n} {what}" for what, n in sorted(result.changes.created.items()))
         updated = ", ".join(f"{n} {what}" for what, n in sorted(result.changes.updated.items()))
-        self.stdout.write(f"{result.consultation.acronym} loaded. Created: {created or 'nothing'}. Updated: {updated or 'nothing'}.")
+        self.stdout.write(
+            f"{result.consultation.acronym} loaded. Created: {created or 'nothing'}. Updated: {updated or 'nothing'}."
+        )
         for account in result.credentials:
             self.stdout.write(f"  {account['role']}: {account['email']} / {account['password']}")
