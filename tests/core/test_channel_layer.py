@@ -1,9 +1,10 @@
 """With REDIS_URL, the channel layer is Redis pub/sub (several workers share news)."""
 
+import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 REDIS_URL = os.environ.get("PLENARY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -34,4 +35,9 @@ def test_group_message_crosses_redis(redis_layer):
         await redis_layer.flush()
         return message
 
-    assert async_to_sync(round_trip)() == {"type": "snapshot", "version": 7}
+    # A thread of its own: the browser tests keep an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(asyncio.run, round_trip()).result(timeout=10) == {
+            "type": "snapshot",
+            "version": 7,
+        }
