@@ -58,7 +58,7 @@ def cmd_audit(args) -> int:
 
 def cmd_worker(args) -> int:
     _setup()
-    extra = ["--batch"] if args.batch else []
+    extra = ["--batch"] if args.batch else ["--no-reload"]
     _manage("db_worker", "--interval", str(args.interval), *extra)
     return 0
 
@@ -72,7 +72,7 @@ def _serve(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         proxy_headers=True,
-        ws="websockets",
+        ws="auto",
         log_level=os.environ.get("PLENARY_LOG_LEVEL", "info").lower(),
     )
 
