@@ -117,3 +117,30 @@ def test_language_choice_is_remembered_in_a_cookie_and_on_the_account(client, vc
 
 def test_unknown_consultation_is_404(client, vcc2):
     assert client.get("/en/c/nope/").status_code == 404
+
+
+def test_a_refused_action_shows_its_reason_and_returns_to_the_form(rf, vcc2):
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.utils import translation
+
+    from plenary.core.errors import DomainError
+    from plenary.core.middleware import DomainErrorMiddleware
+
+    middleware = DomainErrorMiddleware(lambda request: None)
+    request = rf.post("/en/c/vcc-2/agenda/", HTTP_REFERER="http://testserver/en/c/vcc-2/agenda/")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    with translation.override("fr"):
+        response = middleware.process_exception(
+            request, DomainError(translation.gettext_lazy("Not allowed"))
+        )
+        shown = [str(m) for m in request._messages]
+    assert response.status_code == 302
+    assert response["Location"] == "http://testserver/en/c/vcc-2/agenda/"
+    assert shown == ["Accès non autorisé"]
+    # Without a page to go back to, the reason is shown on a page of its own.
+    request = rf.get("/en/c/vcc-2/")
+    request.user = None
+    response = middleware.process_exception(request, DomainError("Closed.", code="closed"))
+    assert response.status_code == 400
+    assert b"Closed." in response.content
