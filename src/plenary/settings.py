@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "plenary.core.apps.CoreConfig",
     "plenary.directory",
     "plenary.consultations",
+    "plenary.planning",
     "plenary.scenarios",
 ]
 

@@ -6,11 +6,15 @@ from plenary.api import api
 from plenary.consultations import views as consultation_views
 from plenary.core import views as core_views
 from plenary.directory import views as directory_views
+from plenary.planning import views as planning_views
 
 urlpatterns = [
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("health", core_views.health, name="health"),
     path("api/v1/", api.urls),
+    # Calendar feeds have no language prefix: calendar programs keep the address.
+    path("calendars/<slug:slug>.ics", planning_views.calendar, name="calendar"),
+    path("calendars/<slug:slug>/<str:iso2>.ics", planning_views.calendar, name="calendar_state"),
     path("admin/", admin.site.urls),
 ]
 
@@ -20,5 +24,58 @@ urlpatterns += i18n_patterns(
     path("states/", directory_views.state_list, name="state_list"),
     path("c/<slug:slug>/", consultation_views.consultation_home, name="consultation_home"),
     path("c/<slug:slug>/agenda/", consultation_views.agenda, name="agenda"),
+    path("c/<slug:slug>/agenda/edit/", consultation_views.agenda_edit, name="agenda_edit"),
+    path(
+        "c/<slug:slug>/agenda/groups/<int:group_number>/add/",
+        consultation_views.agenda_item_add,
+        name="agenda_item_add",
+    ),
+    path(
+        "c/<slug:slug>/agenda/items/<int:item_id>/",
+        consultation_views.agenda_item_edit,
+        name="agenda_item_edit",
+    ),
+    path(
+        "c/<slug:slug>/agenda/items/<int:item_id>/move/",
+        consultation_views.agenda_item_move,
+        name="agenda_item_move",
+    ),
+    path(
+        "c/<slug:slug>/agenda/items/<int:item_id>/documents/",
+        consultation_views.agenda_document_attach,
+        name="agenda_document_attach",
+    ),
+    path(
+        "c/<slug:slug>/agenda/items/<int:item_id>/documents/<int:document_id>/remove/",
+        consultation_views.agenda_document_detach,
+        name="agenda_document_detach",
+    ),
+    path("c/<slug:slug>/agenda/confirm/", consultation_views.agenda_confirm, name="agenda_confirm"),
+    path(
+        "c/<slug:slug>/agenda/translations/",
+        consultation_views.agenda_translations,
+        name="agenda_translations",
+    ),
+    path(
+        "c/<slug:slug>/agenda/versions/", consultation_views.agenda_versions, name="agenda_versions"
+    ),
+    path(
+        "c/<slug:slug>/agenda/versions/<int:number>/",
+        consultation_views.agenda_version,
+        name="agenda_version",
+    ),
+    path("c/<slug:slug>/agenda.docx", planning_views.agenda_docx, name="agenda_docx"),
+    path("c/<slug:slug>/plan/", planning_views.plan, name="plan"),
+    path("c/<slug:slug>/plan/manage/", planning_views.plan_manage, name="plan_manage"),
+    path("c/<slug:slug>/plan/publish/", planning_views.plan_publish, name="plan_publish"),
+    path("c/<slug:slug>/plan/items/<int:item_id>/pin/", planning_views.plan_pin, name="plan_pin"),
+    path(
+        "c/<slug:slug>/plan/items/<int:item_id>/progress/",
+        planning_views.item_progress,
+        name="item_progress",
+    ),
+    path("c/<slug:slug>/plan.docx", planning_views.plan_docx, name="plan_docx"),
+    path("c/<slug:slug>/plan.xlsx", planning_views.plan_xlsx, name="plan_xlsx"),
+    path("c/<slug:slug>/replies/", planning_views.replies, name="replies"),
     prefix_default_language=True,
 )

@@ -1,6 +1,7 @@
 """A consultation with every number of its letter as a setting, and its agenda (R1, R2,
 R5–R7, R9, R10, R14, R18, R24)."""
 
+import re
 from datetime import date, time, timedelta
 
 from django.conf import settings
@@ -107,6 +108,18 @@ class Consultation(models.Model):
         related_name="consultations",
     )
 
+    # R8, R24: the time management plan. The letter gives no durations; these are the
+    # secretariat's planning assumptions.
+    plan_item_base_minutes = models.PositiveSmallIntegerField(
+        _("planned minutes per item before any speaker"), default=10
+    )
+    plan_speaking_minutes = models.PositiveSmallIntegerField(
+        _("planned minutes per delegation that will speak"), default=3
+    )
+
+    # R7, R25.
+    agenda_confirmed_at = models.DateTimeField(_("agenda confirmed at"), null=True, blank=True)
+
     # R29 and the interface.
     languages = models.JSONField(_("languages"), default=all_languages)
 
@@ -180,6 +193,10 @@ class Consultation(models.Model):
         return timezones.end_of_day(self.contribution_deadline_day, self.time_zone)
 
     @property
+    def agenda_is_final(self) -> bool:
+        return self.agenda_confirmed_at is not None
+
+    @property
     def rehearsal_window(self):
         return self.window_on(self.rehearsal_on) if self.rehearsal_on else None
 
@@ -229,6 +246,8 @@ class Document(models.Model):
     title = models.CharField(_("title"), max_length=300, blank=True)  # translated
     pending = models.BooleanField(_("not yet available"), default=False)
     url = models.URLField(_("link"), blank=True)
+    file = models.FileField(_("file"), upload_to="documents/", blank=True)
+    languages = models.JSONField(_("languages available"), default=list, blank=True)
 
     class Meta:
         ordering = ["consultation", "symbol"]
@@ -243,6 +262,16 @@ class Document(models.Model):
     def __str__(self):
         return self.symbol
 
+    @property
+    def revision(self) -> int:
+        """3 for C20/21(Rev.3); 0 for an original."""
+        match = re.search(r"\(Rev\.(\d+)\)$", self.symbol)
+        return int(match[1]) if match else 0
+
+    @property
+    def href(self) -> str:
+        return self.file.url if self.file else self.url
+
 
 class AgendaItem(models.Model):
     group = models.ForeignKey(AgendaGroup, on_delete=models.CASCADE, related_name="items")
@@ -252,6 +281,9 @@ class AgendaItem(models.Model):
     references = models.JSONField(_("references"), default=list, blank=True)
     instruments = models.TextField(_("resolutions and decisions"), blank=True)  # translated
     note = models.CharField(_("note"), max_length=200, blank=True)  # translated
+    base_minutes = models.PositiveSmallIntegerField(
+        _("planned minutes before any speaker"), null=True, blank=True
+    )
     documents = models.ManyToManyField(
         Document, through="AgendaItemDocument", related_name="items", blank=True
     )
@@ -285,6 +317,33 @@ class AgendaItemDocument(models.Model):
 
     def __str__(self):
         return f"{self.item}: {self.document}"
+
+
+class AgendaVersion(models.Model):
+    """A frozen agenda: version 1 is the one confirmed at the opening meeting (R7, R25);
+    every later change makes a new version with its reason."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="agenda_versions"
+    )
+    number = models.PositiveSmallIntegerField(_("version"))
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    snapshot = models.JSONField()
+
+    class Meta:
+        ordering = ["consultation", "number"]
+        verbose_name = _("agenda version")
+        verbose_name_plural = _("agenda versions")
+        constraints = [
+            models.UniqueConstraint(fields=["consultation", "number"], name="agenda_version_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.consultation} — {self.number}"
 
 
 class Appointment(models.Model):

@@ -78,3 +78,51 @@ def next_milestone(consultation: Consultation, now: datetime) -> Milestone | Non
         if (milestone.until or milestone.at) > now:
             return milestone
     return None
+
+
+def agenda_snapshot(consultation: Consultation) -> dict:
+    """The agenda as plain data, to freeze in a version and compare with another."""
+    from django.conf import settings
+
+    languages = [code for code, _name in settings.LANGUAGES]
+    groups = []
+    for group in agenda_groups(consultation):
+        groups.append(
+            {
+                "number": group.number,
+                "kind": group.kind,
+                "items": [
+                    {
+                        "id": item.pk,
+                        "label": item.label,
+                        "subject": {
+                            code: value
+                            for code in languages
+                            if (value := getattr(item, f"subject_{code.replace('-', '_')}") or "")
+                        },
+                        "references": list(item.references),
+                        "documents": [link.document.symbol for link in item.document_links],
+                    }
+                    for item in group.ordered_items
+                ],
+            }
+        )
+    return {"groups": groups}
+
+
+def translation_matrix(consultation: Consultation) -> dict:
+    """Which item subjects exist in which language, with the count missing per language."""
+    from django.conf import settings
+
+    languages = [code for code, _name in settings.LANGUAGES]
+    rows = []
+    missing = dict.fromkeys(languages, 0)
+    for group in agenda_groups(consultation):
+        for item in group.ordered_items:
+            present = {
+                code: bool(getattr(item, f"subject_{code.replace('-', '_')}")) for code in languages
+            }
+            for code, ok in present.items():
+                missing[code] += not ok
+            rows.append({"item": item, "present": [present[code] for code in languages]})
+    return {"languages": languages, "rows": rows, "missing": [missing[code] for code in languages]}

@@ -1,9 +1,17 @@
+from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from . import queries
-from .models import Consultation
+from plenary.core.access import consultation_permission
+
+from . import queries, services
+from .forms import ConfirmForm, DocumentForm, ItemForm, MoveForm
+from .models import AgendaGroup, AgendaItem, AgendaVersion, Consultation, Document
+from .versions import diff_snapshots
 
 
 def home(request):
@@ -46,5 +54,194 @@ def agenda(request, slug):
             "consultation": consultation,
             "groups": queries.agenda_groups(consultation),
             "untranslated": queries.untranslated_subjects(consultation, language),
+        },
+    )
+
+
+# --- The secretariat's agenda pages (R5–R7, R25) -------------------------------------------
+
+
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@consultation_permission("consultations.edit_agenda")
+def agenda_edit(request, consultation):
+    return render(
+        request,
+        "consultations/agenda_edit.html",
+        {
+            "consultation": consultation,
+            "groups": queries.agenda_groups(consultation),
+            "can_confirm": request.user.has_perm("consultations.confirm_agenda", consultation),
+            "confirm_form": ConfirmForm(),
+            "versions": consultation.agenda_versions.order_by("-number")[:5],
+        },
+    )
+
+
+@require_POST
+@consultation_permission("consultations.edit_agenda")
+def agenda_item_add(request, consultation, group_number):
+    group = get_object_or_404(AgendaGroup, consultation=consultation, number=group_number)
+    form = ItemForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("agenda_edit", consultation.slug)
+    item = services.add_item(
+        group,
+        subjects=form.subjects(),
+        references=form.cleaned_data["references"],
+        base_minutes=form.cleaned_data["base_minutes"],
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+    )
+    messages.success(request, _("Item %(label)s added.") % {"label": item.label})
+    return redirect(f"{reverse('agenda_edit', args=[consultation.slug])}#item-{item.label}")
+
+
+@consultation_permission("consultations.edit_agenda")
+def agenda_item_edit(request, consultation, item_id):
+    item = get_object_or_404(
+        AgendaItem.objects.select_related("group"), pk=item_id, group__consultation=consultation
+    )
+    form = ItemForm(request.POST or None, item=item)
+    document_form = DocumentForm()
+    if request.method == "POST" and form.is_valid():
+        services.update_item(
+            item,
+            subjects=form.subjects(),
+            references=form.cleaned_data["references"],
+            base_minutes=form.cleaned_data["base_minutes"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, _("Item %(label)s saved.") % {"label": item.label})
+        return redirect("agenda_item_edit", consultation.slug, item.pk)
+    links = item.agendaitemdocument_set.select_related("document").order_by("position")
+    return render(
+        request,
+        "consultations/item_edit.html",
+        {
+            "consultation": consultation,
+            "item": item,
+            "form": form,
+            "document_form": document_form,
+            "links": links,
+        },
+    )
+
+
+@require_POST
+@consultation_permission("consultations.edit_agenda")
+def agenda_item_move(request, consultation, item_id):
+    item = get_object_or_404(AgendaItem, pk=item_id, group__consultation=consultation)
+    form = MoveForm(request.POST, consultation=consultation)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("agenda_edit", consultation.slug)
+    item = services.move_item(
+        item,
+        group=form.cleaned_data["group"],
+        step=form.cleaned_data["step"] or 0,
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+    )
+    return redirect(f"{reverse('agenda_edit', args=[consultation.slug])}#item-{item.label}")
+
+
+@require_POST
+@consultation_permission("consultations.edit_agenda")
+def agenda_document_attach(request, consultation, item_id):
+    item = get_object_or_404(AgendaItem, pk=item_id, group__consultation=consultation)
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("agenda_item_edit", consultation.slug, item.pk)
+    data = form.cleaned_data
+    document = services.attach_document(
+        item,
+        symbol=data["symbol"],
+        title=data["title"],
+        languages=data["languages"],
+        pending=data["pending"],
+        url=data["url"],
+        upload=data["upload"],
+        actor=request.user,
+        reason=data["reason"],
+    )
+    messages.success(request, _("Document %(symbol)s attached.") % {"symbol": document.symbol})
+    return redirect("agenda_item_edit", consultation.slug, item.pk)
+
+
+@require_POST
+@consultation_permission("consultations.edit_agenda")
+def agenda_document_detach(request, consultation, item_id, document_id):
+    item = get_object_or_404(AgendaItem, pk=item_id, group__consultation=consultation)
+    document = get_object_or_404(Document, pk=document_id, consultation=consultation)
+    services.detach_document(
+        item, document, actor=request.user, reason=request.POST.get("reason", "")
+    )
+    messages.success(
+        request, _("Document %(symbol)s removed from the item.") % {"symbol": document.symbol}
+    )
+    return redirect("agenda_item_edit", consultation.slug, item.pk)
+
+
+@require_POST
+@consultation_permission("consultations.confirm_agenda")
+def agenda_confirm(request, consultation):
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tick the box to confirm the agenda."))
+        return redirect("agenda_edit", consultation.slug)
+    version = services.confirm_agenda(consultation, actor=request.user)
+    messages.success(
+        request, _("The agenda is confirmed as version %(number)s.") % {"number": version.number}
+    )
+    return redirect("agenda_versions", consultation.slug)
+
+
+@consultation_permission("consultations.edit_agenda")
+def agenda_translations(request, consultation):
+    matrix = queries.translation_matrix(consultation)
+    languages = [
+        {
+            "code": code,
+            "name": translation.get_language_info(code)["name_local"],
+            "missing": missing,
+        }
+        for code, missing in zip(matrix["languages"], matrix["missing"], strict=True)
+    ]
+    return render(
+        request,
+        "consultations/translations.html",
+        {"consultation": consultation, "languages": languages, "rows": matrix["rows"]},
+    )
+
+
+@consultation_permission(None)
+def agenda_versions(request, consultation):
+    versions = list(consultation.agenda_versions.select_related("created_by").order_by("-number"))
+    return render(
+        request, "consultations/versions.html", {"consultation": consultation, "versions": versions}
+    )
+
+
+@consultation_permission(None)
+def agenda_version(request, consultation, number):
+    version = get_object_or_404(AgendaVersion, consultation=consultation, number=number)
+    previous = consultation.agenda_versions.filter(number__lt=number).order_by("-number").first()
+    changes = diff_snapshots(previous.snapshot, version.snapshot) if previous else []
+    return render(
+        request,
+        "consultations/version.html",
+        {
+            "consultation": consultation,
+            "version": version,
+            "previous": previous,
+            "changes": changes,
         },
     )

@@ -24,6 +24,7 @@ from plenary.consultations.models import (
     Consultation,
     Document,
 )
+from plenary.consultations.services import document_kind
 from plenary.core import audit
 from plenary.core.models import User
 from plenary.core.yamlfile import DataFileError, Mapping, line_of, load, require
@@ -37,6 +38,8 @@ from plenary.directory.services import (
     translated_values,
     upsert,
 )
+from plenary.planning.models import Meeting
+from plenary.planning.services import sync_meetings
 
 SCENARIOS_DIR = Path(__file__).resolve().parent
 TRANSLATED_SETTINGS = {"title", "body", "legal_basis", "presiding_officer_title", "time_zone_label"}
@@ -106,6 +109,8 @@ def load_scenario(name_or_path: str) -> LoadResult:
         agenda_path = path.parent / require(path, data, "agenda", str)
         _load_agenda(agenda_path, load(agenda_path), path, data, consultation, changes)
         _load_invitations(path, data, consultation, changes)
+        if sync_meetings(consultation):
+            changes.note(Meeting, created=True, updated=False)
         credentials = _load_demo_accounts(path, data, consultation, changes)
         if changes.count:
             audit.record(
@@ -205,14 +210,6 @@ def _texts(entry: Mapping, prefix: str) -> dict:
     return values
 
 
-def _document_kind(symbol: str) -> str:
-    if "/INF/" in symbol:
-        return Document.Kind.INFORMATION
-    if symbol.startswith("VC/"):
-        return Document.Kind.CONTRIBUTION
-    return Document.Kind.COUNCIL
-
-
 def _load_agenda(path, agenda, scenario_path, scenario, consultation, changes) -> None:
     kinds = require(scenario_path, scenario, "groups", dict)
     extra_titles = scenario.get("group_titles") or {}
@@ -278,7 +275,7 @@ def _load_agenda(path, agenda, scenario_path, scenario, consultation, changes) -
                     changes,
                     Document,
                     {"consultation": consultation, "symbol": symbol},
-                    {"kind": _document_kind(symbol), "pending": symbol in pending},
+                    {"kind": document_kind(symbol), "pending": symbol in pending},
                 )
                 upsert(
                     changes,

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django import template
 from django.utils import translation
 from django.utils.html import format_html
@@ -62,3 +64,18 @@ def translated(obj, field):
         fallback,
         _("not yet translated; shown in English"),
     )
+
+
+@register.simple_tag
+def clock(moment, consultation):
+    """HH:MM in the consultation's zone; accepts a datetime or an ISO string."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return timezones.format_clock(moment, consultation.time_zone, translation.get_language())
+
+
+@register.simple_tag
+def plan_reason(code):
+    from plenary.planning.reasons import reason_text
+
+    return reason_text(code)
