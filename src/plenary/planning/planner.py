@@ -77,12 +77,13 @@ def plan_items(
     """Lay `items` into `days`. `not_before` (re-planning during the meeting) keeps every
     slot at or after that instant."""
     ordered_days = sorted(days, key=lambda day: day.start)
+    # "Too long" compares with a whole window, even when re-planning has used part of it.
+    longest = max((day.minutes for day in ordered_days), default=0)
     if not_before is not None:
         ordered_days = [
             Day(day.index, max(day.start, min(not_before, day.end)), day.end)
             for day in ordered_days
         ]
-    longest = max((day.minutes for day in ordered_days), default=0)
     position = {day.index: n for n, day in enumerate(ordered_days)}
     slots: list[Slot] = []
     unscheduled: list[Unscheduled] = []

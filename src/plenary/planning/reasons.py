@@ -5,10 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from . import planner
 
 REASONS = {
-    planner.TOO_LONG: _("longer than a whole meeting day"),
-    planner.NO_TIME: _("no time left in the days available"),
-    planner.PINNED_OUTSIDE: _("pinned to a day the consultation does not have"),
-    planner.PINNED_DAY_FULL: _("the items pinned to its day do not fit in it"),
+    planner.TOO_LONG: _("It needs more time than a whole meeting day."),
+    planner.NO_TIME: _("No time is left for it in the meeting days."),
+    planner.PINNED_OUTSIDE: _("It is pinned to a day on which the consultation does not meet."),
+    planner.PINNED_DAY_FULL: _("The items pinned to its day do not fit in that day."),
 }
 
 

@@ -79,3 +79,11 @@ def plan_reason(code):
     from plenary.planning.reasons import reason_text
 
     return reason_text(code)
+
+
+@register.simple_tag(takes_context=True)
+def may(context, permission, obj=None):
+    """{% may "consultations.edit_agenda" consultation as can_edit %}: the rule, for the reader."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.has_perm(permission, obj))
