@@ -3,13 +3,14 @@
 Items are laid into the meeting days' windows in agenda order: every Group 1 item first,
 then Group 2 items as time allows. An item pinned to a day by the secretariat opens that
 day. Nothing runs past a day's window or past the last day; what does not fit is returned
-as unscheduled, with the reason, so that a shortfall is reported instead of hidden.
+as unscheduled, with the reason, so that a shortfall is reported instead of hidden; while
+Group 1 is short of time, no Group 2 item is scheduled.
 
 No database, no clock: the same input always gives the same plan.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 TOO_LONG = "too_long"  # longer than any meeting day's window
 NO_TIME = "no_time"  # no room left in the days available
@@ -80,6 +81,7 @@ def plan_items(
     # "Too long" compares with a whole window, even when re-planning has used part of it.
     longest = max((day.minutes for day in ordered_days), default=0)
     if not_before is not None:
+        not_before = not_before.astimezone(UTC)
         ordered_days = [
             Day(day.index, max(day.start, min(not_before, day.end)), day.end)
             for day in ordered_days
@@ -103,10 +105,16 @@ def plan_items(
         free_from[n] = end
 
     # 2. The others in agenda order, never going back in time: Group 1 before Group 2.
+    # Once a required item (Group 1) finds no time, later groups get none either: the
+    # time that remains is not "time allowing" while Group 1 is short.
     cursor_day, cursor_time = 0, None
+    required_short = False
     for item in sorted((i for i in items if i.pinned_day is None), key=_agenda_order):
         if item.minutes > longest:
             unscheduled.append(_unscheduled(item, TOO_LONG))
+            continue
+        if required_short and item.group not in required_groups:
+            unscheduled.append(_unscheduled(item, NO_TIME))
             continue
         placed = False
         for n in range(cursor_day, len(ordered_days)):
@@ -121,6 +129,7 @@ def plan_items(
                 break
         if not placed:
             unscheduled.append(_unscheduled(item, NO_TIME))
+            required_short = required_short or item.group in required_groups
 
     slots.sort(key=lambda slot: (slot.start, slot.key))
     return Plan(tuple(slots), tuple(unscheduled), frozenset(required_groups))
