@@ -44,3 +44,19 @@ def test_bad_date_is_a_422_with_a_message(client, vcc2):
 
 def test_unknown_consultation_is_404(client, vcc2):
     assert client.get("/api/v1/consultations/none/agenda").status_code == 404
+
+
+def test_plan_is_404_until_published_then_lists_slots(client, vcc2):
+    from plenary.planning import services
+
+    assert client.get("/api/v1/consultations/vcc-2/plan").status_code == 404
+    services.publish_plan(vcc2.consultation, actor=None)
+    plan = client.get("/api/v1/consultations/vcc-2/plan").json()
+    assert plan["version"] == 1
+    assert len(plan["slots"]) == 34
+    assert plan["slots"][0]["start"].startswith("2020-11-16T11:00:00")
+
+
+def test_unknown_language_parameter_falls_back_to_english(client, vcc2):
+    groups = client.get("/api/v1/consultations/vcc-2/agenda?lang=xx").json()
+    assert groups[0]["items"][0]["subject"].startswith("List of candidates")

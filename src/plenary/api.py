@@ -3,13 +3,15 @@ services as the pages."""
 
 import datetime
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 
 from plenary.consultations import queries as consultation_queries
 from plenary.consultations.models import Consultation
 from plenary.directory import queries as directory_queries
+from plenary.planning import queries as plan_queries
 
 api = NinjaAPI(title="Plenary", version="1", urls_namespace="api")
 
@@ -47,6 +49,32 @@ class GroupOut(Schema):
     items: list[ItemOut]
 
 
+class SlotOut(Schema):
+    item: int
+    label: str
+    day: int
+    start: datetime.datetime
+    end: datetime.datetime
+    done: bool = False
+
+
+class UnscheduledOut(Schema):
+    item: int
+    label: str
+    group: int
+    minutes: int
+    reason: str
+
+
+class PlanOut(Schema):
+    version: int
+    published_at: datetime.datetime
+    reason: str
+    missing_minutes: int
+    slots: list[SlotOut]
+    unscheduled: list[UnscheduledOut]
+
+
 class StateOut(Schema):
     iso2: str
     iso3: str
@@ -58,7 +86,7 @@ class StateOut(Schema):
 
 
 def _activate(lang: str | None) -> None:
-    if lang:
+    if lang and lang in {code for code, _name in settings.LANGUAGES}:
         translation.activate(lang)
 
 
@@ -90,6 +118,23 @@ def consultation_agenda(request, slug: str, lang: str | None = None):
         }
         for group in consultation_queries.agenda_groups(consultation)
     ]
+
+
+@api.get("/consultations/{slug}/plan", response={200: PlanOut, 404: dict})
+def consultation_plan(request, slug: str):
+    """The latest published time management plan."""
+    consultation = get_object_or_404(Consultation, slug=slug)
+    version = plan_queries.latest_plan(consultation)
+    if version is None:
+        return Status(404, {"detail": "No plan has been published yet."})
+    return {
+        "version": version.number,
+        "published_at": version.published_at,
+        "reason": version.reason,
+        "missing_minutes": version.missing_minutes,
+        "slots": version.slots,
+        "unscheduled": version.unscheduled,
+    }
 
 
 @api.get("/states", response=list[StateOut])
