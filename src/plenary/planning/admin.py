@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from plenary.core.admin import ReadOnlyAdmin, SecretariatAdmin
+
+from .models import ItemProgress, ItemReply, Meeting, PlanPin, PlanVersion
+
+
+@admin.register(Meeting)
+class MeetingAdmin(SecretariatAdmin):
+    list_display = ["consultation", "kind", "number", "starts_at", "ends_at", "join_url"]
+    list_filter = ["consultation", "kind"]
+    fields = [
+        "join_url"
+    ]  # times follow the consultation's settings (planning.services.sync_meetings)
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ItemReply)
+class ItemReplyAdmin(ReadOnlyAdmin):
+    list_display = ["item", "state", "will_speak", "minutes", "updated_at"]
+    list_filter = ["will_speak", "item__group__consultation"]
+
+
+@admin.register(PlanVersion)
+class PlanVersionAdmin(ReadOnlyAdmin):
+    list_display = ["consultation", "number", "published_at", "reason", "missing_minutes"]
+
+
+admin.site.register(PlanPin, ReadOnlyAdmin)
+admin.site.register(ItemProgress, ReadOnlyAdmin)
