@@ -10,6 +10,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 _loaded = {}
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters and caches start empty in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load VCC-2 once into the test database: tests run inside transactions that are rolled

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "plenary.directory",
     "plenary.consultations",
     "plenary.planning",
+    "plenary.registration",
     "plenary.scenarios",
 ]
 
@@ -115,6 +116,8 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Tests use a file too, so that tests with several threads share one database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -261,3 +264,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PLENARY_LOG_LEVEL", "WARNING")},
 }
+# Rate limits: (requests, seconds) per client address.
+PLENARY_RATE_LIMITS = {"join": (30, 60), "register": (20, 600)}
+PLENARY_BASE_URL = os.environ.get("PLENARY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

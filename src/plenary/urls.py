@@ -7,6 +7,7 @@ from plenary.consultations import views as consultation_views
 from plenary.core import views as core_views
 from plenary.directory import views as directory_views
 from plenary.planning import views as planning_views
+from plenary.registration import views as registration_views
 
 urlpatterns = [
     path("i18n/setlang/", core_views.set_language, name="set_language"),
@@ -16,6 +17,8 @@ urlpatterns = [
     path("calendars/<slug:slug>.ics", planning_views.calendar, name="calendar"),
     path("calendars/<slug:slug>/<str:iso2>.ics", planning_views.calendar, name="calendar_state"),
     path("admin/", admin.site.urls),
+    # A personal link: no language prefix, it is exchanged for a session at once.
+    path("j/<str:token>", registration_views.join, name="join"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -77,5 +80,42 @@ urlpatterns += i18n_patterns(
     path("c/<slug:slug>/plan.docx", planning_views.plan_docx, name="plan_docx"),
     path("c/<slug:slug>/plan.xlsx", planning_views.plan_xlsx, name="plan_xlsx"),
     path("c/<slug:slug>/replies/", planning_views.replies, name="replies"),
+    path("c/<slug:slug>/register/", registration_views.register, name="register"),
+    path("c/<slug:slug>/me/", registration_views.participant_home, name="participant_home"),
+    path("c/<slug:slug>/delegation/", registration_views.delegation_page, name="delegation_page"),
+    path(
+        "c/<slug:slug>/delegation/participants/<int:participant_id>/",
+        registration_views.participant_action,
+        name="participant_action",
+    ),
+    path(
+        "c/<slug:slug>/delegation/extra-speaker/",
+        registration_views.extra_speaker_request,
+        name="extra_speaker_request",
+    ),
+    path(
+        "c/<slug:slug>/registration/", registration_views.dashboard, name="registration_dashboard"
+    ),
+    path(
+        "c/<slug:slug>/registration/extra-speakers/<int:request_id>/",
+        registration_views.decide_extra_speaker,
+        name="decide_extra_speaker",
+    ),
+    path(
+        "c/<slug:slug>/registration/participants.csv",
+        registration_views.participants_csv,
+        name="participants_csv",
+    ),
+    path(
+        "c/<slug:slug>/registration/participants.xlsx",
+        registration_views.participants_xlsx,
+        name="participants_xlsx",
+    ),
+    path(
+        "c/<slug:slug>/registration/speakers.txt",
+        registration_views.speakers_list,
+        name="speakers_list",
+    ),
+    path("c/<slug:slug>/focal-points/", registration_views.focal_points, name="focal_points"),
     prefix_default_language=True,
 )

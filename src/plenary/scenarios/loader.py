@@ -40,6 +40,8 @@ from plenary.directory.services import (
 )
 from plenary.planning.models import Meeting
 from plenary.planning.services import sync_meetings
+from plenary.registration.models import Delegation, FocalPoint
+from plenary.registration.services import delegation_for_state, setup_delegations
 
 SCENARIOS_DIR = Path(__file__).resolve().parent
 TRANSLATED_SETTINGS = {"title", "body", "legal_basis", "presiding_officer_title", "time_zone_label"}
@@ -111,6 +113,8 @@ def load_scenario(name_or_path: str) -> LoadResult:
         _load_invitations(path, data, consultation, changes)
         if sync_meetings(consultation):
             changes.note(Meeting, created=True, updated=False)
+        if setup_delegations(consultation):
+            changes.note(Delegation, created=True, updated=False)
         credentials = _load_demo_accounts(path, data, consultation, changes)
         if changes.count:
             audit.record(
@@ -379,6 +383,10 @@ def _load_demo_accounts(path, data, consultation, changes) -> list[dict]:
             user=user, role=role, consultation=scope, state=state
         )
         changes.note(Appointment, created=created, updated=False)
+        if role == Appointment.Role.FOCAL_POINT and state is not None:
+            delegation = delegation_for_state(consultation, state)
+            _focal, created = FocalPoint.objects.get_or_create(delegation=delegation, user=user)
+            changes.note(FocalPoint, created=created, updated=False)
         totp_secret = None
         if (
             role == Appointment.Role.SECRETARIAT

@@ -1,0 +1,546 @@
+"""Registration of participants, speakers and viewers, extra speakers and personal links
+(R3, R4, R9–R14). Each function is transactional and audited; a refusal is a DomainError
+that changes nothing (and is itself recorded when it concerns someone's rights)."""
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from plenary.consultations.models import Appointment, Consultation
+from plenary.core import audit
+from plenary.core.errors import DomainError
+from plenary.core.mail import queue_mail
+from plenary.directory.models import State
+
+from .models import AccessLink, Capacity, Delegation, ExtraSpeakerRequest, FocalPoint, Participant
+
+# --- delegations ----------------------------------------------------------------------------
+
+
+def setup_delegations(consultation: Consultation) -> int:
+    """A delegation for each Council Member State of the term, each invited observer, the
+    State of Palestine and each invited Sector Member; the capacity row. Returns how many
+    were created (0 when run again)."""
+    created = 0
+    limit = consultation.speakers_per_delegation_max
+    with transaction.atomic():
+        _capacity, made = Capacity.objects.get_or_create(
+            consultation=consultation,
+            defaults={
+                "speaker_limit": consultation.speaker_capacity,
+                "viewer_limit": consultation.viewer_capacity,
+            },
+        )
+        created += made
+        for state in State.objects.filter(council_seats__term=consultation.council_term):
+            created += _delegation(consultation, Delegation.Category.COUNCIL, limit, state=state)[1]
+        for state in consultation.observer_states.all():
+            category = (
+                Delegation.Category.PALESTINE
+                if state.status == State.Status.OBSERVER
+                else Delegation.Category.OBSERVER
+            )
+            created += _delegation(consultation, category, limit, state=state)[1]
+        for member in consultation.sector_members.all():
+            created += _delegation(
+                consultation, Delegation.Category.SECTOR_MEMBER, limit, sector_member=member
+            )[1]
+    return created
+
+
+def _delegation(consultation, category, limit, **who) -> tuple[Delegation, bool]:
+    return Delegation.objects.get_or_create(
+        consultation=consultation, **who, defaults={"category": category, "speaker_limit": limit}
+    )
+
+
+def delegation_for_state(consultation: Consultation, state: State) -> Delegation:
+    """Any Member State may take part (Council or observer, R3); its delegation is made on
+    first registration."""
+    existing = Delegation.objects.filter(consultation=consultation, state=state).first()
+    if existing:
+        return existing
+    if not state.is_member_on(consultation.starts_on) and state.status != State.Status.OBSERVER:
+        raise DomainError(
+            _("This state is not a Member State on the dates of the consultation."),
+            code="not_member",
+        )
+    category = (
+        Delegation.Category.PALESTINE
+        if state.status == State.Status.OBSERVER
+        else Delegation.Category.OBSERVER
+    )
+    try:
+        with transaction.atomic():
+            return _delegation(
+                consultation, category, consultation.speakers_per_delegation_max, state=state
+            )[0]
+    except IntegrityError:
+        return Delegation.objects.get(consultation=consultation, state=state)
+
+
+def appoint_focal_point(delegation: Delegation, user, *, actor) -> FocalPoint:
+    with transaction.atomic():
+        focal, created = FocalPoint.objects.get_or_create(delegation=delegation, user=user)
+        Appointment.objects.get_or_create(
+            user=user,
+            role=Appointment.Role.FOCAL_POINT,
+            consultation=delegation.consultation,
+            state=delegation.state,
+        )
+        if created:
+            audit.record(
+                "registration.focal_point_appointed",
+                actor=actor,
+                target=delegation,
+                data={"user": user.email},
+            )
+    return focal
+
+
+def is_focal_point_of(user, delegation: Delegation) -> bool:
+    return bool(
+        user
+        and user.is_authenticated
+        and FocalPoint.objects.filter(delegation=delegation, user=user).exists()
+    )
+
+
+def _may_decide(actor, delegation: Delegation, action: str) -> None:
+    """The delegation's own focal point, or the secretariat; anyone else is refused and
+    the attempt recorded."""
+    if is_focal_point_of(actor, delegation) or (
+        actor and actor.has_perm("registration.manage", delegation.consultation)
+    ):
+        return
+    audit.record(
+        "registration.refused",
+        actor=actor,
+        target=delegation,
+        data={"action": action, "why": "not_focal_point"},
+    )
+    raise DomainError(
+        _("Only this delegation's focal point or the secretariat may do this."),
+        code="not_focal_point",
+    )
+
+
+# --- registration (R9) ----------------------------------------------------------------------
+
+
+def registration_window(consultation: Consultation) -> tuple[datetime, datetime]:
+    return consultation.registration_opens_at, consultation.opens_at
+
+
+def register(
+    consultation: Consultation,
+    *,
+    delegation: Delegation,
+    name: str,
+    email: str,
+    function: str = "",
+    language: str = "en",
+    now: datetime | None = None,
+) -> Participant:
+    """A person registers online between the opening date and the first meeting (R9); the
+    registration waits for the delegation's focal point."""
+    now = now or timezone.now()
+    opens, closes = registration_window(consultation)
+    if now < opens:
+        raise DomainError(_("Registration is not open yet."), code="not_open")
+    if now >= closes:
+        raise DomainError(_("Registration is closed."), code="closed")
+    if delegation.consultation_id != consultation.pk:
+        raise DomainError(_("Choose a delegation of this consultation."), code="wrong_delegation")
+    email = email.strip().lower()
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        language = "en"
+    try:
+        with transaction.atomic():
+            participant = Participant.objects.create(
+                consultation=consultation,
+                delegation=delegation,
+                email=email,
+                name=name.strip(),
+                function=function.strip(),
+                language=language,
+            )
+            audit.record(
+                "registration.registered",
+                target=participant,
+                data={"delegation": str(delegation), "email": email},
+            )
+            _mail(
+                participant,
+                "registration/email/registered.txt",
+                _("Your registration for %(consultation)s"),
+            )
+            for focal in delegation.focal_points.select_related("user"):
+                _mail_user(
+                    focal.user,
+                    consultation,
+                    "registration/email/to_approve.txt",
+                    _("A registration to approve for %(consultation)s"),
+                    {"participant": participant},
+                )
+    except IntegrityError:
+        raise DomainError(
+            _("This e-mail address is already registered for this consultation."),
+            code="already_registered",
+        ) from None
+    return participant
+
+
+def approve(participant: Participant, *, actor) -> Participant:
+    """The focal point (or the secretariat) approves: the participant becomes a viewer,
+    within the viewer capacity, and receives a personal link (R10, R13)."""
+    _may_decide(actor, participant.delegation, "approve")
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        if participant.status != Participant.Status.PENDING:
+            raise DomainError(
+                _("This registration has already been decided."), code="already_decided"
+            )
+        _change_counts(participant.consultation, viewers=+1)
+        participant.status = Participant.Status.APPROVED
+        participant.role = Participant.Role.VIEWER
+        participant.decided_at = timezone.now()
+        participant.save(update_fields=["status", "role", "decided_at"])
+        audit.record("registration.approved", actor=actor, target=participant)
+        send_link(participant, actor=actor)
+    return participant
+
+
+def reject(participant: Participant, *, actor, note: str = "") -> Participant:
+    _may_decide(actor, participant.delegation, "reject")
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        if participant.status != Participant.Status.PENDING:
+            raise DomainError(
+                _("This registration has already been decided."), code="already_decided"
+            )
+        participant.status = Participant.Status.REJECTED
+        participant.decided_at = timezone.now()
+        participant.save(update_fields=["status", "decided_at"])
+        audit.record("registration.rejected", actor=actor, target=participant, data={"note": note})
+    return participant
+
+
+def withdraw(participant: Participant, *, actor) -> Participant:
+    """The participant leaves: their place (speaker or viewer) is freed and their link revoked."""
+    _may_decide(actor, participant.delegation, "withdraw")
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        if participant.status != Participant.Status.APPROVED:
+            raise DomainError(
+                _("Only an approved participant can be withdrawn."), code="not_approved"
+            )
+        if participant.role == Participant.Role.SPEAKER:
+            Delegation.objects.filter(pk=participant.delegation_id).update(
+                speakers=F("speakers") - 1
+            )
+            _change_counts(participant.consultation, speakers=-1)
+        else:
+            _change_counts(participant.consultation, viewers=-1)
+        participant.status = Participant.Status.WITHDRAWN
+        participant.role = Participant.Role.VIEWER
+        participant.save(update_fields=["status", "role"])
+        AccessLink.objects.filter(participant=participant, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        audit.record("registration.withdrawn", actor=actor, target=participant)
+    return participant
+
+
+def _change_counts(consultation: Consultation, *, speakers: int = 0, viewers: int = 0) -> None:
+    """One UPDATE; the check constraints refuse a count past the limit (R10)."""
+    try:
+        with transaction.atomic():
+            changed = Capacity.objects.filter(consultation=consultation).update(
+                speakers=F("speakers") + speakers, viewers=F("viewers") + viewers
+            )
+    except IntegrityError:
+        if speakers > 0:
+            raise DomainError(
+                _("The platform has no speaker place left."), code="speaker_capacity"
+            ) from None
+        raise DomainError(
+            _("The platform has no viewer place left."), code="viewer_capacity"
+        ) from None
+    if not changed:
+        raise DomainError(
+            _("Registration is not set up for this consultation."), code="no_capacity"
+        )
+
+
+# --- speakers and viewers (R10, R11) ----------------------------------------------------------
+
+
+def designate_speaker(participant: Participant, *, actor) -> Participant:
+    """The focal point names an approved participant of its delegation as a speaker for the
+    whole consultation, within the delegation's quota and the platform's capacity (R11)."""
+    _may_decide(actor, participant.delegation, "designate_speaker")
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        if participant.status != Participant.Status.APPROVED:
+            raise DomainError(
+                _("Only an approved participant can be named a speaker."), code="not_approved"
+            )
+        if participant.role == Participant.Role.SPEAKER:
+            raise DomainError(_("This participant is already a speaker."), code="already_speaker")
+        try:
+            with transaction.atomic():
+                Delegation.objects.filter(pk=participant.delegation_id).update(
+                    speakers=F("speakers") + 1
+                )
+        except IntegrityError:
+            audit.record(
+                "registration.refused",
+                actor=actor,
+                target=participant,
+                data={"action": "designate_speaker", "why": "quota"},
+            )
+            raise DomainError(
+                _("This delegation already has %(most)s speakers."),
+                code="speaker_quota",
+                params={"most": participant.delegation.speaker_limit},
+            ) from None
+        _change_counts(participant.consultation, speakers=+1, viewers=-1)
+        participant.role = Participant.Role.SPEAKER
+        participant.save(update_fields=["role"])
+        audit.record("registration.speaker_designated", actor=actor, target=participant)
+        _notify_mailboxes(participant, _("Speaker named for %(consultation)s"))
+        send_link(participant, actor=actor)
+    return participant
+
+
+def revoke_speaker(participant: Participant, *, actor) -> Participant:
+    """The participant becomes a viewer again; the speaker link stops giving the speaker role."""
+    _may_decide(actor, participant.delegation, "revoke_speaker")
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        if not participant.is_speaker:
+            raise DomainError(_("This participant is not a speaker."), code="not_speaker")
+        Delegation.objects.filter(pk=participant.delegation_id).update(speakers=F("speakers") - 1)
+        _change_counts(participant.consultation, speakers=-1, viewers=+1)
+        participant.role = Participant.Role.VIEWER
+        participant.save(update_fields=["role"])
+        audit.record("registration.speaker_revoked", actor=actor, target=participant)
+        _notify_mailboxes(participant, _("Speaker withdrawn for %(consultation)s"))
+        send_link(participant, actor=actor)
+    return participant
+
+
+def _notify_mailboxes(participant: Participant, subject) -> None:
+    """R11: the speakers' names go to the registration mailbox, copied to remote participation."""
+    consultation = participant.consultation
+    with translation.override("en"):
+        body = render_to_string(
+            "registration/email/speakers_notice.txt",
+            {
+                "consultation": consultation,
+                "participant": participant,
+                "delegation": participant.delegation,
+                "speakers": participant.delegation.participants.filter(
+                    status="approved", role="speaker"
+                ),
+            },
+        )
+        queue_mail(
+            to=[consultation.registration_email],
+            cc=[consultation.remote_participation_email],
+            subject=str(subject) % {"consultation": consultation.acronym},
+            body=body,
+            language="en",
+        )
+
+
+# --- extra speaker (R12) --------------------------------------------------------------------
+
+
+def request_extra_speaker(
+    participant: Participant, *, meeting=None, item=None, actor
+) -> ExtraSpeakerRequest:
+    _may_decide(actor, participant.delegation, "request_extra_speaker")
+    if (meeting is None) == (item is None):
+        raise DomainError(_("Choose one meeting or one agenda item."), code="meeting_or_item")
+    if (
+        participant.status != Participant.Status.APPROVED
+        or participant.role == Participant.Role.SPEAKER
+    ):
+        raise DomainError(
+            _("The extra speaker must be an approved viewer of the delegation."), code="not_viewer"
+        )
+    target = meeting or item
+    if getattr(target, "consultation_id", None) not in (None, participant.consultation_id) or (
+        item is not None and item.group.consultation_id != participant.consultation_id
+    ):
+        raise DomainError(
+            _("Choose a meeting or item of this consultation."), code="wrong_consultation"
+        )
+    with transaction.atomic():
+        duplicate = ExtraSpeakerRequest.objects.filter(
+            participant=participant, meeting=meeting, item=item, status__in=["requested", "granted"]
+        ).exists()
+        if duplicate:
+            raise DomainError(_("This request has already been made."), code="duplicate_request")
+        request = ExtraSpeakerRequest.objects.create(
+            delegation=participant.delegation,
+            participant=participant,
+            meeting=meeting,
+            item=item,
+            requested_by=actor,
+        )
+        audit.record("registration.extra_speaker_requested", actor=actor, target=request)
+    return request
+
+
+def decide_extra_speaker(
+    request: ExtraSpeakerRequest, *, grant: bool, actor, note: str = ""
+) -> ExtraSpeakerRequest:
+    """The secretariat grants (if a speaker place is free) or refuses an extra speaker."""
+    consultation = request.delegation.consultation
+    if not actor.has_perm("registration.manage", consultation):
+        raise DomainError(
+            _("Only the secretariat decides on extra speakers."), code="not_secretariat"
+        )
+    with transaction.atomic():
+        capacity = Capacity.objects.select_for_update().get(consultation=consultation)
+        request = ExtraSpeakerRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status != ExtraSpeakerRequest.Status.REQUESTED:
+            raise DomainError(_("This request has already been decided."), code="already_decided")
+        if grant:
+            overlapping = ExtraSpeakerRequest.objects.filter(
+                delegation__consultation=consultation, status="granted"
+            ).filter(Q(meeting=request.meeting) if request.meeting_id else Q(item=request.item))
+            if capacity.speakers + overlapping.count() >= capacity.speaker_limit:
+                raise DomainError(
+                    _("The platform has no speaker place left."), code="speaker_capacity"
+                )
+        request.status = (
+            ExtraSpeakerRequest.Status.GRANTED if grant else ExtraSpeakerRequest.Status.REFUSED
+        )
+        request.decided_at = timezone.now()
+        request.decided_by = actor
+        request.note = note
+        request.save(update_fields=["status", "decided_at", "decided_by", "note"])
+        audit.record(
+            "registration.extra_speaker_decided",
+            actor=actor,
+            target=request,
+            data={"granted": grant, "note": note},
+        )
+    return request
+
+
+def holds_extra_grant(participant: Participant, *, meeting=None, item=None) -> bool:
+    grants = ExtraSpeakerRequest.objects.filter(participant=participant, status="granted")
+    return grants.filter(Q(meeting=meeting) if meeting is not None else Q(item=item)).exists()
+
+
+# --- personal links (R10, R13) ----------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_link(participant: Participant) -> str:
+    """A new personal link for the participant's current role; the previous one stops working.
+    Returns the token, which is not stored."""
+    token = secrets.token_urlsafe(32)  # 256 bits
+    with transaction.atomic():
+        AccessLink.objects.filter(participant=participant, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        AccessLink.objects.create(
+            participant=participant, role=participant.role, token_hash=_hash(token)
+        )
+    return token
+
+
+def link_url(token: str) -> str:
+    return f"{settings.PLENARY_BASE_URL}/j/{token}"
+
+
+def send_link(participant: Participant, *, actor) -> str:
+    """Issue a link and send it, with the participation guide, in the participant's language (R13)."""
+    token = issue_link(participant)
+    _mail(
+        participant,
+        "registration/email/link.txt",
+        _("Your personal link for %(consultation)s"),
+        {"url": link_url(token), "role": participant.get_role_display()},
+    )
+    audit.record(
+        "registration.link_sent", actor=actor, target=participant, data={"role": participant.role}
+    )
+    return token
+
+
+def resend_link(participant: Participant, *, actor) -> str:
+    """A new link for a participant who lost theirs; the old one stops working."""
+    _may_decide(actor, participant.delegation, "resend_link")
+    if participant.status != Participant.Status.APPROVED:
+        raise DomainError(_("Only an approved participant receives a link."), code="not_approved")
+    return send_link(participant, actor=actor)
+
+
+def resolve_link(token: str) -> AccessLink:
+    """The link behind a token, if it is in force; a forged or revoked one is refused."""
+    if not token or len(token) > 100:
+        raise DomainError(_("This link is not valid."), code="bad_link")
+    link = (
+        AccessLink.objects.select_related("participant__consultation", "participant__delegation")
+        .filter(token_hash=_hash(token))
+        .first()
+    )
+    if link is None:
+        audit.record("registration.link_refused", data={"why": "unknown"})
+        raise DomainError(_("This link is not valid."), code="bad_link")
+    if link.revoked_at is not None or link.participant.status != Participant.Status.APPROVED:
+        audit.record("registration.link_refused", target=link.participant, data={"why": "revoked"})
+        raise DomainError(
+            _("This link has been replaced or withdrawn. Use the most recent link you received."),
+            code="revoked_link",
+        )
+    now = timezone.now()
+    AccessLink.objects.filter(pk=link.pk).update(
+        first_used_at=link.first_used_at or now, last_used_at=now
+    )
+    return link
+
+
+# --- mail -------------------------------------------------------------------------------------
+
+
+def _mail(participant: Participant, template: str, subject, extra: dict | None = None) -> None:
+    with translation.override(participant.language):
+        context = {
+            "participant": participant,
+            "consultation": participant.consultation,
+            **(extra or {}),
+        }
+        queue_mail(
+            to=[participant.email],
+            subject=str(subject) % {"consultation": participant.consultation.acronym},
+            body=render_to_string(template, context),
+            language=participant.language,
+        )
+
+
+def _mail_user(user, consultation, template: str, subject, extra: dict) -> None:
+    with translation.override(user.language):
+        queue_mail(
+            to=[user.email],
+            subject=str(subject) % {"consultation": consultation.acronym},
+            body=render_to_string(template, {"consultation": consultation, "user": user, **extra}),
+            language=user.language,
+        )

@@ -1,0 +1,380 @@
+import csv
+import io
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from plenary.consultations.models import AgendaItem
+from plenary.core import ratelimit
+from plenary.core.access import consultation_permission
+from plenary.core.errors import DomainError
+from plenary.directory.models import State
+from plenary.planning.models import Meeting
+
+from . import queries, services
+from .forms import ExtraSpeakerForm, RegistrationForm
+from .models import Delegation, ExtraSpeakerRequest, Participant
+
+SESSION_KEY = "plenary_participant"
+
+
+def _too_many(request, scope) -> bool:
+    return not ratelimit.allow(scope, ratelimit.client_address(request))
+
+
+@consultation_permission("registration.register")
+def register(request, consultation):
+    """The public registration form (R9), open between the opening date and the first meeting."""
+    language = translation.get_language()
+    opens, closes = services.registration_window(consultation)
+    now = timezone.now()
+    state = "open" if opens <= now < closes else ("not_open" if now < opens else "closed")
+    form = RegistrationForm(
+        request.POST or None,
+        delegation_choices=queries.delegation_choices(consultation, language),
+        initial={"language": language},
+    )
+    if request.method == "POST":
+        if _too_many(request, "register"):
+            messages.error(
+                request,
+                _(
+                    "Too many registrations from your network in a short time. Please try again in a few minutes."
+                ),
+            )
+            return render(
+                request,
+                "registration/register.html",
+                {
+                    "consultation": consultation,
+                    "form": form,
+                    "state": state,
+                    "opens": opens,
+                    "closes": closes,
+                },
+                status=429,
+            )
+        if form.is_valid():
+            data = form.cleaned_data
+            participant = services.register(
+                consultation,
+                delegation=_chosen_delegation(consultation, data["delegation"]),
+                name=data["name"],
+                email=data["email"],
+                function=data["function"],
+                language=data["language"],
+            )
+            return render(
+                request,
+                "registration/registered.html",
+                {"consultation": consultation, "participant": participant},
+            )
+    return render(
+        request,
+        "registration/register.html",
+        {
+            "consultation": consultation,
+            "form": form,
+            "state": state,
+            "opens": opens,
+            "closes": closes,
+        },
+    )
+
+
+def _chosen_delegation(consultation, value: str) -> Delegation:
+    kind, _sep, key = value.partition(":")
+    if kind == "state":
+        state = State.objects.filter(iso2=key).first()
+        if state is not None:
+            return services.delegation_for_state(consultation, state)
+    elif kind == "sm" and key.isdigit():
+        delegation = Delegation.objects.filter(
+            consultation=consultation, sector_member_id=int(key)
+        ).first()
+        if delegation is not None:
+            return delegation
+    raise DomainError(_("Choose a delegation of this consultation."), code="wrong_delegation")
+
+
+def join(request, token):
+    """A personal link: exchanged for a session, then the address no longer holds the secret."""
+    if _too_many(request, "join"):
+        return render(
+            request,
+            "registration/link_refused.html",
+            {"message": _("Too many attempts. Please wait a minute and try again.")},
+            status=429,
+        )
+    try:
+        link = services.resolve_link(token)
+    except DomainError as refusal:
+        return render(
+            request,
+            "registration/link_refused.html",
+            {"message": refusal.user_message()},
+            status=403,
+        )
+    participant = link.participant
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = participant.pk
+    with translation.override(participant.language):
+        target = reverse("participant_home", args=[participant.consultation.slug])
+    response = redirect(target)
+    response.set_cookie(
+        "plenary_language", participant.language, max_age=365 * 24 * 3600, samesite="Lax"
+    )
+    return response
+
+
+def current_participant(request, consultation) -> Participant | None:
+    participant_id = request.session.get(SESSION_KEY)
+    if participant_id:
+        participant = Participant.objects.filter(
+            pk=participant_id, consultation=consultation, status="approved"
+        ).first()
+        if participant:
+            return participant
+    if request.user.is_authenticated:
+        return Participant.objects.filter(
+            user=request.user, consultation=consultation, status="approved"
+        ).first()
+    return None
+
+
+@consultation_permission(None)
+def participant_home(request, consultation):
+    """The participant's page: who they are, their current role, the meetings and how to join."""
+    participant = current_participant(request, consultation)
+    if participant is None:
+        return render(
+            request,
+            "registration/link_refused.html",
+            {"message": _("Open the personal link you received by e-mail.")},
+            status=403,
+        )
+    meetings = consultation.meetings.order_by("starts_at")
+    return render(
+        request,
+        "registration/participant_home.html",
+        {"consultation": consultation, "participant": participant, "meetings": meetings},
+    )
+
+
+@consultation_permission("registration.manage_delegation")
+def delegation_page(request, consultation):
+    """The focal point's page: registrations to approve, speakers (1 to N), viewers, links."""
+    delegations = list(queries.delegations_of_focal_point(request.user, consultation))
+    if not delegations and not request.user.has_perm("registration.manage", consultation):
+        raise PermissionDenied
+    if not delegations:
+        return redirect("registration_dashboard", consultation.slug)
+    for delegation in delegations:
+        delegation.rows = delegation.participants.order_by("status", "-role", "name")
+        delegation.requests = delegation.extra_speaker_requests.select_related(
+            "participant", "meeting", "item__group"
+        )
+    meetings = consultation.meetings.order_by("starts_at")
+    items = (
+        AgendaItem.objects.filter(group__consultation=consultation)
+        .exclude(group__kind="information")
+        .select_related("group")
+    )
+    return render(
+        request,
+        "registration/delegation.html",
+        {
+            "consultation": consultation,
+            "delegations": delegations,
+            "meetings": meetings,
+            "items": items,
+        },
+    )
+
+
+ACTIONS = {
+    "approve": (
+        services.approve,
+        gettext_lazy("Registration approved; the personal link has been sent."),
+    ),
+    "reject": (services.reject, gettext_lazy("Registration rejected.")),
+    "speaker": (
+        services.designate_speaker,
+        gettext_lazy("Named as a speaker; the new link has been sent."),
+    ),
+    "viewer": (services.revoke_speaker, gettext_lazy("Now a viewer; the new link has been sent.")),
+    "withdraw": (
+        services.withdraw,
+        gettext_lazy("Participant withdrawn; the link no longer works."),
+    ),
+    "resend": (
+        services.resend_link,
+        gettext_lazy("A new link has been sent; the previous one no longer works."),
+    ),
+}
+
+
+@require_POST
+@consultation_permission("registration.manage_delegation")
+def participant_action(request, consultation, participant_id):
+    participant = get_object_or_404(Participant, pk=participant_id, consultation=consultation)
+    action = ACTIONS.get(request.POST.get("action", ""))
+    if action is None:
+        messages.error(request, _("Unknown action."))
+        return redirect("delegation_page", consultation.slug)
+    function, done = action
+    function(participant, actor=request.user)
+    messages.success(request, f"{participant.name}: {done}")
+    return redirect(
+        request.POST.get("next") or reverse("delegation_page", args=[consultation.slug])
+    )
+
+
+@require_POST
+@consultation_permission("registration.manage_delegation")
+def extra_speaker_request(request, consultation):
+    form = ExtraSpeakerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a participant and a meeting or an agenda item."))
+        return redirect("delegation_page", consultation.slug)
+    participant = get_object_or_404(
+        Participant, pk=form.cleaned_data["participant"], consultation=consultation
+    )
+    kind, _sep, key = form.cleaned_data["target"].partition(":")
+    meeting = item = None
+    if kind == "meeting" and key.isdigit():
+        meeting = get_object_or_404(Meeting, pk=int(key), consultation=consultation)
+    elif kind == "item" and key.isdigit():
+        item = get_object_or_404(AgendaItem, pk=int(key), group__consultation=consultation)
+    services.request_extra_speaker(participant, meeting=meeting, item=item, actor=request.user)
+    messages.success(request, _("The request has been sent to the secretariat."))
+    return redirect("delegation_page", consultation.slug)
+
+
+@consultation_permission("registration.manage")
+def dashboard(request, consultation):
+    return render(
+        request,
+        "registration/dashboard.html",
+        {"consultation": consultation, **queries.dashboard(consultation)},
+    )
+
+
+@require_POST
+@consultation_permission("registration.manage")
+def decide_extra_speaker(request, consultation, request_id):
+    extra = get_object_or_404(
+        ExtraSpeakerRequest, pk=request_id, delegation__consultation=consultation
+    )
+    grant = request.POST.get("decision") == "grant"
+    services.decide_extra_speaker(
+        extra, grant=grant, actor=request.user, note=request.POST.get("note", "")[:300]
+    )
+    messages.success(request, _("Extra speaker granted.") if grant else _("Extra speaker refused."))
+    return redirect("registration_dashboard", consultation.slug)
+
+
+@consultation_permission("registration.view_focal_points")
+def focal_points(request, consultation):
+    return render(
+        request,
+        "registration/focal_points.html",
+        {"consultation": consultation, "focal_points": queries.focal_point_list(consultation)},
+    )
+
+
+EXPORT_COLUMNS = [
+    gettext_lazy("Delegation"),
+    gettext_lazy("Category"),
+    gettext_lazy("Region"),
+    gettext_lazy("Name"),
+    gettext_lazy("E-mail address"),
+    gettext_lazy("Function"),
+    gettext_lazy("Language"),
+    gettext_lazy("Status"),
+    gettext_lazy("Role"),
+]
+
+
+def _export_rows(consultation):
+    for p in queries.participant_rows(consultation):
+        region = (
+            p.delegation.state.region.code
+            if p.delegation.state_id and p.delegation.state.region_id
+            else ""
+        )
+        yield [
+            str(p.delegation),
+            p.delegation.get_category_display(),
+            region,
+            p.name,
+            p.email,
+            p.function,
+            p.language,
+            p.get_status_display(),
+            p.get_role_display(),
+        ]
+
+
+@consultation_permission("registration.manage")
+def participants_csv(request, consultation):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([str(column) for column in EXPORT_COLUMNS])
+    writer.writerows(_export_rows(consultation))
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{consultation.slug}-participants.csv"'
+    return response
+
+
+@consultation_permission("registration.manage")
+def participants_xlsx(request, consultation):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Participants")[:31]
+    sheet.append([str(column) for column in EXPORT_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in _export_rows(consultation):
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    sheet.sheet_view.rightToLeft = translation.get_language_bidi()
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{consultation.slug}-participants.xlsx"'
+    )
+    return response
+
+
+@consultation_permission("registration.manage")
+def speakers_list(request, consultation):
+    """The speakers, per delegation, as sent to the registration mailbox (R11)."""
+    lines = [f"{consultation.acronym} — speakers", ""]
+    for delegation in consultation.delegations.select_related("state", "sector_member"):
+        speakers = delegation.participants.filter(status="approved", role="speaker").order_by(
+            "name"
+        )
+        if speakers:
+            lines.append(str(delegation))
+            lines.extend(
+                f"  - {s.name} <{s.email}>{', ' + s.function if s.function else ''}"
+                for s in speakers
+            )
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{consultation.slug}-speakers.txt"'
+    return response
