@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "plenary.consultations",
     "plenary.planning",
     "plenary.registration",
+    "plenary.contributions",
     "plenary.scenarios",
 ]
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from plenary.api import api
 from plenary.consultations import views as consultation_views
+from plenary.contributions import views as contribution_views
 from plenary.core import views as core_views
 from plenary.directory import views as directory_views
 from plenary.planning import views as planning_views
@@ -117,5 +118,38 @@ urlpatterns += i18n_patterns(
         name="speakers_list",
     ),
     path("c/<slug:slug>/focal-points/", registration_views.focal_points, name="focal_points"),
+    path(
+        "c/<slug:slug>/contributions/", contribution_views.contribution_list, name="contributions"
+    ),
+    path(
+        "c/<slug:slug>/contributions/new/",
+        contribution_views.contribution_new,
+        name="contribution_new",
+    ),
+    path(
+        "c/<slug:slug>/contributions/upload/",
+        contribution_views.contribution_upload,
+        name="contribution_upload",
+    ),
+    path(
+        "c/<slug:slug>/contributions/<int:contribution_id>/confirm/",
+        contribution_views.contribution_confirm,
+        name="contribution_confirm",
+    ),
+    path(
+        "c/<slug:slug>/contributions/<int:contribution_id>/",
+        contribution_views.contribution_detail,
+        name="contribution_detail",
+    ),
+    path(
+        "c/<slug:slug>/contributions/<int:contribution_id>/action/",
+        contribution_views.contribution_action,
+        name="contribution_action",
+    ),
+    path(
+        "c/<slug:slug>/contributions/template.docx",
+        contribution_views.template_download,
+        name="contribution_template",
+    ),
     prefix_default_language=True,
 )

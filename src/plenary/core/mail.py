@@ -1,6 +1,7 @@
 """The mail outbox: messages are stored in the transaction that caused them and delivered
 by the background worker, so that a failing SMTP server never undoes or blocks an action."""
 
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
@@ -9,10 +10,22 @@ from .models import OutboxMessage
 
 
 def queue_mail(
-    *, to: list[str], subject: str, body: str, cc: list[str] | None = None, language: str = "en"
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    cc: list[str] | None = None,
+    language: str = "en",
+    attachments: list[str] | None = None,
 ) -> OutboxMessage:
+    """`attachments` are file names in the default storage (e.g. an uploaded contribution)."""
     message = OutboxMessage.objects.create(
-        to=list(to), cc=list(cc or []), subject=subject, body=body, language=language
+        to=list(to),
+        cc=list(cc or []),
+        subject=subject,
+        body=body,
+        language=language,
+        attachments=list(attachments or []),
     )
     from .tasks import deliver_outbox_message
 
@@ -28,9 +41,13 @@ def deliver(message_id: int) -> OutboxMessage:
             return message
         message.attempts += 1
         try:
-            EmailMessage(
+            email = EmailMessage(
                 subject=message.subject, body=message.body, to=message.to, cc=message.cc
-            ).send(fail_silently=False)
+            )
+            for name in message.attachments:
+                with default_storage.open(name, "rb") as handle:
+                    email.attach(name.rsplit("/", 1)[-1], handle.read())
+            email.send(fail_silently=False)
         except OSError as error:  # smtplib.SMTPException is an OSError
             message.status = OutboxMessage.Status.FAILED
             message.last_error = f"{type(error).__name__}: {error}"

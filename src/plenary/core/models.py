@@ -104,6 +104,7 @@ class OutboxMessage(models.Model):
     subject = models.CharField(max_length=300)
     body = models.TextField()
     language = models.CharField(max_length=10, default="en")
+    attachments = models.JSONField(default=list, blank=True)  # names in the default storage
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)

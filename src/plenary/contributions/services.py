@@ -1,0 +1,481 @@
+"""Submission, co-submission, review and publication of contributions (R15–R20).
+Transactional and audited; a refusal is a DomainError that stores nothing."""
+
+import re
+from datetime import datetime
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from plenary.consultations.models import (
+    AgendaItem,
+    AgendaItemDocument,
+    Appointment,
+    Consultation,
+    Document,
+)
+from plenary.core import audit
+from plenary.core.errors import DomainError
+from plenary.core.mail import queue_mail
+from plenary.directory.models import State
+from plenary.registration.models import FocalPoint
+
+from . import filecheck, template
+from .models import Contribution, ContributionState
+
+_VC = re.compile(r"^VC/(\d+)")
+
+
+def represented_states(user, consultation: Consultation) -> list[State]:
+    """The states a person may submit for: those they are focal point or delegate of."""
+    if not user.is_authenticated:
+        return []
+    appointments = Appointment.objects.filter(
+        user=user,
+        consultation=consultation,
+        role__in=[Appointment.Role.FOCAL_POINT, Appointment.Role.DELEGATE],
+    ).exclude(state=None)
+    return [a.state for a in appointments.select_related("state")]
+
+
+def _is_secretariat(user, consultation) -> bool:
+    return bool(user and user.has_perm("contributions.review", consultation))
+
+
+def _check_item(consultation: Consultation, item: AgendaItem) -> None:
+    if item.group.consultation_id != consultation.pk:
+        raise DomainError(_("Choose an agenda item of this consultation."), code="wrong_item")
+    if item.group.number not in (consultation.contribution_groups or []):
+        raise DomainError(
+            _(
+                "Contributions may concern Group 1 and Group 2 items only; item %(label)s is for information."
+            ),
+            code="item_not_open",
+            params={"label": item.label},
+        )
+
+
+def _check_deadline(consultation: Consultation, now: datetime, actor, accept_late: bool) -> bool:
+    """True when late and accepted by the secretariat; a refusal when late otherwise (R18)."""
+    if now <= consultation.contribution_deadline:
+        return False
+    if accept_late and _is_secretariat(actor, consultation):
+        return True
+    raise DomainError(_("The deadline for contributions has passed."), code="deadline_passed")
+
+
+def prepare_upload(
+    consultation: Consultation, *, data: bytes, filename: str, actor
+) -> tuple[Contribution, dict]:
+    """Step 1 of an upload: check the file (R17), store it as a draft, and read the fields
+    back if it is a filled template. The person then sees the page count and confirms."""
+    if not represented_states(actor, consultation) and not _is_secretariat(actor, consultation):
+        raise DomainError(
+            _("Only a Member State's focal point or delegate may submit a contribution."),
+            code="not_member_state",
+        )
+    try:
+        checked = filecheck.check_file(data)
+    except filecheck.FileRefused as refused:
+        audit.record(
+            "contribution.file_refused",
+            actor=actor,
+            target=consultation,
+            data={"code": refused.code, "size": len(data)},
+        )
+        raise DomainError(refused.message, code=refused.code) from None
+    fields = {}
+    if checked.kind == "docx":
+        fields = template.read_template(data) or {}
+    with transaction.atomic():
+        contribution = Contribution(
+            consultation=consultation,
+            item=_guess_item(consultation, fields)
+            or consultation.groups.get(number=1).items.order_by("position").first(),
+            title=(fields.get("title") or filename)[:300],
+            comments=fields.get("comments", ""),
+            way_forward=fields.get("way_forward", ""),
+            language=translation.get_language() or "en",
+            source=checked.kind,
+            pages=checked.pages,
+            pages_estimated=checked.estimated,
+            created_by=actor,
+        )
+        contribution.file.save(
+            f"{consultation.slug}-{timezone.now():%Y%m%d%H%M%S}.{checked.kind}",
+            ContentFile(data),
+            save=False,
+        )
+        contribution.save()
+        audit.record(
+            "contribution.uploaded",
+            actor=actor,
+            target=contribution,
+            data={
+                "kind": checked.kind,
+                "pages": checked.pages,
+                "estimated": checked.estimated,
+                "template": bool(fields),
+            },
+        )
+    return contribution, fields
+
+
+def _guess_item(consultation, fields) -> AgendaItem | None:
+    for symbol in fields.get("reference_symbols", []):
+        link = (
+            AgendaItemDocument.objects.filter(
+                document__consultation=consultation, document__symbol=symbol
+            )
+            .select_related("item")
+            .first()
+        )
+        if link:
+            return link.item
+    return None
+
+
+def submit(
+    contribution: Contribution,
+    *,
+    item: AgendaItem,
+    title: str,
+    comments: str,
+    way_forward: str,
+    lead_state: State,
+    co_states: list[State] = (),
+    actor,
+    now: datetime | None = None,
+    accept_late: bool = False,
+) -> Contribution:
+    """Step 2: submit a draft. Checks, in order: the deadline (R18), the item's group (R16),
+    the page limit (R17), that the person speaks for the lead state, and the co-submitters
+    (R19). The submitter and the contributions mailbox (R4) receive it, file attached."""
+    consultation = contribution.consultation
+    now = now or timezone.now()
+    late = _check_deadline(consultation, now, actor, accept_late)
+    _check_item(consultation, item)
+    if contribution.pages > consultation.contribution_max_pages:
+        raise DomainError(
+            _("The contribution has %(pages)s pages; at most %(most)s are allowed."),
+            code="too_long",
+            params={"pages": contribution.pages, "most": consultation.contribution_max_pages},
+        )
+    if lead_state not in represented_states(actor, consultation) and not _is_secretariat(
+        actor, consultation
+    ):
+        raise DomainError(
+            _("You may submit only for the Member State you represent."), code="not_your_state"
+        )
+    co_states = [state for state in dict.fromkeys(co_states) if state != lead_state]
+    for state in [lead_state, *co_states]:
+        if not state.is_member_on(consultation.starts_on):
+            raise DomainError(
+                _("Only Member States submit contributions."), code="not_member_state"
+            )
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_("Give the document a title."), code="title_required")
+    with transaction.atomic():
+        contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+        if contribution.status != Contribution.Status.DRAFT:
+            raise DomainError(
+                _("This contribution has already been submitted."), code="already_submitted"
+            )
+        contribution.item = item
+        contribution.title = title[:300]
+        contribution.comments = comments
+        contribution.way_forward = way_forward
+        contribution.status = Contribution.Status.SUBMITTED
+        contribution.submitted_at = now
+        contribution.late = late
+        contribution.save()
+        ContributionState.objects.create(
+            contribution=contribution,
+            state=lead_state,
+            lead=True,
+            confirmed_at=now,
+            confirmed_by=actor,
+        )
+        for state in co_states:
+            ContributionState.objects.create(contribution=contribution, state=state)
+        audit.record(
+            "contribution.submitted",
+            actor=actor,
+            target=contribution,
+            data={
+                "item": item.label,
+                "lead": lead_state.iso2,
+                "co": [s.iso2 for s in co_states],
+                "late": late,
+                "pages": contribution.pages,
+            },
+        )
+        _tell_everyone(
+            contribution,
+            "contributions/email/submitted.txt",
+            _("Contribution received: %(title)s"),
+            attach=True,
+        )
+    return contribution
+
+
+def submit_form(
+    consultation: Consultation,
+    *,
+    item,
+    title,
+    comments,
+    way_forward,
+    lead_state,
+    co_states=(),
+    actor,
+    now=None,
+    accept_late=False,
+) -> Contribution:
+    """The web form: the same fields, no file; its length is estimated from the words."""
+    words = len(re.findall(r"\w+", f"{title} {comments} {way_forward}"))
+    with transaction.atomic():
+        draft = Contribution.objects.create(
+            consultation=consultation,
+            item=item,
+            title=(title or "-")[:300],
+            language=translation.get_language() or "en",
+            source=Contribution.Source.FORM,
+            pages=max(1, -(-words // filecheck.WORDS_PER_PAGE)),
+            pages_estimated=True,
+            created_by=actor,
+        )
+        return submit(
+            draft,
+            item=item,
+            title=title,
+            comments=comments,
+            way_forward=way_forward,
+            lead_state=lead_state,
+            co_states=co_states,
+            actor=actor,
+            now=now,
+            accept_late=accept_late,
+        )
+
+
+def confirm_co_submission(contribution: Contribution, state: State, *, actor) -> ContributionState:
+    """A co-submitting state confirms through its own focal point, or the secretariat records
+    its confirmation (R19)."""
+    on_behalf = False
+    if state not in represented_states(actor, contribution.consultation):
+        if not _is_secretariat(actor, contribution.consultation):
+            raise DomainError(
+                _("Only that Member State's focal point may confirm."), code="not_your_state"
+            )
+        on_behalf = True
+    with transaction.atomic():
+        row = (
+            ContributionState.objects.select_for_update()
+            .filter(contribution=contribution, state=state)
+            .first()
+        )
+        if row is None:
+            raise DomainError(
+                _("This Member State is not among the submitters."), code="not_submitter"
+            )
+        if row.confirmed_at is not None:
+            raise DomainError(
+                _("This Member State has already confirmed."), code="already_confirmed"
+            )
+        row.confirmed_at = timezone.now()
+        row.confirmed_by = actor
+        row.on_behalf = on_behalf
+        row.save()
+        audit.record(
+            "contribution.co_submission_confirmed",
+            actor=actor,
+            target=contribution,
+            data={"state": state.iso2, "on_behalf": on_behalf},
+        )
+    return row
+
+
+def publish(contribution: Contribution, *, actor) -> Contribution:
+    """The secretariat publishes: the next VC/n, attached to the item in the agenda and the
+    plan, and the delegations are told."""
+    consultation = contribution.consultation
+    if not _is_secretariat(actor, consultation):
+        raise DomainError(
+            _("Only the secretariat publishes contributions."), code="not_secretariat"
+        )
+    with transaction.atomic():
+        Consultation.objects.select_for_update().get(pk=consultation.pk)
+        contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+        if contribution.status != Contribution.Status.SUBMITTED:
+            raise DomainError(
+                _("Only a submitted contribution can be published."), code="not_submitted"
+            )
+        if contribution.states.filter(confirmed_at__isnull=True).exists():
+            raise DomainError(
+                _("Every co-submitting Member State must confirm first."), code="unconfirmed"
+            )
+        contribution.number = _next_vc_number(consultation)
+        contribution.status = Contribution.Status.PUBLISHED
+        contribution.published_at = timezone.now()
+        contribution.document = _attach(contribution)
+        contribution.save()
+        audit.record(
+            "contribution.published",
+            actor=actor,
+            target=contribution,
+            data={"symbol": contribution.symbol},
+        )
+        _tell_everyone(
+            contribution,
+            "contributions/email/published.txt",
+            _("Contribution published: %(title)s"),
+        )
+    return contribution
+
+
+def _next_vc_number(consultation) -> int:
+    used = [
+        int(m[1])
+        for symbol in Document.objects.filter(
+            consultation=consultation, symbol__startswith="VC/"
+        ).values_list("symbol", flat=True)
+        if (m := _VC.match(symbol))
+    ]
+    assigned = (
+        Contribution.objects.filter(consultation=consultation).aggregate(n=Max("number"))["n"] or 0
+    )
+    return max([assigned, *used]) + 1
+
+
+def _attach(contribution: Contribution) -> Document:
+    document, _created = Document.objects.get_or_create(
+        consultation=contribution.consultation,
+        symbol=contribution.symbol,
+        defaults={"kind": Document.Kind.CONTRIBUTION},
+    )
+    document.kind = Document.Kind.CONTRIBUTION
+    document.title_en = contribution.title
+    if contribution.file:
+        document.file = contribution.file.name
+    document.save()
+    position = (
+        AgendaItemDocument.objects.filter(item=contribution.item).aggregate(p=Max("position"))["p"]
+        or 0
+    ) + 1
+    AgendaItemDocument.objects.get_or_create(
+        item=contribution.item, document=document, defaults={"position": position}
+    )
+    return document
+
+
+def withdraw(contribution: Contribution, *, actor) -> Contribution:
+    consultation = contribution.consultation
+    lead = contribution.states.filter(lead=True).first()
+    if not _is_secretariat(actor, consultation) and (
+        lead is None or lead.state not in represented_states(actor, consultation)
+    ):
+        raise DomainError(
+            _("Only the submitting Member State or the secretariat may withdraw it."),
+            code="not_your_state",
+        )
+    with transaction.atomic():
+        contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+        if contribution.status == Contribution.Status.WITHDRAWN:
+            raise DomainError(
+                _("This contribution has already been withdrawn."), code="already_withdrawn"
+            )
+        if contribution.document_id:
+            AgendaItemDocument.objects.filter(document_id=contribution.document_id).delete()
+        contribution.status = Contribution.Status.WITHDRAWN
+        contribution.save(update_fields=["status"])
+        audit.record("contribution.withdrawn", actor=actor, target=contribution)
+    return contribution
+
+
+def revise(contribution: Contribution, *, data: bytes, actor) -> Contribution:
+    """A published contribution replaced by a revision: VC/n(Rev.1), and so on."""
+    if not _is_secretariat(actor, contribution.consultation):
+        raise DomainError(
+            _("Only the secretariat publishes contributions."), code="not_secretariat"
+        )
+    try:
+        checked = filecheck.check_file(data)
+    except filecheck.FileRefused as refused:
+        raise DomainError(refused.message, code=refused.code) from None
+    if checked.pages > contribution.consultation.contribution_max_pages:
+        raise DomainError(
+            _("The contribution has %(pages)s pages; at most %(most)s are allowed."),
+            code="too_long",
+            params={
+                "pages": checked.pages,
+                "most": contribution.consultation.contribution_max_pages,
+            },
+        )
+    with transaction.atomic():
+        contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+        if contribution.status != Contribution.Status.PUBLISHED:
+            raise DomainError(
+                _("Only a published contribution can be revised."), code="not_published"
+            )
+        if contribution.document_id:
+            AgendaItemDocument.objects.filter(document_id=contribution.document_id).delete()
+        contribution.revision += 1
+        contribution.file.save(
+            f"{contribution.consultation.slug}-vc{contribution.number}-rev{contribution.revision}.{checked.kind}",
+            ContentFile(data),
+            save=False,
+        )
+        contribution.pages, contribution.pages_estimated, contribution.source = (
+            checked.pages,
+            checked.estimated,
+            checked.kind,
+        )
+        contribution.document = _attach(contribution)
+        contribution.save()
+        audit.record(
+            "contribution.revised",
+            actor=actor,
+            target=contribution,
+            data={"symbol": contribution.symbol},
+        )
+        _tell_everyone(
+            contribution,
+            "contributions/email/published.txt",
+            _("Contribution published: %(title)s"),
+        )
+    return contribution
+
+
+def _tell_everyone(
+    contribution: Contribution, template_name: str, subject, *, attach: bool = False
+) -> None:
+    """Every message about a contribution goes to the submitter, the focal points of every
+    submitting state (R19) and the contributions mailbox (R4)."""
+    consultation = contribution.consultation
+    states = [row.state for row in contribution.states.select_related("state")]
+    focal = FocalPoint.objects.filter(
+        delegation__consultation=consultation, delegation__state__in=states
+    ).select_related("user")
+    recipients = {contribution.created_by.email: contribution.created_by.language}
+    for point in focal:
+        recipients.setdefault(point.user.email, point.user.language)
+    attachments = [contribution.file.name] if attach and contribution.file else []
+    for email, language in recipients.items():
+        with translation.override(language):
+            queue_mail(
+                to=[email],
+                cc=[consultation.contributions_email],
+                subject=str(subject) % {"title": contribution.title[:120]},
+                body=render_to_string(
+                    template_name,
+                    {"contribution": contribution, "consultation": consultation, "states": states},
+                ),
+                language=language,
+                attachments=attachments,
+            )

@@ -1,0 +1,240 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from plenary.consultations.models import AgendaItem
+from plenary.core.access import consultation_permission
+from plenary.core.errors import DomainError
+from plenary.core.uploads import LimitedUploadHandler
+from plenary.directory.models import State
+
+from . import filecheck, services, template
+from .forms import ContributionForm, UploadForm
+from .models import Contribution
+
+
+def _form(consultation, user, data=None, initial=None):
+    language = translation.get_language()
+    states = services.represented_states(user, consultation)
+    secretariat = user.has_perm("contributions.review", consultation)
+    members = (
+        State.objects.filter(status=State.Status.MEMBER)
+        .filter(Q(left_on__isnull=True))
+        .prefetch_related("official_names")
+    )
+    return ContributionForm(
+        data,
+        initial=initial,
+        items=AgendaItem.objects.filter(
+            group__consultation=consultation, group__number__in=consultation.contribution_groups
+        )
+        .select_related("group")
+        .order_by("group__number", "position"),
+        lead_states=members if secretariat else State.objects.filter(pk__in=[s.pk for s in states]),
+        member_states=members,
+        language=language,
+    )
+
+
+@consultation_permission(None)
+def contribution_list(request, consultation):
+    contributions = (
+        Contribution.objects.filter(consultation=consultation)
+        .select_related("item__group")
+        .prefetch_related("states__state")
+    )
+    if request.user.has_perm("contributions.review", consultation):
+        shown = contributions.exclude(status=Contribution.Status.DRAFT)
+    else:
+        mine = [s.pk for s in services.represented_states(request.user, consultation)]
+        shown = contributions.filter(
+            Q(status=Contribution.Status.PUBLISHED)
+            | Q(states__state__in=mine)
+            | Q(created_by_id=request.user.pk or 0)
+        ).distinct()
+    return render(
+        request,
+        "contributions/list.html",
+        {
+            "consultation": consultation,
+            "contributions": shown.order_by("status", "number", "-submitted_at"),
+            "can_submit": request.user.has_perm("contributions.submit", consultation),
+            "can_review": request.user.has_perm("contributions.review", consultation),
+        },
+    )
+
+
+@consultation_permission("contributions.submit")
+def contribution_new(request, consultation):
+    """The web form (R15): the Annex 3 fields; or a link to upload the filled template."""
+    form = _form(consultation, request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        contribution = services.submit_form(
+            consultation,
+            item=data["item"],
+            title=data["title"],
+            comments=data["comments"],
+            way_forward=data["way_forward"],
+            lead_state=data["lead_state"],
+            co_states=list(data["co_states"]),
+            actor=request.user,
+            accept_late=request.POST.get("accept_late") == "on",
+        )
+        messages.success(request, _("Your contribution has been submitted."))
+        return redirect("contribution_detail", consultation.slug, contribution.pk)
+    return render(
+        request,
+        "contributions/new.html",
+        {"consultation": consultation, "form": form, "upload_form": UploadForm()},
+    )
+
+
+@csrf_exempt
+def contribution_upload(request, slug):
+    """Upload of a filled template or a PDF. The size limit is applied while the body
+    arrives; CSRF is checked after the upload handler is in place."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > filecheck.MAX_BYTES + 64 * 1024:
+        # Refused before a byte of the body is read.
+        messages.error(
+            request,
+            _("The file is larger than %(mb)s MB.") % {"mb": filecheck.MAX_BYTES // (1024 * 1024)},
+        )
+        return redirect("contribution_new", slug)
+    request.upload_handlers.insert(0, LimitedUploadHandler(request, limit=filecheck.MAX_BYTES))
+    return _contribution_upload(request, slug)
+
+
+@csrf_protect
+@consultation_permission("contributions.submit")
+def _contribution_upload(request, consultation):
+    if request.method != "POST":
+        return redirect("contribution_new", consultation.slug)
+    upload = request.FILES.get("upload")
+    if upload is None:
+        messages.error(
+            request,
+            _("Choose a file (at most %(mb)s MB).") % {"mb": filecheck.MAX_BYTES // (1024 * 1024)},
+        )
+        return redirect("contribution_new", consultation.slug)
+    data = upload.read(filecheck.MAX_BYTES + 1)
+    contribution, fields = services.prepare_upload(
+        consultation, data=data, filename=upload.name, actor=request.user
+    )
+    if fields:
+        messages.info(request, _("The template was read: check the fields below."))
+    return redirect("contribution_confirm", consultation.slug, contribution.pk)
+
+
+@consultation_permission("contributions.submit")
+def contribution_confirm(request, consultation, contribution_id):
+    """Step 2 of an upload: the page count and the fields, confirmed by the person."""
+    contribution = get_object_or_404(
+        Contribution,
+        pk=contribution_id,
+        consultation=consultation,
+        created_by=request.user,
+        status="draft",
+    )
+    states = services.represented_states(request.user, consultation)
+    initial = {
+        "item": contribution.item,
+        "title": contribution.title,
+        "comments": contribution.comments,
+        "way_forward": contribution.way_forward,
+        "lead_state": states[0] if states else None,
+    }
+    form = _form(consultation, request.user, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.submit(
+            contribution,
+            item=data["item"],
+            title=data["title"],
+            comments=data["comments"],
+            way_forward=data["way_forward"],
+            lead_state=data["lead_state"],
+            co_states=list(data["co_states"]),
+            actor=request.user,
+            accept_late=request.POST.get("accept_late") == "on",
+        )
+        messages.success(request, _("Your contribution has been submitted."))
+        return redirect("contribution_detail", consultation.slug, contribution.pk)
+    return render(
+        request,
+        "contributions/confirm.html",
+        {"consultation": consultation, "contribution": contribution, "form": form},
+    )
+
+
+@consultation_permission(None)
+def contribution_detail(request, consultation, contribution_id):
+    contribution = get_object_or_404(
+        Contribution.objects.select_related("item__group"),
+        pk=contribution_id,
+        consultation=consultation,
+    )
+    mine = services.represented_states(request.user, consultation)
+    review = request.user.has_perm("contributions.review", consultation)
+    rows = list(contribution.states.select_related("state"))
+    involved = (
+        review
+        or contribution.created_by_id == request.user.pk
+        or any(row.state in mine for row in rows)
+    )
+    if contribution.status != Contribution.Status.PUBLISHED and not involved:
+        raise PermissionDenied
+    return render(
+        request,
+        "contributions/detail.html",
+        {
+            "consultation": consultation,
+            "contribution": contribution,
+            "rows": rows,
+            "mine": mine,
+            "can_review": review,
+        },
+    )
+
+
+@require_POST
+@consultation_permission("contributions.submit")
+def contribution_action(request, consultation, contribution_id):
+    contribution = get_object_or_404(Contribution, pk=contribution_id, consultation=consultation)
+    action = request.POST.get("action")
+    if action == "confirm":
+        state = get_object_or_404(State, pk=request.POST.get("state", "0") or 0)
+        services.confirm_co_submission(contribution, state, actor=request.user)
+        messages.success(request, _("The co-submission is confirmed."))
+    elif action == "publish":
+        contribution = services.publish(contribution, actor=request.user)
+        messages.success(request, _("Published as %(symbol)s.") % {"symbol": contribution.symbol})
+    elif action == "withdraw":
+        services.withdraw(contribution, actor=request.user)
+        messages.success(request, _("The contribution is withdrawn."))
+    else:
+        raise DomainError(_("Unknown action."), code="unknown_action")
+    return redirect("contribution_detail", consultation.slug, contribution.pk)
+
+
+@consultation_permission(None)
+def template_download(request, consultation):
+    language = translation.get_language()
+    response = HttpResponse(
+        template.template_docx(consultation, language),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{consultation.slug}-contribution-template-{language}.docx"'
+    )
+    return response
