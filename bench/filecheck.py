@@ -37,7 +37,9 @@ def _docx(pages: int) -> bytes:
     document = Document()
     for page in range(pages):
         for _ in range(8):
-            document.add_paragraph("The Council takes note of the report and supports its recommendations. " * 3)
+            document.add_paragraph(
+                "The Council takes note of the report and supports its recommendations. " * 3
+            )
         if page < pages - 1:
             document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     buffer = io.BytesIO()
@@ -63,7 +65,11 @@ def _timed(function, runs: int) -> dict:
         function()
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
-    return {"p50_ms": round(statistics.median(samples), 2), "p95_ms": round(samples[int(0.95 * (runs - 1))], 2), "runs": runs}
+    return {
+        "p50_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(samples[int(0.95 * (runs - 1))], 2),
+        "runs": runs,
+    }
 
 
 def main() -> int:
@@ -82,17 +88,23 @@ def main() -> int:
     pdf, docx = _pdf(2), _docx(2)
     result = {
         "baseline_pypdf_open": _timed(lambda: len(PdfReader(io.BytesIO(pdf)).pages), args.runs),
-        "baseline_python_docx_open": _timed(lambda: Document(io.BytesIO(docx)).paragraphs, args.runs),
+        "baseline_python_docx_open": _timed(
+            lambda: Document(io.BytesIO(docx)).paragraphs, args.runs
+        ),
         "check_pdf_2_pages": _timed(lambda: filecheck.check_file(pdf), args.runs),
-        "check_docx_2_pages_estimated": _timed(lambda: filecheck.check_file(docx, libreoffice=""), args.runs),
+        "check_docx_2_pages_estimated": _timed(
+            lambda: filecheck.check_file(docx, libreoffice=""), args.runs
+        ),
     }
     soffice = shutil.which("soffice")
     if soffice:
-        result["check_docx_2_pages_libreoffice"] = _timed(lambda: filecheck.check_file(docx, libreoffice=soffice), args.libreoffice_runs)
+        result["check_docx_2_pages_libreoffice"] = _timed(
+            lambda: filecheck.check_file(docx, libreoffice=soffice), args.libreoffice_runs
+        )
         result["docx_pages_by_libreoffice"] = filecheck.check_file(docx, libreoffice=soffice).pages
-    result["docx_pages_estimated"] = filecheck.check_file(docx, libreoffice="").pages
     else:
         result["check_docx_2_pages_libreoffice"] = "LibreOffice not installed"
+    result["docx_pages_estimated"] = filecheck.check_file(docx, libreoffice="").pages
 
     # The largest file accepted: a PDF padded up to the limit still passes; one byte more does not.
     padded = pdf + b"%" + b"0" * (filecheck.MAX_BYTES - len(pdf) - 2) + b"\n"
