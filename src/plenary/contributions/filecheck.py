@@ -177,14 +177,15 @@ def _docx_text(document_xml: bytes) -> str:
 
 
 def _estimate_pages(parts: dict[str, bytes], text: str) -> int:
-    """Word's own count when the file has it (docProps/app.xml), else one page per
-    WORDS_PER_PAGE words (CJK characters count as words), at least one."""
+    """The largest of: the count the editor saved (docProps/app.xml, which can be stale),
+    one page per WORDS_PER_PAGE words (CJK characters count as words), and the explicit
+    page breaks plus one."""
     app = parts.get("docProps/app.xml", b"")
     match = re.search(rb"<Pages>(\d{1,5})</Pages>", app)
-    if match and int(match[1]) > 0:
-        return int(match[1])
+    saved = int(match[1]) if match else 0
     words = len(re.findall(r"\w+", text)) + len(re.findall(r"[\u3400-\u9fff]", text))
-    return max(1, -(-words // WORDS_PER_PAGE))
+    breaks = len(re.findall(rb"<w:br\b[^>]*w:type=\"page\"", parts.get("word/document.xml", b"")))
+    return max(1, saved, -(-words // WORDS_PER_PAGE), breaks + 1)
 
 
 def _pages_with_libreoffice(data: bytes, libreoffice: str | None) -> int | None:
