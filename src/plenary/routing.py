@@ -1,3 +1,9 @@
-"""WebSocket routes. The live floor adds /ws/consultations/<slug>/floor/ here."""
+"""WebSocket routes."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from plenary.floor.consumers import FloorConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/consultations/<slug:slug>/floor/", FloorConsumer.as_asgi()),
+]

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "plenary.planning",
     "plenary.registration",
     "plenary.contributions",
+    "plenary.floor",
     "plenary.scenarios",
 ]
 

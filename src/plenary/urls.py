@@ -7,6 +7,7 @@ from plenary.consultations import views as consultation_views
 from plenary.contributions import views as contribution_views
 from plenary.core import views as core_views
 from plenary.directory import views as directory_views
+from plenary.floor import views as floor_views
 from plenary.planning import views as planning_views
 from plenary.registration import views as registration_views
 
@@ -118,6 +119,10 @@ urlpatterns += i18n_patterns(
         name="speakers_list",
     ),
     path("c/<slug:slug>/focal-points/", registration_views.focal_points, name="focal_points"),
+    path("c/<slug:slug>/live/", floor_views.live, name="floor_live"),
+    path("c/<slug:slug>/live/ask/", floor_views.ask, name="floor_ask"),
+    path("c/<slug:slug>/console/", floor_views.console, name="floor_console"),
+    path("c/<slug:slug>/console/action/", floor_views.console_action, name="floor_console_action"),
     path(
         "c/<slug:slug>/contributions/", contribution_views.contribution_list, name="contributions"
     ),

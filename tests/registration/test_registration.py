@@ -398,3 +398,13 @@ def test_concurrent_designations_never_pass_the_delegation_quota(vcc2):
     assert (
         swiss.speakers == 3 == Participant.objects.filter(delegation=swiss, role="speaker").count()
     )
+
+
+def test_a_refused_fourth_speaker_is_recorded(consultation, swiss, focal_ch):
+    people = [_approved(consultation, swiss, focal_ch, n) for n in range(4)]
+    for person in people[:3]:
+        services.designate_speaker(person, actor=focal_ch)
+    with pytest.raises(DomainError):
+        services.designate_speaker(people[3], actor=focal_ch)
+    refusal = AuditEvent.objects.filter(action="registration.refused").get()
+    assert refusal.data == {"action": "designate_speaker", "why": "speaker_quota"}

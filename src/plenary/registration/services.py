@@ -287,6 +287,20 @@ def designate_speaker(participant: Participant, *, actor) -> Participant:
     """The focal point names an approved participant of its delegation as a speaker for the
     whole consultation, within the delegation's quota and the platform's capacity (R11)."""
     _may_decide(actor, participant.delegation, "designate_speaker")
+    try:
+        return _designate_speaker(participant, actor)
+    except DomainError as refusal:
+        # Recorded outside the transaction that the refusal rolled back.
+        audit.record(
+            "registration.refused",
+            actor=actor,
+            target=participant,
+            data={"action": "designate_speaker", "why": refusal.code},
+        )
+        raise
+
+
+def _designate_speaker(participant: Participant, actor) -> Participant:
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         if participant.status != Participant.Status.APPROVED:
@@ -301,12 +315,6 @@ def designate_speaker(participant: Participant, *, actor) -> Participant:
                     speakers=F("speakers") + 1
                 )
         except IntegrityError:
-            audit.record(
-                "registration.refused",
-                actor=actor,
-                target=participant,
-                data={"action": "designate_speaker", "why": "quota"},
-            )
             raise DomainError(
                 _("This delegation already has %(most)s speakers."),
                 code="speaker_quota",

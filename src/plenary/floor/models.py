@@ -1,0 +1,81 @@
+"""The live meeting: its state, the requests for the floor and the speeches (R2, R12, R20, R21)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from plenary.consultations.models import AgendaItem, Consultation
+from plenary.registration.models import Delegation, Participant
+
+
+class Floor(models.Model):
+    """The state of a consultation's live meeting. `version` grows by one with every change:
+    clients compare it with the snapshot they hold."""
+
+    consultation = models.OneToOneField(
+        Consultation, on_delete=models.CASCADE, related_name="floor"
+    )
+    meeting = models.ForeignKey(
+        "planning.Meeting", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    list_open = models.BooleanField(_("list of speakers open"), default=True)
+    speaking = models.ForeignKey(
+        "FloorRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    speech_seconds = models.PositiveIntegerField(_("speaking time (seconds)"), default=180)
+    version = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("live floor")
+        verbose_name_plural = _("live floors")
+
+    def __str__(self):
+        return f"{self.consultation} (v{self.version})"
+
+
+class FloorRequest(models.Model):
+    class Kind(models.TextChoices):
+        SPEAK = "speak", _("Take the floor")
+        POINT_OF_ORDER = "point_of_order", _("Point of order")
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        SPEAKING = "speaking", _("Speaking")
+        DONE = "done", _("Spoke")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    floor = models.ForeignKey(Floor, on_delete=models.CASCADE, related_name="requests")
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="floor_requests")
+    delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="floor_requests"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SPEAK)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("request for the floor")
+        verbose_name_plural = _("requests for the floor")
+        constraints = [
+            # A delegation has at most one waiting request per item.
+            models.UniqueConstraint(
+                fields=["item", "delegation"],
+                condition=Q(status="waiting"),
+                name="one_waiting_request_per_delegation",
+            ),
+            # One speech at a time.
+            models.UniqueConstraint(
+                fields=["floor"], condition=Q(status="speaking"), name="one_speaker_at_a_time"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.delegation} — {self.item} ({self.status})"

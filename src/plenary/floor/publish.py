@@ -1,0 +1,28 @@
+"""After a change is committed, its snapshot is encoded once and sent to the channel layer;
+each server process receives it once and writes it to its own clients (hub.py)."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from . import snapshot
+
+
+def group_name(consultation_id: int) -> str:
+    return f"floor-{consultation_id}"
+
+
+def publish(consultation_id: int) -> str:
+    data = snapshot.build(consultation_id)
+    text = snapshot.encode(data)
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(
+            group_name(consultation_id),
+            {"type": "floor.snapshot", "text": text, "v": data.get("v", 0)},
+        )
+    return text
+
+
+def publish_after_commit(consultation_id: int) -> None:
+    transaction.on_commit(lambda: publish(consultation_id))

@@ -1,0 +1,60 @@
+"""The live state as one small JSON document, the same for every client (R21).
+
+Names and subjects are not in it: each page holds them in its reader's language and looks
+them up by id, so that one encoding serves every language."""
+
+import json
+
+from plenary.planning.queries import latest_plan
+
+from .models import Floor
+from .services import waiting_queue
+
+
+def build(consultation_id: int) -> dict:
+    floor = (
+        Floor.objects.select_related("consultation", "meeting", "item__group", "speaking")
+        .filter(consultation_id=consultation_id)
+        .first()
+    )
+    if floor is None:
+        return {"v": 0}
+    speaking = floor.speaking
+    data = {
+        "v": floor.version,
+        "c": floor.consultation.slug,
+        "meeting": {"id": floor.meeting.pk, "kind": floor.meeting.kind, "n": floor.meeting.number}
+        if floor.meeting
+        else None,
+        "item": floor.item_id,
+        "open": floor.list_open,
+        "seconds": floor.speech_seconds,
+        "speaking": {
+            "r": speaking.pk,
+            "d": speaking.delegation_id,
+            "p": speaking.participant_id,
+            "since": speaking.started_at.isoformat(),
+        }
+        if speaking
+        else None,
+        "queue": [
+            {"r": r.pk, "d": r.delegation_id, "p": r.participant_id, "k": r.kind}
+            for r in waiting_queue(floor)
+        ],
+        "next": _next_items(floor),
+    }
+    return data
+
+
+def _next_items(floor: Floor) -> list[int]:
+    plan = latest_plan(floor.consultation)
+    if plan is None:
+        return []
+    order = [slot["item"] for slot in plan.slots if not slot.get("done")]
+    if floor.item_id in order:
+        order = order[order.index(floor.item_id) + 1 :]
+    return order[:3]
+
+
+def encode(data: dict) -> str:
+    return json.dumps({"type": "snapshot", **data}, separators=(",", ":"))

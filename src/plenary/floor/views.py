@@ -1,0 +1,197 @@
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from plenary.consultations.models import AgendaItem
+from plenary.core.access import consultation_permission
+from plenary.directory.names import state_name
+from plenary.planning.models import Meeting
+from plenary.planning.queries import items_by_id, latest_plan
+from plenary.registration.models import Delegation, Participant
+from plenary.registration.services import holds_extra_grant
+from plenary.registration.views import current_participant
+
+from . import services, snapshot
+from .models import FloorRequest
+
+
+def _names(consultation, language: str) -> dict:
+    """Everything a snapshot refers to by id, in the reader's language."""
+    delegations = {
+        d.pk: (state_name(d.state, language) if d.state_id else str(d.sector_member))
+        for d in Delegation.objects.filter(consultation=consultation)
+        .select_related("state", "sector_member")
+        .prefetch_related("state__official_names")
+    }
+    items = {}
+    with translation.override(language):
+        for item in items_by_id(consultation).values():
+            if item.group.kind == "information":
+                continue
+            items[item.pk] = {
+                "label": item.label,
+                "subject": item.subject,
+                "documents": [
+                    f"[{d.symbol}]" if d.pending else d.symbol for d in item.plan_documents
+                ],
+            }
+    participants = dict(
+        Participant.objects.filter(consultation=consultation, status="approved").values_list(
+            "pk", "name"
+        )
+    )
+    return {"delegations": delegations, "items": items, "participants": participants}
+
+
+def _labels() -> dict:
+    return {
+        "speaking": _("Has the floor"),
+        "nobody": _("Nobody has the floor."),
+        "queue_empty": _("Nobody is waiting."),
+        "list_closed": _("The list of speakers is closed."),
+        "no_item": _("No item is under discussion."),
+        "point_of_order": _("Point of order"),
+        "position": _("Your place in the queue: %(n)s"),
+        "connection_lost": _("Connection lost; reconnecting…"),
+    }
+
+
+@consultation_permission(None)
+def live(request, consultation):
+    """The live page for participants: the current item and its documents, who has the
+    floor and the time left, the queue, what comes next, and for speakers the button."""
+    participant = current_participant(request, consultation)
+    chair = request.user.has_perm("floor.chair", consultation)
+    if participant is None and not chair:
+        raise PermissionDenied
+    language = translation.get_language()
+    floor = services.floor_of(consultation)
+    may_ask = bool(participant) and (
+        participant.is_speaker
+        or (floor.item_id and holds_extra_grant(participant, item=floor.item))
+        or (floor.meeting_id and holds_extra_grant(participant, meeting=floor.meeting))
+    )
+    return render(
+        request,
+        "floor/live.html",
+        {
+            "consultation": consultation,
+            "participant": participant,
+            "may_ask": may_ask,
+            "initial": snapshot.encode(snapshot.build(consultation.pk)),
+            "names": json.dumps(_names(consultation, language), ensure_ascii=False),
+            "labels": json.dumps(_labels(), ensure_ascii=False),
+        },
+    )
+
+
+@consultation_permission("floor.chair")
+def console(request, consultation):
+    """The chair's console: agenda, current item, queue with each speaker's class, the
+    buttons, and the plan's clock (ahead or behind)."""
+    floor = services.floor_of(consultation)
+    queue = services.waiting_queue(floor)
+    items = [i for i in items_by_id(consultation).values() if i.group.kind != "information"]
+    items.sort(key=lambda i: (i.group.number, i.position, i.number))
+    plan = latest_plan(consultation)
+    clock = None
+    if plan and floor.item_id:
+        slot = next((s for s in plan.slots if s["item"] == floor.item_id), None)
+        if slot:
+            from datetime import datetime
+
+            planned_end = datetime.fromisoformat(slot["end"])
+            clock = int((timezone.now() - planned_end).total_seconds() // 60)
+    return render(
+        request,
+        "floor/console.html",
+        {
+            "consultation": consultation,
+            "floor": floor,
+            "queue": queue,
+            "items": items,
+            "meetings": Meeting.objects.filter(consultation=consultation).order_by("starts_at"),
+            "clock": clock,
+            "spoken": FloorRequest.objects.filter(floor=floor, item_id=floor.item_id, status="done")
+            .select_related("delegation")
+            .order_by("started_at")
+            if floor.item_id
+            else [],
+        },
+    )
+
+
+@require_POST
+@consultation_permission("floor.chair")
+def console_action(request, consultation):
+    action = request.POST.get("action")
+    actor = request.user
+    if action == "open_meeting":
+        services.open_meeting(
+            consultation,
+            get_object_or_404(
+                Meeting, pk=request.POST.get("meeting") or 0, consultation=consultation
+            ),
+            actor=actor,
+        )
+    elif action == "take_up":
+        item = get_object_or_404(
+            AgendaItem.objects.select_related("group"),
+            pk=request.POST.get("item") or 0,
+            group__consultation=consultation,
+        )
+        services.set_item(consultation, item, actor=actor)
+    elif action == "give":
+        chosen = request.POST.get("request")
+        target = (
+            get_object_or_404(FloorRequest, pk=chosen, floor__consultation=consultation)
+            if chosen
+            else None
+        )
+        services.give_floor(consultation, target, actor=actor)
+    elif action == "end":
+        services.end_speech(consultation, actor=actor)
+    elif action in {"close_list", "open_list"}:
+        services.set_list_open(consultation, action == "open_list", actor=actor)
+    elif action == "remove":
+        services.withdraw_request(
+            get_object_or_404(
+                FloorRequest, pk=request.POST.get("request") or 0, floor__consultation=consultation
+            ),
+            actor=actor,
+        )
+    elif action == "seconds":
+        try:
+            seconds = int(request.POST.get("seconds", ""))
+        except ValueError:
+            seconds = 0
+        services.set_speech_seconds(consultation, seconds, actor=actor)
+    else:
+        messages.error(request, _("Unknown action."))
+    return redirect("floor_console", consultation.slug)
+
+
+@require_POST
+@consultation_permission(None)
+def ask(request, consultation):
+    """The button without JavaScript: ask for the floor, or withdraw."""
+    participant = current_participant(request, consultation)
+    if participant is None:
+        raise PermissionDenied
+    if request.POST.get("op") == "withdraw":
+        floor = services.floor_of(consultation)
+        pending = floor.requests.filter(
+            delegation=participant.delegation, item_id=floor.item_id, status="waiting"
+        ).first()
+        if pending:
+            services.withdraw_request(pending, participant=participant)
+    else:
+        kind = "point_of_order" if request.POST.get("op") == "point_of_order" else "speak"
+        services.ask_for_floor(participant, kind=kind)
+        messages.success(request, _("You are in the list of speakers."))
+    return redirect("floor_live", consultation.slug)

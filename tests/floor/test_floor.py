@@ -1,0 +1,304 @@
+"""The live floor: chair actions, requests for the floor, snapshots, the WebSocket
+(R2, R12, R20, R21)."""
+
+import asyncio
+import datetime
+import json
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from plenary.consultations.models import AgendaItem
+from plenary.core.errors import DomainError
+from plenary.core.models import AuditEvent, User
+from plenary.floor import services, snapshot
+from plenary.floor.models import FloorRequest
+from plenary.registration import services as registration
+from plenary.registration.models import Delegation
+
+OPEN = datetime.datetime(2020, 10, 20, 9, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def chair(vcc2):
+    return User.objects.get(email="chair@example.org")
+
+
+def _item(consultation, label):
+    group, number = label.split(".")
+    return AgendaItem.objects.select_related("group").get(
+        group__consultation=consultation, group__number=group, number=number
+    )
+
+
+def _speaker(consultation, iso2, n=1, speaker=True):
+    delegation = Delegation.objects.get(consultation=consultation, state__iso2=iso2)
+    secretariat = User.objects.get(email="secretariat@example.org")
+    person = registration.register(
+        consultation,
+        delegation=delegation,
+        name=f"{iso2} {n}",
+        email=f"{iso2.lower()}{n}@example.org",
+        now=OPEN,
+    )
+    registration.approve(person, actor=secretariat)
+    if speaker:
+        registration.designate_speaker(person, actor=secretariat)
+    person.refresh_from_db()
+    return person
+
+
+@pytest.fixture
+def meeting_on_item(consultation, chair):
+    services.open_meeting(
+        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
+    )
+    services.set_item(consultation, _item(consultation, "1.2"), actor=chair)
+    return consultation
+
+
+def test_council_member_state_goes_before_an_observer_that_asked_first(meeting_on_item, chair):
+    consultation = meeting_on_item
+    observer = _speaker(consultation, "BE")
+    council = _speaker(consultation, "CH")
+    services.ask_for_floor(observer)
+    services.ask_for_floor(council)
+    floor = services.floor_of(consultation)
+    assert [r.delegation.state.iso2 for r in services.waiting_queue(floor)] == ["CH", "BE"]
+    services.give_floor(consultation, actor=chair)
+    floor.refresh_from_db()
+    assert floor.speaking.delegation.state.iso2 == "CH"
+
+
+def test_viewer_cannot_ask_for_the_floor(meeting_on_item):
+    viewer = _speaker(meeting_on_item, "CH", speaker=False)
+    with pytest.raises(DomainError) as refused:
+        services.ask_for_floor(viewer)
+    assert refused.value.code == "not_speaker"
+    assert AuditEvent.objects.filter(action="floor.refused").exists()
+
+
+def test_extra_speaker_grant_allows_asking_for_that_meeting_only(meeting_on_item, chair):
+    consultation = meeting_on_item
+    viewer = _speaker(consultation, "CH", speaker=False)
+    secretariat = User.objects.get(email="secretariat@example.org")
+    focal = User.objects.get(email="focal.point.ch@example.org")
+    request = registration.request_extra_speaker(
+        viewer, meeting=consultation.meetings.get(kind="meeting", number=1), actor=focal
+    )
+    registration.decide_extra_speaker(request, grant=True, actor=secretariat)
+    assert services.ask_for_floor(viewer).status == "waiting"
+
+
+def test_one_waiting_request_per_delegation_and_item(meeting_on_item):
+    consultation = meeting_on_item
+    first, second = _speaker(consultation, "CH", 1), _speaker(consultation, "CH", 2)
+    services.ask_for_floor(first)
+    with pytest.raises(DomainError) as refused:
+        services.ask_for_floor(second)
+    assert refused.value.code == "already_waiting"
+
+
+def test_observer_speaks_once_per_item(meeting_on_item, chair):
+    consultation = meeting_on_item
+    observer = _speaker(consultation, "BE")
+    services.ask_for_floor(observer)
+    services.give_floor(consultation, actor=chair)
+    services.end_speech(consultation, actor=chair)
+    with pytest.raises(DomainError) as refused:
+        services.ask_for_floor(observer)
+    assert refused.value.code == "once_per_item"
+    council = _speaker(consultation, "CH")
+    services.ask_for_floor(council)
+    services.give_floor(consultation, actor=chair)
+    services.end_speech(consultation, actor=chair)
+    assert (
+        services.ask_for_floor(council).status == "waiting"
+    )  # Council Member States may come back
+
+
+def test_point_of_order_goes_to_the_top_even_when_the_list_is_closed(meeting_on_item, chair):
+    consultation = meeting_on_item
+    swiss, belgian = _speaker(consultation, "CH"), _speaker(consultation, "BE")
+    services.ask_for_floor(swiss)
+    services.set_list_open(consultation, False, actor=chair)
+    with pytest.raises(DomainError):
+        services.ask_for_floor(_speaker(consultation, "FR"))
+    services.ask_for_floor(belgian, kind="point_of_order")
+    assert [r.kind for r in services.waiting_queue(services.floor_of(consultation))] == [
+        "point_of_order",
+        "speak",
+    ]
+
+
+def test_a_member_state_without_contribution_may_speak(meeting_on_item):
+    from plenary.contributions.models import Contribution
+
+    assert not Contribution.objects.exists()
+    assert services.ask_for_floor(_speaker(meeting_on_item, "KE")).status == "waiting"  # R20
+
+
+def test_group_3_item_cannot_be_taken_up(consultation, chair):
+    with pytest.raises(DomainError):
+        services.set_item(consultation, _item(consultation, "3.1"), actor=chair)
+
+
+def test_only_the_chair_runs_the_meeting(consultation):
+    delegate = User.objects.get(email="delegate.cn@example.org")
+    with pytest.raises(DomainError) as refused:
+        services.set_item(consultation, _item(consultation, "1.1"), actor=delegate)
+    assert refused.value.code == "not_chair"
+
+
+def test_each_change_raises_the_version_and_is_audited(meeting_on_item, chair):
+    consultation = meeting_on_item
+    before = services.floor_of(consultation).version
+    services.ask_for_floor(_speaker(consultation, "CH"))
+    services.give_floor(consultation, actor=chair)
+    services.end_speech(consultation, actor=chair)
+    assert services.floor_of(consultation).version == before + 3
+    actions = set(
+        AuditEvent.objects.filter(action__startswith="floor.").values_list("action", flat=True)
+    )
+    assert {
+        "floor.floor_requested",
+        "floor.floor_given",
+        "floor.speech_ended",
+        "floor.item_taken_up",
+    } <= actions
+
+
+def test_snapshot_is_small_and_language_neutral(meeting_on_item):
+    consultation = meeting_on_item
+    for iso2 in ["CH", "FR", "CN", "RU", "BR", "EG", "BE"]:
+        services.ask_for_floor(_speaker(consultation, iso2))
+    text = snapshot.encode(snapshot.build(consultation.pk))
+    data = json.loads(text)
+    assert len(data["queue"]) == 7
+    assert data["item"] == _item(consultation, "1.2").pk
+    assert len(text.encode()) < 2048
+    assert "Switzerland" not in text
+
+
+def test_chair_console_and_live_page(client, meeting_on_item, chair):
+    consultation = meeting_on_item
+    speaker = _speaker(consultation, "CH")
+    client.force_login(chair)
+    html = client.get("/en/c/vcc-2/console/").content.decode()
+    assert "Chair" in html
+    token = registration.send_link(speaker, actor=chair)
+    other = client.__class__()
+    other.get(f"/j/{token}")
+    live = other.get("/en/c/vcc-2/live/")
+    assert live.status_code == 200
+    assert 'id="ask"' in live.content.decode()
+    other.post("/en/c/vcc-2/live/ask/", {"op": "ask"})
+    assert FloorRequest.objects.filter(participant=speaker, status="waiting").exists()
+    client.post("/en/c/vcc-2/console/action/", {"action": "give"})
+    assert FloorRequest.objects.get(participant=speaker).status == "speaking"
+
+
+def test_viewer_live_page_has_no_button_and_anonymous_is_refused(client, meeting_on_item, chair):
+    viewer = _speaker(meeting_on_item, "CH", speaker=False)
+    token = registration.send_link(viewer, actor=chair)
+    client.get(f"/j/{token}")
+    html = client.get("/en/c/vcc-2/live/").content.decode()
+    assert 'id="ask"' not in html
+    assert client.__class__().get("/en/c/vcc-2/live/").status_code == 403
+
+
+# --- WebSocket -------------------------------------------------------------------------------
+
+
+def _session_cookie(client, user=None, token=None):
+    if user is not None:
+        client.force_login(user)
+    if token is not None:
+        client.get(f"/j/{token}")
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+async def _connect(cookie):
+    from plenary.asgi import application
+
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/consultations/vcc-2/floor/",
+        headers=[
+            (b"cookie", cookie),
+            (b"origin", b"http://127.0.0.1:8000"),
+            (b"host", b"127.0.0.1"),
+        ],
+    )
+    connected, _code = await communicator.connect()
+    return communicator, connected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_websocket_snapshot_on_connect_and_after_each_change(client, vcc2):
+    consultation = vcc2.consultation
+    chair = User.objects.get(email="chair@example.org")
+    services.open_meeting(
+        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
+    )
+    services.set_item(consultation, _item(consultation, "1.2"), actor=chair)
+    speaker = _speaker(consultation, "CH")
+    viewer = _speaker(consultation, "FR", speaker=False)
+    speaker_cookie = _session_cookie(
+        client.__class__(), token=registration.send_link(speaker, actor=chair)
+    )
+    viewer_cookie = _session_cookie(
+        client.__class__(), token=registration.send_link(viewer, actor=chair)
+    )
+
+    async def scenario():
+        speaking, ok1 = await _connect(speaker_cookie)
+        watching, ok2 = await _connect(viewer_cookie)
+        assert ok1 and ok2
+        first = json.loads(await speaking.receive_from())
+        assert first["type"] == "snapshot" and first["queue"] == []
+        await watching.receive_from()
+        await speaking.send_to(text_data=json.dumps({"op": "ask"}))
+        update = json.loads(await watching.receive_from(timeout=5))
+        assert [entry["d"] for entry in update["queue"]] == [speaker.delegation_id]
+        assert update["v"] == first["v"] + 1
+        await watching.send_to(text_data=json.dumps({"op": "ask"}))
+        refused = json.loads(await watching.receive_from())
+        assert (refused["type"], refused["code"]) == ("refused", "not_speaker")
+        await watching.send_to(text_data="{not json")
+        assert json.loads(await watching.receive_from())["code"] == "bad_message"
+        await watching.send_to(
+            text_data=json.dumps({"op": "sync", "v": 0, "c": "another-consultation"})
+        )
+        assert json.loads(await watching.receive_from())["code"] == "wrong_consultation"
+        await watching.send_to(text_data=json.dumps({"op": "sync", "v": 0}))
+        resync = json.loads(await watching.receive_from())
+        assert resync["v"] == update["v"]
+        await speaking.disconnect()
+        await watching.disconnect()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_websocket_refuses_strangers_and_floods(client, vcc2):
+    consultation = vcc2.consultation
+    chair = User.objects.get(email="chair@example.org")
+    viewer = _speaker(consultation, "FR", speaker=False)
+    cookie = _session_cookie(client.__class__(), token=registration.send_link(viewer, actor=chair))
+
+    async def scenario():
+        stranger, connected = await _connect(b"sessionid=forged")
+        assert not connected
+        flooding, connected = await _connect(cookie)
+        assert connected
+        await flooding.receive_from()
+        for _ in range(8):
+            await flooding.send_to(text_data=json.dumps({"op": "sync", "v": 10**9}))
+        answers = []
+        while not await flooding.receive_nothing(timeout=0.3):
+            answers.append(json.loads(await flooding.receive_from()))
+        assert any(a.get("code") == "rate_limited" for a in answers)
+        await flooding.disconnect()
+
+    asyncio.run(scenario())
