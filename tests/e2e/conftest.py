@@ -6,8 +6,10 @@ import pytest
 CHROMIUM = os.environ.get("PLENARY_CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    """One browser per test: Playwright's sync API runs an event loop in this thread for as
+    long as it is open, and later tests (WebSocket, channel layer) need the thread free."""
     if not shutil.which(CHROMIUM):
         pytest.fail(
             f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium) to run browser tests."
