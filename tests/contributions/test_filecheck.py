@@ -7,19 +7,15 @@ fixture is committed. No database is needed.
 """
 
 import io
-import os
 import re
 import shutil
 import statistics
 import struct
-import subprocess
-import sys
 import time
 import tracemalloc
 import zipfile
 import zlib
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from docx import Document
@@ -43,6 +39,7 @@ from plenary.contributions.filecheck import (
     CheckedFile,
     FileRefused,
     check_file,
+    check_upload,
 )
 
 SOFFICE = shutil.which("soffice")
@@ -331,6 +328,21 @@ def _external(rels_name: str, kind: str, target: str) -> Callable[[], bytes]:
     return lambda: _add_relationship(DOCX_SEED, rels_name, relationship)
 
 
+def _template_injection(relationship: str, encode=lambda xml: xml) -> bytes:
+    """Template injection as Word performs it: settings.xml names an attached template whose
+    relationship points outside the package."""
+    settings_xml = _part(DOCX_SEED, "word/settings.xml")
+    assert b"<w:proofState " in settings_xml
+    settings_xml = re.sub(
+        rb"(<w:proofState [^>]*/>)", rb'\1<w:attachedTemplate r:id="rIdT"/>', settings_xml
+    )
+    return _rezip(
+        DOCX_SEED,
+        replace={"word/settings.xml": settings_xml},
+        add={"word/_rels/settings.xml.rels": encode(_rels(relationship))},
+    )
+
+
 def _docm() -> bytes:
     types = _part(DOCX_SEED, "[Content_Types].xml").replace(
         DOCX_MAIN, b"application/vnd.ms-word.document.macroEnabled.main+xml"
@@ -409,8 +421,9 @@ CORPUS: dict[str, tuple[Callable[[], bytes], str]] = {
     ),
     # DOCX: external references (template injection, OLE, frames, linked images)
     "docx_external_attached_template": (
-        _external(
-            "word/_rels/settings.xml.rels", "attachedTemplate", "https://evil.example/t.dotm"
+        lambda: _template_injection(
+            f'<Relationship Id="rIdT" Type="{REL}/attachedTemplate"'
+            ' Target="https://evil.example/t.dotm" TargetMode="External"/>'
         ),
         "external_reference",
     ),
@@ -465,7 +478,9 @@ CORPUS: dict[str, tuple[Callable[[], bytes], str]] = {
     ),
     # PDF: active content hidden in a compressed object stream (found through the structure)
     "pdf_objstm_open_action_javascript": (
-        lambda: _hidden_pdf({1: b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>", **PAGE_TREE, 4: JS_ACTION}),
+        lambda: _hidden_pdf(
+            {1: b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>", **PAGE_TREE, 4: JS_ACTION}
+        ),
         "pdf_active_content",
     ),
     "pdf_objstm_names_javascript": (
@@ -503,7 +518,10 @@ CORPUS: dict[str, tuple[Callable[[], bytes], str]] = {
     ),
     "pdf_objstm_xfa_form": (
         lambda: _hidden_pdf(
-            {1: b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA [] >> >>", **PAGE_TREE}
+            {
+                1: b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA [] >> >>",
+                **PAGE_TREE,
+            }
         ),
         "pdf_active_content",
     ),
@@ -586,7 +604,8 @@ def test_docx_pages_are_taken_from_app_xml_when_estimated():
     app = _part(DOCX_SEED, "docProps/app.xml")
     assert b"<Pages>1</Pages>" in app
     data = _rezip(
-        DOCX_SEED, replace={"docProps/app.xml": app.replace(b"<Pages>1</Pages>", b"<Pages>3</Pages>")}
+        DOCX_SEED,
+        replace={"docProps/app.xml": app.replace(b"<Pages>1</Pages>", b"<Pages>3</Pages>")},
     )
     checked = check_file(data, libreoffice="")
     assert (checked.kind, checked.pages, checked.estimated) == ("docx", 3, True)
@@ -597,6 +616,15 @@ def test_docx_pages_are_estimated_from_words_without_app_xml():
     data = _rezip(_docx((words,)), drop={"docProps/app.xml"})
     checked = check_file(data, libreoffice="")
     assert (checked.kind, checked.pages, checked.estimated) == ("docx", 3, True)
+
+
+def test_docx_estimate_counts_explicit_page_breaks_and_words_over_a_stale_app_xml():
+    breaks = _docx(("First page.", "Second page.", "Third page."), page_breaks=True)
+    assert b"<Pages>1</Pages>" in _part(breaks, "docProps/app.xml")  # stale, as Word leaves it
+    checked = check_file(breaks, libreoffice="")
+    assert (checked.kind, checked.pages, checked.estimated) == ("docx", 3, True)
+    words = _docx((" ".join(["word"] * 1200),))
+    assert check_file(words, libreoffice="").pages == 3
 
 
 def test_clean_two_page_pdf_is_counted_exactly():
@@ -652,59 +680,40 @@ TEMPLATE = f"{REL}/attachedTemplate"
 DOCX_BYPASSES: dict[str, tuple[Callable[[], bytes], str]] = {
     # the hyperlink exemption looks for "relationships/hyperlink" anywhere in the element
     "external_template_target_mentions_hyperlink": (
-        lambda: _add_relationship(
-            DOCX_SEED,
-            "word/_rels/settings.xml.rels",
+        lambda: _template_injection(
             f'<Relationship Id="rIdT" Type="{TEMPLATE}" '
-            'Target="https://evil.example/relationships/hyperlink/t.dotm" TargetMode="External"/>',
+            'Target="https://evil.example/relationships/hyperlink/t.dotm" TargetMode="External"/>'
         ),
         "external_reference",
     ),
     # &#69; is "E" to any XML parser, not to the regex
     "external_template_targetmode_character_reference": (
-        lambda: _add_relationship(
-            DOCX_SEED,
-            "word/_rels/settings.xml.rels",
+        lambda: _template_injection(
             f'<Relationship Id="rIdT" Type="{TEMPLATE}" '
-            'Target="https://evil.example/t.dotm" TargetMode="&#69;xternal"/>',
+            'Target="https://evil.example/t.dotm" TargetMode="&#69;xternal"/>'
         ),
         "external_reference",
     ),
     # ">" is legal inside an attribute value and ends the regex's <Relationship ...> match
     "external_template_gt_in_attribute": (
-        lambda: _add_relationship(
-            DOCX_SEED,
-            "word/_rels/settings.xml.rels",
+        lambda: _template_injection(
             '<Relationship Id="rIdT" Target="https://evil.example/t.dotm?a=>" '
-            f'TargetMode="External" Type="{TEMPLATE}"/>',
+            f'TargetMode="External" Type="{TEMPLATE}"/>'
         ),
         "external_reference",
     ),
     # UTF-16 parts: the byte regexes never match
     "external_template_utf16_rels": (
-        lambda: _rezip(
-            DOCX_SEED,
-            add={
-                "word/_rels/settings.xml.rels": _utf16(
-                    _rels(
-                        f'<Relationship Id="rIdT" Type="{TEMPLATE}" '
-                        'Target="https://evil.example/t.dotm" TargetMode="External"/>'
-                    )
-                )
-            },
+        lambda: _template_injection(
+            f'<Relationship Id="rIdT" Type="{TEMPLATE}" '
+            'Target="https://evil.example/t.dotm" TargetMode="External"/>',
+            encode=_utf16,
         ),
-        "external_reference",
+        "xml_entities",  # refused for its encoding, before the relationship is read
     ),
     "xxe_utf16_document": (
         lambda: _rezip(
             DOCX_SEED, replace={"word/document.xml": _utf16(_part(_xxe(), "word/document.xml"))}
-        ),
-        "xml_entities",
-    ),
-    "billion_laughs_utf16_document": (
-        lambda: _rezip(
-            DOCX_SEED,
-            replace={"word/document.xml": _utf16(_part(_billion_laughs(), "word/document.xml"))},
         ),
         "xml_entities",
     ),
@@ -731,7 +740,7 @@ DOCX_BYPASSES: dict[str, tuple[Callable[[], bytes], str]] = {
             },
             add={"word/macros.bin": OLE2},
         ),
-        "macros",
+        "embedded_objects",  # the OLE2 part is refused before the content types are read
     ),
 }
 
@@ -739,6 +748,15 @@ DOCX_BYPASSES: dict[str, tuple[Callable[[], bytes], str]] = {
 @pytest.mark.parametrize(("name", "expected"), [(n, c) for n, (_, c) in DOCX_BYPASSES.items()])
 def test_docx_bypass_is_refused(name, expected):
     assert _refusal(DOCX_BYPASSES[name][0]()) == expected
+
+
+def test_utf16_billion_laughs_is_refused_anyway():
+    """The declaration regex misses it too, but libxml2's amplification guard refuses it."""
+    document = _utf16(_part(_billion_laughs(), "word/document.xml"))
+    assert _refusal(_rezip(DOCX_SEED, replace={"word/document.xml": document})) in {
+        "xml_entities",
+        "corrupt",
+    }
 
 
 PDF_BYPASSES: dict[str, Callable[[], bytes]] = {
@@ -865,27 +883,30 @@ def _object_stream_bomb_pdf(streams: int, megabytes: int) -> bytes:
 
 def test_pdf_object_stream_bomb_is_checked_in_bounded_time():
     """Each object stream inflates to 70 MB that pypdf keeps and scans byte by byte; the
-    cost grows with the number of streams, and a 10 MB file holds ~150 of them."""
+    cost grows with the number of streams, and a 10 MB file holds ~150 of them. Uploads
+    are therefore checked by `check_upload`, in a child process limited in memory, CPU and
+    time: such a file is refused in bounded time and the server is not touched."""
     one = _object_stream_bomb_pdf(1, 70)
-    assert zlib.decompressobj().decompress(one[one.index(b"stream\n") + 7 :])  # well formed
+    start = one[one.index(b"stream\n") + 7 :]
+    assert zlib.decompressobj().decompress(start, 64).startswith(b"10 0\n<< /Type /Page")
     data = _object_stream_bomb_pdf(8, 70)
-    environment = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2] / "src"))
-    try:
-        child = subprocess.run(
-            [sys.executable, "-c", _CHILD],
-            input=data,
-            capture_output=True,
-            timeout=SECONDS_PER_CHECK + 1,  # + the interpreter's start
-            env=environment,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(
-            f"check_file was still busy after {SECONDS_PER_CHECK} s on a {len(data) // 1024} KB"
-            " PDF of 8 pages, each in an object stream inflating to 70 MB"
-        )
-    print(f"\n[object stream bomb] {len(data)} bytes: {child.stdout.decode().strip()}")
-    assert child.returncode == 0, child.stderr.decode()[-2000:]
+    began = time.perf_counter()
+    with pytest.raises(FileRefused) as refused:
+        check_upload(data, seconds=SECONDS_PER_CHECK)
+    elapsed = time.perf_counter() - began
+    print(
+        f"\n[object stream bomb] {len(data)} bytes: refused as {refused.value.code} in {elapsed:.1f} s"
+    )
+    assert refused.value.code in {"too_complex", "corrupt"}
+    assert elapsed < SECONDS_PER_CHECK + 2
+
+
+def test_isolated_check_accepts_what_the_check_accepts():
+    checked = check_upload(PDF_SEED)
+    assert (checked.kind, checked.pages, checked.estimated) == ("pdf", 2, False)
+    with pytest.raises(FileRefused) as refused:
+        check_upload(b"MZ" + bytes(100))
+    assert refused.value.code == "not_docx_or_pdf"
 
 
 # --- fuzzing ----------------------------------------------------------------------------------
@@ -998,6 +1019,7 @@ _entry_content = st.one_of(
 )
 
 
+@pytest.mark.filterwarnings("ignore:Duplicate name:UserWarning")
 @FUZZ
 @given(
     entries=st.lists(
@@ -1013,6 +1035,6 @@ def test_fuzz_random_zips(entries, comment):
             method = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
             try:
                 archive.writestr(name, content, compress_type=method)
-            except (ValueError, UnicodeEncodeError):  # names zipfile itself will not write
+            except (ValueError, UnicodeEncodeError, IndexError):  # names zipfile will not write
                 continue
     _check_total(out.getvalue())

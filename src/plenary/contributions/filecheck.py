@@ -31,14 +31,10 @@ LIBREOFFICE_SECONDS = 60
 WORDS_PER_PAGE = 500  # the estimate when LibreOffice is not installed: a dense page of prose
 
 DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
-MACRO_TYPES = (
-    "application/vnd.ms-word.document.macroEnabled.main+xml",
-    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
-    "application/vnd.ms-office.vbaProject",
-)
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_EXTERNAL = re.compile(rb"TargetMode\s*=\s*[\"']External[\"']", re.IGNORECASE)
-_HYPERLINK_TYPE = b"relationships/hyperlink"
+HYPERLINK_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_UTF8_DECLARATION = re.compile(rb"^<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9_.-]+)[\"']")
 
 
 class FileRefused(Exception):
@@ -132,34 +128,86 @@ def _check_docx(data: bytes, libreoffice: str | None) -> CheckedFile:
         read_total += len(content)
         if read_total > MAX_UNZIPPED_BYTES:
             raise FileRefused("zip_bomb", _("The file expands to far more than a short document."))
+        if content.startswith(OLE2_MAGIC):
+            raise FileRefused(
+                "embedded_objects",
+                _(
+                    "The file contains embedded objects or macros; save it as a plain .docx document."
+                ),
+            )
         if entry.filename.endswith((".xml", ".rels")):
-            if _DECLARATION.search(content):
-                raise FileRefused(
-                    "xml_entities", _("The file contains XML declarations that are not allowed.")
-                )
-            if entry.filename.endswith(".rels"):
-                for relationship in re.findall(rb"<Relationship\b[^>]*>", content):
-                    if _EXTERNAL.search(relationship) and _HYPERLINK_TYPE not in relationship:
-                        raise FileRefused(
-                            "external_reference",
-                            _(
-                                "The file refers to external content; remove linked templates or objects."
-                            ),
-                        )
             parts[entry.filename] = content
-    content_types = parts.get("[Content_Types].xml", b"")
-    if any(kind.encode() in content_types for kind in MACRO_TYPES):
-        raise FileRefused(
-            "macros", _("The file contains macros; save it as a plain .docx document.")
-        )
-    if DOCX_MAIN.encode() not in content_types:
-        raise FileRefused("not_docx_or_pdf", _("Only DOCX and PDF files are accepted."))
+            _check_xml_part(entry.filename, content)
+    _check_content_types(parts.get("[Content_Types].xml", b""))
 
     text = _docx_text(parts["word/document.xml"])
     pages = _pages_with_libreoffice(data, libreoffice)
     if pages is not None:
         return CheckedFile("docx", pages, False, len(data), text)
     return CheckedFile("docx", _estimate_pages(parts, text), True, len(data), text)
+
+
+def _xml(content: bytes):
+    from lxml import etree
+
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
+    )
+    return etree.fromstring(content, parser=parser)
+
+
+def _check_xml_part(name: str, content: bytes) -> None:
+    """Word writes UTF-8 XML without a DOCTYPE: anything else is refused, and attributes are
+    read from the parsed tree, so that character references cannot hide a value."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRefused(
+            "xml_entities", _("The file contains XML declarations that are not allowed.")
+        )
+    if b"\x00" in content[:4096]:
+        raise FileRefused("corrupt", _("The file is damaged and cannot be read."))
+    declared = _UTF8_DECLARATION.match(content)
+    if declared and declared[1].lower().replace(b"-", b"") != b"utf8":
+        raise FileRefused(
+            "xml_entities", _("The file contains XML declarations that are not allowed.")
+        )
+    if _DECLARATION.search(content):
+        raise FileRefused(
+            "xml_entities", _("The file contains XML declarations that are not allowed.")
+        )
+    root = _xml(content)
+    if root.getroottree().docinfo.doctype:
+        raise FileRefused(
+            "xml_entities", _("The file contains XML declarations that are not allowed.")
+        )
+    if name.endswith(".rels"):
+        for relationship in root:
+            kind = (relationship.get("Type") or "").strip()
+            if (
+                relationship.get("TargetMode") or ""
+            ).strip().lower() == "external" and kind != HYPERLINK_TYPE:
+                raise FileRefused(
+                    "external_reference",
+                    _("The file refers to external content; remove linked templates or objects."),
+                )
+            if "vbaproject" in kind.lower() or "oleobject" in kind.lower():
+                raise FileRefused(
+                    "embedded_objects",
+                    _(
+                        "The file contains embedded objects or macros; save it as a plain .docx document."
+                    ),
+                )
+
+
+def _check_content_types(content: bytes) -> None:
+    root = _xml(content)
+    types = [(node.get("PartName") or "", (node.get("ContentType") or "").strip()) for node in root]
+    if any("macroenabled" in kind.lower() or "vbaproject" in kind.lower() for _part, kind in types):
+        raise FileRefused(
+            "macros", _("The file contains macros; save it as a plain .docx document.")
+        )
+    main = [kind for part, kind in types if part.lower() == "/word/document.xml"]
+    if main != [DOCX_MAIN]:
+        raise FileRefused("not_docx_or_pdf", _("Only DOCX and PDF files are accepted."))
 
 
 def _docx_text(document_xml: bytes) -> str:
@@ -184,7 +232,12 @@ def _estimate_pages(parts: dict[str, bytes], text: str) -> int:
     match = re.search(rb"<Pages>(\d{1,5})</Pages>", app)
     saved = int(match[1]) if match else 0
     words = len(re.findall(r"\w+", text)) + len(re.findall(r"[\u3400-\u9fff]", text))
-    breaks = len(re.findall(rb"<w:br\b[^>]*w:type=\"page\"", parts.get("word/document.xml", b"")))
+    breaks = len(
+        re.findall(
+            rb"<(?:\w+:)?br\b[^>]*(?:\w+:)?type\s*=\s*[\"']page[\"']",
+            parts.get("word/document.xml", b""),
+        )
+    )
     return max(1, saved, -(-words // WORDS_PER_PAGE), breaks + 1)
 
 
@@ -245,7 +298,7 @@ def _check_pdf(data: bytes) -> CheckedFile:
             raise FileRefused("encrypted", _("The file is encrypted; send it without a password."))
         root = reader.trailer["/Root"]
         pages = len(reader.pages)
-        _refuse_active_pdf(reader, root)
+        _refuse_active_pdf(reader, root.get_object() if hasattr(root, "get_object") else root)
     except FileRefused:
         raise
     except (PdfReadError, KeyError, ValueError, TypeError, AttributeError, IndexError, OSError):
@@ -255,42 +308,182 @@ def _check_pdf(data: bytes) -> CheckedFile:
     return CheckedFile("pdf", pages, False, len(data))
 
 
+ACTIVE_KEYS = {
+    "/JS",
+    "/JavaScript",
+    "/EmbeddedFiles",
+    "/EmbeddedFile",
+    "/EF",
+    "/RichMedia",
+    "/XFA",
+    "/Launch",
+}
+ACTIVE_ACTIONS = {
+    "/JavaScript",
+    "/Launch",
+    "/ImportData",
+    "/SubmitForm",
+    "/GoToE",
+    "/RichMediaExecute",
+    "/Rendition",
+}
+MAX_PDF_OBJECTS = 20_000
+
+
 def _refuse_active_pdf(reader, root) -> None:
-    """Active content hidden in compressed object streams, found through the structure."""
-    names = root.get("/Names")
-    names = names.get_object() if names is not None else {}
-    if (
-        "/JavaScript" in names
-        or "/EmbeddedFiles" in names
-        or ("/AcroForm" in root and "/XFA" in root["/AcroForm"])
-    ):
-        raise FileRefused(
-            "pdf_active_content",
-            _("The PDF contains scripts, actions or attached files; print it to a plain PDF."),
-        )
-    actions = []
-    if "/OpenAction" in root:
-        actions.append(root["/OpenAction"])
-    if "/AA" in root:
-        actions.extend(root["/AA"].get_object().values())
-    for page in reader.pages:
-        if "/AA" in page:
-            actions.extend(page["/AA"].get_object().values())
-        for annotation in page.get("/Annots") or []:
-            annotation = annotation.get_object()
-            if "/A" in annotation:
-                actions.append(annotation["/A"])
-            if annotation.get("/Subtype") == "/FileAttachment":
-                actions.append({"/S": "/Launch"})
-    for action in actions:
-        action = action.get_object() if hasattr(action, "get_object") else action
-        if isinstance(action, dict) and action.get("/S") in {
-            "/JavaScript",
-            "/Launch",
-            "/ImportData",
-            "/SubmitForm",
-        }:
-            raise FileRefused(
-                "pdf_active_content",
-                _("The PDF contains scripts, actions or attached files; print it to a plain PDF."),
+    """Every object of the file, wherever it is stored (object streams included), is
+    looked at: names are compared decoded, so #-escapes cannot hide them."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    numbers = set()
+    for generation, objects in reader.xref.items():
+        numbers.update((number, generation) for number in objects)
+    numbers.update((number, 0) for number in getattr(reader, "xref_objStm", {}))
+    if len(numbers) > MAX_PDF_OBJECTS:
+        raise FileRefused("corrupt", _("The file is damaged and cannot be read."))
+    pending = [IndirectObject(number, generation, reader) for number, generation in numbers]
+    pending.append(root)
+    seen = 0
+    while pending:
+        node = pending.pop()
+        if isinstance(node, IndirectObject):
+            node = node.get_object()
+        seen += 1
+        if seen > MAX_PDF_OBJECTS * 10:
+            raise FileRefused("corrupt", _("The file is damaged and cannot be read."))
+        if isinstance(node, DictionaryObject):
+            if (
+                ACTIVE_KEYS & set(node.keys())
+                or node.get("/S") in ACTIVE_ACTIONS
+                or node.get("/Subtype") == "/FileAttachment"
+            ):
+                raise FileRefused(
+                    "pdf_active_content",
+                    _(
+                        "The PDF contains scripts, actions or attached files; print it to a plain PDF."
+                    ),
+                )
+            pending.extend(
+                value
+                for key, value in node.items()
+                if not isinstance(value, IndirectObject) and key != "/Parent"
             )
+        elif isinstance(node, ArrayObject):
+            pending.extend(value for value in node if not isinstance(value, IndirectObject))
+
+
+# --- isolation ----------------------------------------------------------------------------------
+
+WORKER_SECONDS = 10
+WORKER_MEMORY_BYTES = 1024 * 1024 * 1024
+
+
+def _limit_worker() -> None:  # runs in the child, before it starts
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (WORKER_SECONDS, WORKER_SECONDS + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
+def check_upload(
+    data: bytes, *, max_bytes: int = MAX_BYTES, seconds: float = WORKER_SECONDS
+) -> CheckedFile:
+    """`check_file` in a child process limited in memory, CPU and time, so that a file
+    built to exhaust a parser costs one refused upload, not the server. A DOCX's pages are
+    then counted by LibreOffice, when it is installed, outside those limits."""
+    import json
+    import sys
+
+    if len(data) > max_bytes:
+        raise FileRefused(
+            "too_large",
+            _("The file is larger than %(mb)s MB.") % {"mb": round(max_bytes / (1024 * 1024), 1)},
+        )
+    try:
+        child = subprocess.run(
+            [sys.executable, "-m", "plenary.contributions.filecheck"],
+            input=data,
+            capture_output=True,
+            timeout=seconds,
+            preexec_fn=_limit_worker,  # runs before exec; the limits apply to the child only
+            check=False,
+            env={
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "PYTHONPATH": os.pathsep.join(sys.path),
+            },
+        )
+    except subprocess.TimeoutExpired:
+        raise FileRefused(
+            "too_complex", _("The file is too complex to check; simplify it or print it to PDF.")
+        ) from None
+    try:
+        answer = json.loads(child.stdout.decode() or "{}")
+    except ValueError:
+        answer = {}
+    if "refused" in answer:
+        raise FileRefused(
+            answer["refused"],
+            _REFUSALS.get(answer["refused"], _("The file is damaged and cannot be read.")),
+        )
+    if "kind" not in answer:
+        raise FileRefused(
+            "too_complex", _("The file is too complex to check; simplify it or print it to PDF.")
+        )
+    checked = CheckedFile(
+        answer["kind"], answer["pages"], answer["estimated"], len(data), answer.get("text", "")
+    )
+    if checked.kind == "docx":
+        exact = _pages_with_libreoffice(data, None)
+        if exact is not None:
+            checked = CheckedFile("docx", exact, False, checked.size, checked.text)
+    return checked
+
+
+_REFUSALS = {
+    "embedded_objects": _(
+        "The file contains embedded objects or macros; save it as a plain .docx document."
+    ),
+    "too_large": _("The file is larger than %(mb)s MB."),
+    "empty": _("The file is empty."),
+    "corrupt": _("The file is damaged and cannot be read."),
+    "not_docx_or_pdf": _("Only DOCX and PDF files are accepted."),
+    "zip_bomb": _("The file has too many parts to be a short document."),
+    "encrypted": _("The file is encrypted; send it without a password."),
+    "macros": _("The file contains macros; save it as a plain .docx document."),
+    "xml_entities": _("The file contains XML declarations that are not allowed."),
+    "external_reference": _(
+        "The file refers to external content; remove linked templates or objects."
+    ),
+    "pdf_active_content": _(
+        "The PDF contains scripts, actions or attached files; print it to a plain PDF."
+    ),
+    "too_complex": _("The file is too complex to check; simplify it or print it to PDF."),
+}
+
+
+def _main() -> int:  # the child: bytes on stdin, one JSON line on stdout
+    import json
+    import sys
+
+    data = sys.stdin.buffer.read()
+    try:
+        checked = check_file(data, max_bytes=len(data) + 1, libreoffice="")
+    except FileRefused as refused:
+        print(json.dumps({"refused": refused.code}))
+        return 0
+    print(
+        json.dumps(
+            {
+                "kind": checked.kind,
+                "pages": checked.pages,
+                "estimated": checked.estimated,
+                "text": checked.text[:20000],
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

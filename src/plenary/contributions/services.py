@@ -79,7 +79,7 @@ def prepare_upload(
             code="not_member_state",
         )
     try:
-        checked = filecheck.check_file(data)
+        checked = filecheck.check_upload(data)
     except filecheck.FileRefused as refused:
         audit.record(
             "contribution.file_refused",
@@ -405,7 +405,7 @@ def revise(contribution: Contribution, *, data: bytes, actor) -> Contribution:
             _("Only the secretariat publishes contributions."), code="not_secretariat"
         )
     try:
-        checked = filecheck.check_file(data)
+        checked = filecheck.check_upload(data)
     except filecheck.FileRefused as refused:
         raise DomainError(refused.message, code=refused.code) from None
     if checked.pages > contribution.consultation.contribution_max_pages:
