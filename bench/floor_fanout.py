@@ -75,7 +75,13 @@ class Clients:
 
         async def one(index: int):
             async with semaphore:
-                ws = await connect(self.url, additional_headers=self.headers, open_timeout=60, max_size=2**20, ping_interval=None)
+                ws = await connect(
+                    self.url,
+                    additional_headers=self.headers,
+                    open_timeout=60,
+                    max_size=2**20,
+                    ping_interval=None,
+                )
             self.sockets.append(ws)
             self.tasks.append(asyncio.create_task(self._read(ws, index)))
 
@@ -110,13 +116,21 @@ class Clients:
         await asyncio.gather(*(ws.close() for ws in self.sockets), return_exceptions=True)
 
 
-def _summary(latencies: list[float], lost: int, changes: int, cpu: float, rss_per_client_kib: float) -> dict:
+def _summary(
+    latencies: list[float], lost: int, changes: int, cpu: float, rss_per_client_kib: float
+) -> dict:
     ordered = sorted(latencies)
     return {
         "changes": changes,
         "measured": len(latencies),
-        "last_client_latency_ms_p50": round(statistics.median(ordered) * 1000, 1) if ordered else None,
-        "last_client_latency_ms_p99": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000, 1) if ordered else None,
+        "last_client_latency_ms_p50": round(statistics.median(ordered) * 1000, 1)
+        if ordered
+        else None,
+        "last_client_latency_ms_p99": round(
+            ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000, 1
+        )
+        if ordered
+        else None,
         "lost_updates": lost,
         "server_cpu_seconds": round(cpu, 2),
         "server_rss_per_client_kib": round(rss_per_client_kib, 1),
@@ -143,7 +157,7 @@ def _prepare_plenary(var_dir: str, database_url: str | None) -> dict:
     env = {**os.environ, "PLENARY_VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "plenary.settings"}
     if database_url:
         env["DATABASE_URL"] = database_url
-    script = r'''
+    script = r"""
 import datetime, json, os
 import django
 django.setup()
@@ -171,8 +185,10 @@ chair_session = SessionStore()
 chair_session[USER_KEY] = str(chair.pk); chair_session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 chair_session[HASH_SESSION_KEY] = chair.get_session_auth_hash(); chair_session.create()
 print(json.dumps({"viewer": viewer.session_key, "chair": chair_session.session_key, "version": services.floor_of(c).version}))
-'''
-    output = subprocess.run([PYTHON, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+"""
+    output = subprocess.run(
+        [PYTHON, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=ROOT
+    )
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
@@ -184,15 +200,25 @@ async def _run_plenary(args, var_dir: str) -> dict:
         env["DATABASE_URL"] = args.database_url
     if args.redis:
         env["REDIS_URL"] = args.redis
+    log = open(Path(var_dir) / "server.log", "w")  # noqa: SIM115 — open for the server's lifetime
     server = subprocess.Popen(
         [PYTHON, "-m", "plenary.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(Path(var_dir) / "server.log", "w"), start_new_session=True,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        start_new_session=True,
     )
     try:
         await _wait_port(port)
-        idle_cpu, idle_rss = _process_stats([server.pid])
-        headers = {"Cookie": f"sessionid={prepared['viewer']}", "Origin": f"http://127.0.0.1:{port}"}
-        clients = Clients(f"ws://127.0.0.1:{port}/ws/consultations/vcc-2/floor/", args.clients, headers)
+        _idle_cpu, idle_rss = _process_stats([server.pid])
+        headers = {
+            "Cookie": f"sessionid={prepared['viewer']}",
+            "Origin": f"http://127.0.0.1:{port}",
+        }
+        clients = Clients(
+            f"ws://127.0.0.1:{port}/ws/consultations/vcc-2/floor/", args.clients, headers
+        )
         await clients.open()
         await clients.wait_for(prepared["version"], 60)
         cpu_before, rss_connected = _process_stats([server.pid])
@@ -220,19 +246,28 @@ async def _run_plenary(args, var_dir: str) -> dict:
             if b" 302 " not in status:
                 raise RuntimeError(f"chair action failed: {status!r}")
 
-        latencies, lost = await _measure(clients, change, args.changes, prepared["version"], args.timeout)
+        latencies, lost = await _measure(
+            clients, change, args.changes, prepared["version"], args.timeout
+        )
         cpu_after, _rss = _process_stats([server.pid])
         writer.close()
         await clients.close()
-        return _summary(latencies, lost, args.changes, cpu_after - cpu_before, (rss_connected - idle_rss) / args.clients)
+        return _summary(
+            latencies,
+            lost,
+            args.changes,
+            cpu_after - cpu_before,
+            (rss_connected - idle_rss) / args.clients,
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        log.close()
 
 
 # --- baseline ----------------------------------------------------------------------------------
 
-BASELINE = r'''
+BASELINE = r"""
 import asyncio, sys
 from websockets.asyncio.server import serve, broadcast
 clients = set()
@@ -251,7 +286,7 @@ async def main():
     async with serve(handler, "127.0.0.1", int(sys.argv[1]), ping_interval=None, max_queue=None):
         await asyncio.Future()
 asyncio.run(main())
-'''
+"""
 
 
 async def _run_baseline(args, snapshot_bytes: int) -> dict:
@@ -274,7 +309,13 @@ async def _run_baseline(args, snapshot_bytes: int) -> dict:
         cpu_after, _rss = _process_stats([server.pid])
         await control.close()
         await clients.close()
-        return _summary(latencies, lost, args.changes, cpu_after - cpu_before, (rss_connected - idle_rss) / args.clients)
+        return _summary(
+            latencies,
+            lost,
+            args.changes,
+            cpu_after - cpu_before,
+            (rss_connected - idle_rss) / args.clients,
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -297,7 +338,9 @@ async def main_async(args) -> dict:
     baseline = await _run_baseline(args, args.snapshot_bytes)
     ratio = None
     if plenary["last_client_latency_ms_p99"] and baseline["last_client_latency_ms_p99"]:
-        ratio = round(plenary["last_client_latency_ms_p99"] / baseline["last_client_latency_ms_p99"], 2)
+        ratio = round(
+            plenary["last_client_latency_ms_p99"] / baseline["last_client_latency_ms_p99"], 2
+        )
     return {
         "clients": args.clients,
         "workers": args.workers,
@@ -310,7 +353,9 @@ async def main_async(args) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, default=2300)
     parser.add_argument("--changes", type=int, default=200)
     parser.add_argument("--workers", type=int, default=1)
@@ -320,7 +365,9 @@ def main() -> int:
     parser.add_argument("--snapshot-bytes", type=int, default=1200)
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 2 + 1000)), hard))
+    resource.setrlimit(
+        resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 2 + 1000)), hard)
+    )
     result = asyncio.run(main_async(args))
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)

@@ -264,7 +264,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("PLENARY_LOG_LEVEL", "WARNING").upper()},
+    "root": {
+        "handlers": ["console"],
+        "level": os.environ.get("PLENARY_LOG_LEVEL", "WARNING").upper(),
+    },
 }
 # Rate limits: (requests, seconds) per client address.
 PLENARY_RATE_LIMITS = {"join": (30, 60), "register": (20, 600)}

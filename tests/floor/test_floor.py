@@ -288,7 +288,7 @@ def test_websocket_refuses_strangers_and_floods(client, vcc2):
     cookie = _session_cookie(client.__class__(), token=registration.send_link(viewer, actor=chair))
 
     async def scenario():
-        stranger, connected = await _connect(b"sessionid=forged")
+        _stranger, connected = await _connect(b"sessionid=forged")
         assert not connected
         flooding, connected = await _connect(cookie)
         assert connected
