@@ -134,15 +134,28 @@ def _summary(
         "lost_updates": lost,
         "server_cpu_seconds": round(cpu, 2),
         "server_rss_per_client_kib": round(rss_per_client_kib, 1),
+        "change_request_ms_p50": round(statistics.median(REQUEST_TIMES) * 1000, 1)
+        if REQUEST_TIMES
+        else None,
+        "change_request_ms_p99": round(
+            sorted(REQUEST_TIMES)[int(0.99 * (len(REQUEST_TIMES) - 1))] * 1000, 1
+        )
+        if REQUEST_TIMES
+        else None,
     }
+
+
+REQUEST_TIMES: list[float] = []
 
 
 async def _measure(clients: Clients, send_change, changes: int, first_version: int, timeout: float):
     latencies, lost = [], 0
+    REQUEST_TIMES.clear()
     for n in range(changes):
         version = first_version + n + 1
         sent = time.monotonic()
         await send_change(n)
+        REQUEST_TIMES.append(time.monotonic() - sent)
         if await clients.wait_for(version, timeout):
             latencies.append(max(record[version] for record in clients.arrivals) - sent)
         else:

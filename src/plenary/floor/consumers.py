@@ -45,7 +45,8 @@ class FloorConsumer(AsyncWebsocketConsumer):
             hub.leave(self.consultation_id, self)
 
     async def deliver(self, text: str) -> None:
-        await self.send(text_data=text)
+        # The ASGI send itself: the hub calls this for every client on every change.
+        await self.base_send({"type": "websocket.send", "text": text})
 
     async def receive(self, text_data=None, bytes_data=None):
         pace = self._pace()
