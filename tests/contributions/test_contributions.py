@@ -234,6 +234,16 @@ def test_publication_numbers_follow_and_revisions_are_marked(
         services.publish(second, actor=secretariat_user)
 
 
+def test_publication_is_announced_to_every_delegation(
+    consultation, focal_ch, switzerland, secretariat_user
+):
+    belgian_focal = User.objects.get(email="focal.point.be@example.org")
+    services.publish(_form(consultation, focal_ch, switzerland), actor=secretariat_user)
+    announcement = OutboxMessage.objects.filter(to=[belgian_focal.email]).get()
+    assert "VC/15" in announcement.body
+    assert announcement.language == belgian_focal.language
+
+
 def test_published_contribution_appears_in_the_public_agenda(
     client, consultation, focal_ch, switzerland, secretariat_user
 ):

@@ -336,7 +336,34 @@ def publish(contribution: Contribution, *, actor) -> Contribution:
             "contributions/email/published.txt",
             _("Contribution published: %(title)s"),
         )
+        _tell_delegations(contribution)
     return contribution
+
+
+def _tell_delegations(contribution: Contribution) -> None:
+    """Publication is announced to every delegation's focal point, in their language."""
+    consultation = contribution.consultation
+    states = [row.state for row in contribution.states.select_related("state")]
+    already = {contribution.created_by.email} | set(
+        FocalPoint.objects.filter(
+            delegation__consultation=consultation, delegation__state__in=states
+        ).values_list("user__email", flat=True)
+    )
+    others = FocalPoint.objects.filter(delegation__consultation=consultation).exclude(
+        user__email__in=already
+    )
+    for point in others.select_related("user"):
+        with translation.override(point.user.language):
+            queue_mail(
+                to=[point.user.email],
+                subject=str(_("Contribution published: %(title)s"))
+                % {"title": contribution.title[:120]},
+                body=render_to_string(
+                    "contributions/email/published.txt",
+                    {"contribution": contribution, "consultation": consultation, "states": states},
+                ),
+                language=point.user.language,
+            )
 
 
 def _next_vc_number(consultation) -> int:
