@@ -95,6 +95,8 @@ def main() -> int:
         "check_docx_2_pages_estimated": _timed(
             lambda: filecheck.check_file(docx, libreoffice=""), args.runs
         ),
+        # What an upload goes through: the same check in a limited child process.
+        "check_upload_pdf_2_pages_isolated": _timed(lambda: filecheck.check_upload(pdf), 10),
     }
     soffice = shutil.which("soffice")
     if soffice:
