@@ -73,6 +73,8 @@ def _serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         proxy_headers=True,
         ws="auto",
+        ws_per_message_deflate=os.environ.get("PLENARY_WS_DEFLATE", "0") == "1",
+        ws_ping_interval=float(os.environ.get("PLENARY_WS_PING", "20")) or None,
         log_level=os.environ.get("PLENARY_LOG_LEVEL", "info").lower(),
     )
 

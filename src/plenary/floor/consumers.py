@@ -5,6 +5,7 @@ that comes back sends {"op": "sync", "v": <version it holds>} and gets the snaps
 is newer. A speaker sends {"op": "ask"} (or "point_of_order", "withdraw"); everything
 else is refused with a reason, rate-limited, logged, and the connection stays open."""
 
+import asyncio
 import json
 import time
 
@@ -36,16 +37,35 @@ class FloorConsumer(AsyncWebsocketConsumer):
             return
         self.consultation_id, self.participant_id, self.is_chair, self.language = identity
         self.sent = []
+        self._pending = ""
+        self._wake = asyncio.Event()
         await self.accept()
         await self.deliver(await database_sync_to_async(self._current)())
+        self._writer = asyncio.get_running_loop().create_task(self._write())
         await hub.join(self.consultation_id, self)
 
     async def disconnect(self, code):
         if hasattr(self, "consultation_id"):
             hub.leave(self.consultation_id, self)
+        if getattr(self, "_writer", None) is not None:
+            self._writer.cancel()
+
+    def offer(self, text: str) -> None:
+        """Hand the newest snapshot to this connection's writer without waiting for it.
+
+        The hub calls this for every client on every change. A client whose socket is full
+        (a slow link) makes only its own writer wait, never the others; if several snapshots
+        arrive meanwhile, it gets the newest, which holds the whole state."""
+        self._pending = text
+        self._wake.set()
+
+    async def _write(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await self.base_send({"type": "websocket.send", "text": self._pending})
 
     async def deliver(self, text: str) -> None:
-        # The ASGI send itself: the hub calls this for every client on every change.
         await self.base_send({"type": "websocket.send", "text": text})
 
     async def receive(self, text_data=None, bytes_data=None):

@@ -5,13 +5,10 @@ socket write.)"""
 
 import asyncio
 import contextlib
-import logging
 
 from channels.layers import get_channel_layer
 
 from .publish import group_name
-
-log = logging.getLogger(__name__)
 
 
 class Hub:
@@ -49,14 +46,10 @@ class Hub:
                 if known and known[0] > version:
                     continue  # an older snapshot arriving late never replaces a newer one
                 self.last[consultation_id] = (version, text)
+                # No await per client: each connection's own writer sends it (consumers.py),
+                # so a client whose socket is full never holds up the others.
                 for connection in list(self.rooms.get(consultation_id, ())):
-                    try:
-                        await connection.deliver(text)
-                    except Exception:  # one broken socket must not stop the others
-                        log.debug(
-                            "dropping a connection that could not be written to", exc_info=True
-                        )
-                        self.leave(consultation_id, connection)
+                    connection.offer(text)
         finally:
             with contextlib.suppress(Exception):
                 await layer.group_discard(group_name(consultation_id), channel)
