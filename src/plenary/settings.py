@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "plenary.registration",
     "plenary.contributions",
     "plenary.floor",
+    "plenary.outcomes",
     "plenary.scenarios",
 ]
 

@@ -8,6 +8,7 @@ from plenary.contributions import views as contribution_views
 from plenary.core import views as core_views
 from plenary.directory import views as directory_views
 from plenary.floor import views as floor_views
+from plenary.outcomes import views as outcome_views
 from plenary.planning import views as planning_views
 from plenary.registration import views as registration_views
 
@@ -122,6 +123,12 @@ urlpatterns += i18n_patterns(
     path("c/<slug:slug>/live/", floor_views.live, name="floor_live"),
     path("c/<slug:slug>/live/ask/", floor_views.ask, name="floor_ask"),
     path("c/<slug:slug>/console/", floor_views.console, name="floor_console"),
+    path(
+        "c/<slug:slug>/outcomes/<int:item_id>/", outcome_views.outcome_action, name="outcome_action"
+    ),
+    path("c/<slug:slug>/report/", outcome_views.report, name="report"),
+    path("c/<slug:slug>/report.docx", outcome_views.report_docx, name="report_docx"),
+    path("c/<slug:slug>/report.pdf", outcome_views.report_pdf, name="report_pdf"),
     path("c/<slug:slug>/console/action/", floor_views.console_action, name="floor_console_action"),
     path(
         "c/<slug:slug>/contributions/", contribution_views.contribution_list, name="contributions"

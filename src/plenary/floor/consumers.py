@@ -97,6 +97,9 @@ class FloorConsumer(AsyncWebsocketConsumer):
         if op in {"ask", "point_of_order", "withdraw"}:
             await self._act(op)
             return
+        if op == "object":
+            await self._act(f"object:{message.get('kind', '')}")
+            return
         await self._refuse("unknown_op")
 
     def _pace(self) -> str:
@@ -132,6 +135,22 @@ class FloorConsumer(AsyncWebsocketConsumer):
         participant = Participant.objects.select_related("consultation", "delegation").get(
             pk=self.participant_id
         )
+        if op.startswith("object:"):
+            from plenary.outcomes.services import record_objection
+
+            floor = services.floor_of(participant.consultation)
+            if floor.item_id is None:
+                raise DomainError(
+                    translation.gettext_lazy("No item is under discussion."), code="no_item"
+                )
+            record_objection(
+                floor.item,
+                participant.delegation,
+                op.split(":", 1)[1],
+                actor=None,
+                participant=participant,
+            )
+            return
         if op == "withdraw":
             floor = services.floor_of(participant.consultation)
             request = floor.requests.filter(

@@ -89,6 +89,9 @@ def set_item(consultation: Consultation, item: AgendaItem, *, actor) -> Floor:
         floor.item = item
         floor.list_open = True
         floor.save(update_fields=["item", "list_open"])
+        from plenary.outcomes.services import take_up
+
+        take_up(item, actor=actor)
         return _changed(floor, "item_taken_up", actor, {"item": item.label})
 
 

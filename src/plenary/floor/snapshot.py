@@ -42,8 +42,36 @@ def build(consultation_id: int) -> dict:
             for r in waiting_queue(floor)
         ],
         "next": _next_items(floor),
+        **_outcome(floor),
     }
     return data
+
+
+def _outcome(floor: Floor) -> dict:
+    """The current item's state, its proposed conclusion once shown (in every language it
+    exists in), and the objections recorded."""
+    if floor.item_id is None:
+        return {"state": None, "conclusion": None, "objections": []}
+    from django.conf import settings
+
+    from plenary.outcomes.models import ItemOutcome, Objection, ProposedConclusion
+
+    outcome = ItemOutcome.objects.filter(item_id=floor.item_id).first()
+    conclusion = ProposedConclusion.objects.filter(item_id=floor.item_id, shown=True).first()
+    texts = None
+    if conclusion is not None:
+        texts = {
+            code: value
+            for code, _name in settings.LANGUAGES
+            if (value := getattr(conclusion, f"text_{code.replace('-', '_')}"))
+        }
+        texts["original"] = conclusion.original
+    objections = Objection.objects.filter(item_id=floor.item_id, withdrawn_at__isnull=True)
+    return {
+        "state": outcome.state if outcome else "not_discussed",
+        "conclusion": texts,
+        "objections": [{"d": o.delegation_id, "k": o.kind} for o in objections],
+    }
 
 
 def _next_items(floor: Floor) -> list[int]:

@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_POST
 from plenary.consultations.models import AgendaItem
 from plenary.core.access import consultation_permission
 from plenary.directory.names import state_name
+from plenary.outcomes.models import ItemOutcome
 from plenary.planning.models import Meeting
 from plenary.planning.queries import items_by_id, latest_plan
 from plenary.registration.models import Delegation, Participant
@@ -58,6 +60,13 @@ def _labels() -> dict:
         "point_of_order": _("Point of order"),
         "position": _("Your place in the queue: %(n)s"),
         "connection_lost": _("Connection lost; reconnecting…"),
+        "original": _("original: %(language)s"),
+        "states": {code: str(label) for code, label in ItemOutcome.State.choices},
+        "languages": {
+            code: translation.get_language_info(code)["name_local"]
+            for code, _n in settings.LANGUAGES
+        },
+        "language": translation.get_language(),
     }
 
 
@@ -107,10 +116,39 @@ def console(request, consultation):
 
             planned_end = datetime.fromisoformat(slot["end"])
             clock = int((timezone.now() - planned_end).total_seconds() // 60)
+    from plenary.outcomes.models import Objection, ProposedConclusion
+    from plenary.outcomes.services import outcome_of
+
+    current = None
+    if floor.item_id:
+        current = {
+            "outcome": outcome_of(floor.item),
+            "conclusion": ProposedConclusion.objects.filter(item_id=floor.item_id).first(),
+            "objections": Objection.objects.filter(item_id=floor.item_id).select_related(
+                "delegation"
+            ),
+            "delegations": Delegation.objects.filter(consultation=consultation).select_related(
+                "state", "sector_member"
+            ),
+            "languages": [
+                (code, translation.get_language_info(code)["name_local"])
+                for code, _n in settings.LANGUAGES
+            ],
+        }
+        conclusion = current["conclusion"]
+        current["texts"] = [
+            (
+                code,
+                name,
+                (getattr(conclusion, f"text_{code.replace('-', '_')}") or "") if conclusion else "",
+            )
+            for code, name in current["languages"]
+        ]
     return render(
         request,
         "floor/console.html",
         {
+            "current": current,
             "consultation": consultation,
             "floor": floor,
             "queue": queue,

@@ -50,6 +50,20 @@
       next.appendChild(li);
     });
     text("live-status", item ? item.label : "");
+    var card = document.getElementById("conclusion-card");
+    if (card) {
+      var texts = state.conclusion;
+      card.classList.toggle("d-none", !texts && !(state.state && state.state !== "not_discussed" && state.state !== "under_discussion"));
+      var shown = "";
+      if (texts) {
+        shown = texts[labels.language] || "";
+        if (!shown && texts.original) {
+          shown = texts[texts.original] + " (" + labels.original.replace("%(language)s", labels.languages[texts.original] || texts.original) + ")";
+        }
+      }
+      text("conclusion", shown);
+      text("item-state", state.state ? (labels.states[state.state] || "") : "");
+    }
   }
 
   function tick() {
@@ -95,6 +109,16 @@
       event.preventDefault();
       text("refusal", "");
       socket.send(JSON.stringify({op: event.submitter ? event.submitter.value : "ask"}));
+    });
+  }
+  var objectForm = document.getElementById("object-form");
+  if (objectForm) {
+    objectForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      text("refusal", "");
+      if (socket && socket.readyState === WebSocket.OPEN) {
+        socket.send(JSON.stringify({op: "object", kind: document.getElementById("object-kind").value}));
+      }
     });
   }
   draw();

@@ -1,0 +1,99 @@
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from plenary.consultations.models import AgendaItem
+from plenary.core.access import consultation_permission
+from plenary.core.errors import DomainError
+from plenary.registration.models import Delegation
+
+from . import services
+from .models import Objection
+
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
+
+
+@require_POST
+@consultation_permission("floor.chair")
+def outcome_action(request, consultation, item_id):
+    """The console's outcome panel: conclusion, objections on a delegation's behalf, outcome."""
+    item = get_object_or_404(
+        AgendaItem.objects.select_related("group"), pk=item_id, group__consultation=consultation
+    )
+    action = request.POST.get("action")
+    actor = request.user
+    if action == "draft":
+        texts = {
+            code: request.POST.get(f"text_{code}", "")
+            for code in LANGUAGES
+            if request.POST.get(f"text_{code}", "").strip()
+        }
+        services.draft_conclusion(
+            item, texts=texts, original=request.POST.get("original", ""), actor=actor
+        )
+        messages.success(request, _("The proposed conclusion is saved."))
+    elif action in {"show", "hide"}:
+        services.show_conclusion(item, shown=action == "show", actor=actor)
+    elif action == "object":
+        delegation = get_object_or_404(
+            Delegation, pk=request.POST.get("delegation") or 0, consultation=consultation
+        )
+        services.record_objection(item, delegation, request.POST.get("kind", ""), actor=actor)
+    elif action == "withdraw":
+        objection = get_object_or_404(Objection, pk=request.POST.get("objection") or 0, item=item)
+        services.withdraw_objection(objection, actor=actor)
+    elif action == "record":
+        services.record_outcome(
+            item, request.POST.get("state", ""), actor=actor, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("The outcome is recorded."))
+    elif action == "reopen":
+        services.reopen(item, actor=actor, reason=request.POST.get("reason", ""))
+    else:
+        raise DomainError(_("Unknown action."), code="unknown_action")
+    return redirect("floor_console", consultation.slug)
+
+
+@consultation_permission(None)
+def report(request, consultation):
+    from .report import report_context
+
+    return render(
+        request,
+        "outcomes/report.html",
+        {"consultation": consultation, **report_context(consultation, translation.get_language())},
+    )
+
+
+@consultation_permission(None)
+def report_docx(request, consultation):
+    from .report import report_docx as build
+
+    language = translation.get_language()
+    response = HttpResponse(
+        build(consultation, language),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{consultation.slug}-report-{language}.docx"'
+    )
+    return response
+
+
+@consultation_permission(None)
+def report_pdf(request, consultation):
+    from .report import report_pdf as build
+
+    language = translation.get_language()
+    content = build(consultation, language)
+    if content is None:
+        raise Http404(_("PDF is not available on this server; download the Word document."))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{consultation.slug}-report-{language}.pdf"'
+    )
+    return response
