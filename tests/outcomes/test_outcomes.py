@@ -245,3 +245,17 @@ def test_console_outcome_panel(client, discussed, chair):
     client.post(f"/en/c/vcc-2/outcomes/{discussed.pk}/", {"action": "record", "state": "agreed"})
     outcome = ItemOutcome.objects.get(item=discussed)
     assert (outcome.state, outcome.recorded) == ("agreed", True)
+
+
+def test_report_pages_in_three_languages(client, discussed, chair):
+    services.draft_conclusion(
+        discussed, texts={"en": "Noted with thanks."}, original="en", actor=chair
+    )
+    services.record_outcome(discussed, "agreed", actor=chair)
+    for language in ("en", "ar", "zh-hans"):
+        page = client.get(f"/{language}/c/vcc-2/report/")
+        assert page.status_code == 200
+        assert "Noted with thanks." in page.content.decode()
+    docx = client.get("/fr/c/vcc-2/report.docx")
+    assert docx.status_code == 200
+    assert docx.content[:2] == b"PK"
