@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "plenary.contributions",
     "plenary.floor",
     "plenary.outcomes",
+    "plenary.ballots",
     "plenary.scenarios",
 ]
 
