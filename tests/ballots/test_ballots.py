@@ -241,3 +241,30 @@ def test_100_concurrent_duplicate_replies_leave_exactly_one(vcc2):
     assert errors == []
     assert Reply.objects.filter(proposal=proposal, current=True).count() == 1
     assert Reply.objects.filter(proposal=proposal).count() == 100  # the history
+
+
+def test_reminders_go_to_the_focal_points_of_states_that_have_not_replied(ballot, secretariat_user):
+    from plenary.core.models import OutboxMessage
+
+    replied = _focal_point_with_totp("vote.de@example.org")
+    silent = _focal_point_with_totp("vote.it@example.org")
+    services.appoint_voting_focal_point(
+        ballot, State.objects.get(iso2="DE"), replied, actor=secretariat_user
+    )
+    services.appoint_voting_focal_point(
+        ballot, State.objects.get(iso2="IT"), silent, actor=secretariat_user
+    )
+    services.cast(ballot.proposals.get(), "abstain", actor=replied)
+    assert services.remind(ballot.pk) == 1
+    assert OutboxMessage.objects.filter(to=["vote.it@example.org"]).exists()
+    assert not OutboxMessage.objects.filter(to=["vote.de@example.org"]).exists()
+
+
+def test_the_result_is_announced_by_email(ballot, secretariat_user):
+    from plenary.core.models import OutboxMessage
+
+    services.close(
+        ballot, actor=secretariat_user, now=ballot.deadline + datetime.timedelta(minutes=1)
+    )
+    announcement = OutboxMessage.objects.filter(to=["focal.point.ch@example.org"]).get()
+    assert "Not adopted." in announcement.body

@@ -88,7 +88,53 @@ def launch(
                 "electorate": ballot.electors.filter(has_vote=True).count(),
             },
         )
+        _schedule_reminders(ballot)
     return ballot
+
+
+REMIND_BEFORE_HOURS = 48
+
+
+def _schedule_reminders(ballot: Ballot) -> None:
+    from datetime import timedelta
+
+    from .tasks import send_reminders
+
+    when = max(ballot.deadline - timedelta(hours=REMIND_BEFORE_HOURS), timezone.now())
+    transaction.on_commit(lambda: send_reminders.using(run_after=when).enqueue(ballot.pk))
+
+
+def remind(ballot_id: int) -> int:
+    """Before the deadline, the voting focal points of states that have not replied to every
+    proposal are reminded, in their language. Returns how many were reminded."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from plenary.core.mail import queue_mail
+
+    ballot = Ballot.objects.get(pk=ballot_id)
+    if ballot.status != Ballot.Status.OPEN or timezone.now() > ballot.deadline:
+        return 0
+    proposals = ballot.proposals.count()
+    reminded = 0
+    for elector in ballot.electors.filter(has_vote=True, focal_point__isnull=False).select_related(
+        "focal_point", "state"
+    ):
+        if Reply.objects.filter(elector=elector, current=True).count() >= proposals:
+            continue
+        user = elector.focal_point
+        with translation.override(user.language):
+            queue_mail(
+                to=[user.email],
+                subject=str(_("Reminder: %(title)s")) % {"title": ballot.title[:120]},
+                body=render_to_string(
+                    "ballots/email/reminder.txt", {"ballot": ballot, "elector": elector}
+                ),
+                language=user.language,
+            )
+        reminded += 1
+    audit.record("ballot.reminders_sent", target=ballot, data={"count": reminded})
+    return reminded
 
 
 def appoint_voting_focal_point(ballot: Ballot, state: State, user, *, actor) -> Elector:
@@ -245,6 +291,7 @@ def close(
         ballot.closed_at = now
         ballot.save(update_fields=["status", "closed_at"])
         outcome = results(ballot)
+        _announce(ballot, outcome)
         audit.record(
             "ballot.closed",
             actor=actor,
@@ -262,6 +309,37 @@ def close(
             },
         )
     return outcome
+
+
+def _announce(ballot: Ballot, outcome) -> None:
+    """The result goes by e-mail to every focal point of the consultation and every voting
+    focal point, in their language."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from plenary.core.mail import queue_mail
+    from plenary.registration.models import FocalPoint
+
+    users = {
+        point.user
+        for point in FocalPoint.objects.filter(
+            delegation__consultation=ballot.consultation
+        ).select_related("user")
+    }
+    users |= {
+        e.focal_point
+        for e in ballot.electors.filter(focal_point__isnull=False).select_related("focal_point")
+    }
+    for user in users:
+        with translation.override(user.language):
+            queue_mail(
+                to=[user.email],
+                subject=str(_("Result: %(title)s")) % {"title": ballot.title[:120]},
+                body=render_to_string(
+                    "ballots/email/result.txt", {"ballot": ballot, "outcome": outcome}
+                ),
+                language=user.language,
+            )
 
 
 def tally_from_audit(ballot: Ballot) -> dict[int, tally.Result]:
