@@ -47,13 +47,35 @@ def cmd_audit(args) -> int:
     report = verify_chain()
     if report.intact:
         print(f"Audit log intact: {report.checked} events checked.")
-        return 0
+        return _verify_ballots()
     print(
         f"Audit log BROKEN at event #{report.broken_sequence}: {report.reason} "
         f"({report.checked} events before it are intact).",
         file=sys.stderr,
     )
     return 1
+
+
+def _verify_ballots() -> int:
+    """Every closed decision by correspondence recounted from the audit log alone."""
+    from plenary.ballots.models import Ballot
+    from plenary.ballots.services import results, tally_from_audit
+
+    broken = 0
+    for ballot in Ballot.objects.filter(status=Ballot.Status.CLOSED):
+        recount = tally_from_audit(ballot)
+        for proposal, result in results(ballot):
+            if recount.get(proposal.pk) != result:
+                broken += 1
+                print(
+                    f"Ballot #{ballot.pk}, proposal #{proposal.pk}: the audit log gives another result.",
+                    file=sys.stderr,
+                )
+            else:
+                print(
+                    f"Ballot #{ballot.pk}, proposal #{proposal.pk}: result confirmed by the audit log."
+                )
+    return 1 if broken else 0
 
 
 def cmd_worker(args) -> int:

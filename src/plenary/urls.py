@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from plenary.api import api
+from plenary.ballots import views as ballot_views
 from plenary.consultations import views as consultation_views
 from plenary.contributions import views as contribution_views
 from plenary.core import views as core_views
@@ -127,6 +128,21 @@ urlpatterns += i18n_patterns(
         "c/<slug:slug>/outcomes/<int:item_id>/", outcome_views.outcome_action, name="outcome_action"
     ),
     path("c/<slug:slug>/report/", outcome_views.report, name="report"),
+    path("c/<slug:slug>/ballots/", ballot_views.ballot_list, name="ballots"),
+    path("c/<slug:slug>/ballots/new/", ballot_views.ballot_new, name="ballot_new"),
+    path(
+        "c/<slug:slug>/ballots/<int:ballot_id>/", ballot_views.ballot_detail, name="ballot_detail"
+    ),
+    path(
+        "c/<slug:slug>/ballots/<int:ballot_id>/proposals/<int:proposal_id>/reply/",
+        ballot_views.ballot_reply,
+        name="ballot_reply",
+    ),
+    path(
+        "c/<slug:slug>/ballots/<int:ballot_id>/manage/",
+        ballot_views.ballot_manage,
+        name="ballot_manage",
+    ),
     path("c/<slug:slug>/report.docx", outcome_views.report_docx, name="report_docx"),
     path("c/<slug:slug>/report.pdf", outcome_views.report_pdf, name="report_pdf"),
     path("c/<slug:slug>/console/action/", floor_views.console_action, name="floor_console_action"),

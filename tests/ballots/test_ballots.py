@@ -268,3 +268,72 @@ def test_the_result_is_announced_by_email(ballot, secretariat_user):
     )
     announcement = OutboxMessage.objects.filter(to=["focal.point.ch@example.org"]).get()
     assert "Not adopted." in announcement.body
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def test_focal_point_votes_through_the_page_and_a_replayed_form_is_refused(
+    client, ballot, secretariat_user
+):
+    import re
+
+    voter = _focal_point_with_totp("vote.ca@example.org")
+    services.appoint_voting_focal_point(
+        ballot, State.objects.get(iso2="CA"), voter, actor=secretariat_user
+    )
+    client.force_login(voter)
+    page = client.get(f"/fr/c/vcc-2/ballots/{ballot.pk}/").content.decode()
+    proposal = ballot.proposals.get()
+    token = re.search(rf'name="{proposal.pk}-token" value="([^"]+)"', page).group(1)
+    data = {f"{proposal.pk}-choice": "in_favour", f"{proposal.pk}-token": token}
+    url = f"/fr/c/vcc-2/ballots/{ballot.pk}/proposals/{proposal.pk}/reply/"
+    assert client.post(url, data).status_code == 302
+    replay = client.post(
+        url,
+        {**data, f"{proposal.pk}-choice": "against"},
+        HTTP_REFERER=f"http://testserver/fr/c/vcc-2/ballots/{ballot.pk}/",
+    )
+    assert replay.status_code == 302
+    assert Reply.objects.get(proposal=proposal, current=True).choice == "in_favour"
+    assert Reply.objects.filter(proposal=proposal).count() == 1
+
+
+def test_result_page_is_public_after_closing(client, ballot, secretariat_user):
+    services.enter_email_reply(
+        ballot.proposals.get(),
+        State.objects.get(iso2="KE"),
+        "in_favour",
+        evidence=SimpleUploadedFile("r.eml", b"x"),
+        actor=secretariat_user,
+    )
+    assert (
+        "Kenya"
+        not in client.get(f"/en/c/vcc-2/ballots/{ballot.pk}/")
+        .content.decode()
+        .split("Electorate")[0]
+    )
+    services.close(
+        ballot, actor=secretariat_user, now=ballot.deadline + datetime.timedelta(minutes=1)
+    )
+    html = client.get(f"/en/c/vcc-2/ballots/{ballot.pk}/").content.decode()
+    assert "Record of the replies" in html and "Not adopted." in html
+
+
+def test_audit_verify_recounts_closed_ballots(ballot, secretariat_user, capsys):
+    from plenary import cli
+
+    services.enter_email_reply(
+        ballot.proposals.get(),
+        State.objects.get(iso2="KE"),
+        "in_favour",
+        evidence=SimpleUploadedFile("r.eml", b"x"),
+        actor=secretariat_user,
+    )
+    services.close(
+        ballot, actor=secretariat_user, now=ballot.deadline + datetime.timedelta(minutes=1)
+    )
+    assert cli.main(["audit", "verify"]) == 0
+    assert "confirmed by the audit log" in capsys.readouterr().out
+    Reply.objects.filter(current=True).update(choice="against")  # tampering with the table
+    assert cli.main(["audit", "verify"]) == 1
