@@ -255,9 +255,10 @@ def test_reminders_go_to_the_focal_points_of_states_that_have_not_replied(ballot
         ballot, State.objects.get(iso2="IT"), silent, actor=secretariat_user
     )
     services.cast(ballot.proposals.get(), "abstain", actor=replied)
+    invitations = OutboxMessage.objects.count()
     assert services.remind(ballot.pk) == 1
-    assert OutboxMessage.objects.filter(to=["vote.it@example.org"]).exists()
-    assert not OutboxMessage.objects.filter(to=["vote.de@example.org"]).exists()
+    reminders = OutboxMessage.objects.order_by("pk")[invitations:]
+    assert [m.to for m in reminders] == [["vote.it@example.org"]]
 
 
 def test_the_result_is_announced_by_email(ballot, secretariat_user):
@@ -337,3 +338,17 @@ def test_audit_verify_recounts_closed_ballots(ballot, secretariat_user, capsys):
     assert "confirmed by the audit log" in capsys.readouterr().out
     Reply.objects.filter(current=True).update(choice="against")  # tampering with the table
     assert cli.main(["audit", "verify"]) == 1
+
+
+def test_voting_focal_point_is_invited_in_their_language(ballot, secretariat_user):
+    from plenary.core.models import OutboxMessage
+
+    voter = _focal_point_with_totp("vote.mx@example.org")
+    voter.language = "es"
+    voter.save()
+    services.appoint_voting_focal_point(
+        ballot, State.objects.get(iso2="MX"), voter, actor=secretariat_user
+    )
+    invitation = OutboxMessage.objects.get(to=["vote.mx@example.org"])
+    assert invitation.language == "es"
+    assert ballot.title in invitation.subject

@@ -147,6 +147,20 @@ def appoint_voting_focal_point(ballot: Ballot, state: State, user, *, actor) -> 
         raise DomainError(_("This state is not in the electorate."), code="not_elector")
     elector.focal_point = user
     elector.save(update_fields=["focal_point"])
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from plenary.core.mail import queue_mail
+
+    with translation.override(user.language):
+        queue_mail(
+            to=[user.email],
+            subject=str(_("Decision by correspondence: %(title)s")) % {"title": ballot.title[:120]},
+            body=render_to_string(
+                "ballots/email/invitation.txt", {"ballot": ballot, "elector": elector}
+            ),
+            language=user.language,
+        )
     audit.record(
         "ballot.focal_point_appointed",
         actor=actor,
