@@ -268,7 +268,8 @@ def test_the_result_is_announced_by_email(ballot, secretariat_user):
         ballot, actor=secretariat_user, now=ballot.deadline + datetime.timedelta(minutes=1)
     )
     announcement = OutboxMessage.objects.filter(to=["focal.point.ch@example.org"]).get()
-    assert "Not adopted." in announcement.body
+    assert announcement.language == "fr"  # the Swiss focal point reads French
+    assert "Non adoptée." in announcement.body
 
 
 # --- pages -----------------------------------------------------------------------------------
