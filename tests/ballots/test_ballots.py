@@ -125,6 +125,7 @@ def test_focal_point_votes_changes_until_the_deadline_and_history_is_kept(ballot
     with pytest.raises(DomainError) as refused:
         services.cast(proposal, "against", actor=voter, now=late)
     assert refused.value.code == "closed"
+    assert AuditEvent.objects.filter(action="ballot.reply_refused", data__why="closed").exists()
     assert Reply.objects.get(proposal=proposal, current=True).choice == "in_favour"
 
 

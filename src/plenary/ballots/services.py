@@ -236,6 +236,9 @@ def _record(proposal, elector, choice, *, actor, channel, now=None, evidence=Non
             "no_right_to_vote",
             _("This Member State does not have the right to vote."),
         )
+    ballot.refresh_from_db(fields=["status"])
+    if ballot.status != Ballot.Status.OPEN or now > ballot.deadline:
+        _refuse(ballot, actor, "closed", _("The ballot is closed: no reply is accepted."))
     with transaction.atomic():
         elector = (
             Elector.objects.select_for_update().select_related("state", "ballot").get(pk=elector.pk)
