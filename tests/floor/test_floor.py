@@ -302,3 +302,23 @@ def test_websocket_refuses_strangers_and_floods(client, vcc2):
         await flooding.disconnect()
 
     asyncio.run(scenario())
+
+
+def test_the_queue_rules_are_settings_of_the_consultation(meeting_on_item, chair):
+    consultation = meeting_on_item
+    consultation.queue_classes = [
+        ["council", "observer", "palestine", "sector_member"]
+    ]  # one class
+    consultation.once_per_item = []
+    consultation.save()
+    observer, council = _speaker(consultation, "BE"), _speaker(consultation, "CH")
+    services.ask_for_floor(observer)
+    services.ask_for_floor(council)
+    floor = services.floor_of(consultation)
+    assert [r.delegation.state.iso2 for r in services.waiting_queue(floor)] == [
+        "BE",
+        "CH",
+    ]  # first come
+    services.give_floor(consultation, actor=chair)
+    services.end_speech(consultation, actor=chair)
+    assert services.ask_for_floor(observer).status == "waiting"  # no once-per-item limit now

@@ -23,6 +23,16 @@ def weekdays() -> list[int]:
     return [0, 1, 2, 3, 4]
 
 
+def queue_classes_default() -> list[list[str]]:
+    """Council Member States first (R21); then observer Member States and the State of
+    Palestine; then Sector Members."""
+    return [["council"], ["observer", "palestine"], ["sector_member"]]
+
+
+def once_per_item_default() -> list[str]:
+    return ["observer", "palestine", "sector_member"]
+
+
 class Consultation(models.Model):
     """One virtual consultation. Defaults are the values of VCC-2 (letter DM-20/1013)."""
 
@@ -115,6 +125,14 @@ class Consultation(models.Model):
     )
     plan_speaking_minutes = models.PositiveSmallIntegerField(
         _("planned minutes per delegation that will speak"), default=3
+    )
+
+    # R21: the order of the speakers' queue, where the letter leaves room.
+    queue_classes = models.JSONField(
+        _("classes of the speakers' queue, first to last"), default=queue_classes_default
+    )
+    once_per_item = models.JSONField(
+        _("categories that speak at most once per item"), default=once_per_item_default
     )
 
     # R7, R25.

@@ -148,7 +148,7 @@ def ask_for_floor(
         if kind == FloorRequest.Kind.SPEAK and not floor.list_open:
             raise DomainError(_("The list of speakers is closed."), code="list_closed")
         category = participant.delegation.category
-        if kind == FloorRequest.Kind.SPEAK and category in queue_rules.ONCE_PER_ITEM:
+        if kind == FloorRequest.Kind.SPEAK and category in set(consultation.once_per_item):
             spoke = FloorRequest.objects.filter(
                 floor=floor,
                 item=floor.item,
@@ -213,7 +213,10 @@ def waiting_queue(floor: Floor) -> list[FloorRequest]:
     )
     by_key = {r.pk: r for r in requests}
     entries = [queue_rules.Entry(r.pk, r.delegation.category, r.kind, r.pk) for r in requests]
-    return [by_key[entry.key] for entry in queue_rules.queue_order(entries)]
+    classes = (
+        tuple(tuple(group) for group in floor.consultation.queue_classes) or queue_rules.CLASS_ORDER
+    )
+    return [by_key[entry.key] for entry in queue_rules.queue_order(entries, classes)]
 
 
 def give_floor(consultation: Consultation, request: FloorRequest | None = None, *, actor) -> Floor:
