@@ -167,21 +167,26 @@ def test_a_hostile_file_is_refused_and_nothing_is_stored(consultation, focal_ch)
     assert AuditEvent.objects.filter(action="contribution.file_refused").count() == 1
 
 
-def test_co_submission_needs_each_states_confirmation_before_publication(
-    consultation, focal_ch, switzerland, secretariat_user
-):
-    france = State.objects.get(iso2="FR")
-    contribution = services.submit_form(
+def _joint(consultation, focal, lead, co_state):
+    """A contribution of `lead` with `co_state` as co-submitter, on item 2.1."""
+    return services.submit_form(
         consultation,
         item=_item(consultation, "2.1"),
         title="Joint views",
         comments="",
         way_forward="",
-        lead_state=switzerland,
-        co_states=[france],
-        actor=focal_ch,
+        lead_state=lead,
+        co_states=[co_state],
+        actor=focal,
         now=BEFORE,
     )
+
+
+def test_co_submission_needs_each_states_confirmation_before_publication(
+    consultation, focal_ch, switzerland, secretariat_user
+):
+    france = State.objects.get(iso2="FR")
+    contribution = _joint(consultation, focal_ch, switzerland, france)
     with pytest.raises(DomainError) as refused:
         services.publish(contribution, actor=secretariat_user)
     assert refused.value.code == "unconfirmed"
@@ -203,17 +208,7 @@ def test_secretariat_records_a_confirmation_on_behalf(
     consultation, focal_ch, switzerland, secretariat_user
 ):
     france = State.objects.get(iso2="FR")
-    contribution = services.submit_form(
-        consultation,
-        item=_item(consultation, "2.1"),
-        title="Joint",
-        comments="",
-        way_forward="",
-        lead_state=switzerland,
-        co_states=[france],
-        actor=focal_ch,
-        now=BEFORE,
-    )
+    contribution = _joint(consultation, focal_ch, switzerland, france)
     row = services.confirm_co_submission(contribution, france, actor=secretariat_user)
     assert row.on_behalf
 
