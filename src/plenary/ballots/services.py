@@ -16,6 +16,7 @@ from plenary.consultations.rules import is_presiding_officer
 from plenary.core import audit
 from plenary.core.accounts import has_totp
 from plenary.core.errors import DomainError
+from plenary.core.mail import mail_in_language
 from plenary.directory.models import State
 from plenary.directory.queries import states_without_vote_on
 
@@ -107,10 +108,6 @@ def _schedule_reminders(ballot: Ballot) -> None:
 def remind(ballot_id: int) -> int:
     """Before the deadline, the voting focal points of states that have not replied to every
     proposal are reminded, in their language. Returns how many were reminded."""
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    from plenary.core.mail import queue_mail
 
     ballot = Ballot.objects.get(pk=ballot_id)
     if ballot.status != Ballot.Status.OPEN or timezone.now() > ballot.deadline:
@@ -123,15 +120,14 @@ def remind(ballot_id: int) -> int:
         if Reply.objects.filter(elector=elector, current=True).count() >= proposals:
             continue
         user = elector.focal_point
-        with translation.override(user.language):
-            queue_mail(
-                to=[user.email],
-                subject=str(_("Reminder: %(title)s")) % {"title": ballot.title[:120]},
-                body=render_to_string(
-                    "ballots/email/reminder.txt", {"ballot": ballot, "elector": elector}
-                ),
-                language=user.language,
-            )
+        mail_in_language(
+            to=user.email,
+            language=user.language,
+            subject=_("Reminder: %(title)s"),
+            params={"title": ballot.title[:120]},
+            template="ballots/email/reminder.txt",
+            context={"ballot": ballot, "elector": elector},
+        )
         reminded += 1
     audit.record("ballot.reminders_sent", target=ballot, data={"count": reminded})
     return reminded
@@ -147,20 +143,14 @@ def appoint_voting_focal_point(ballot: Ballot, state: State, user, *, actor) -> 
         raise DomainError(_("This state is not in the electorate."), code="not_elector")
     elector.focal_point = user
     elector.save(update_fields=["focal_point"])
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    from plenary.core.mail import queue_mail
-
-    with translation.override(user.language):
-        queue_mail(
-            to=[user.email],
-            subject=str(_("Decision by correspondence: %(title)s")) % {"title": ballot.title[:120]},
-            body=render_to_string(
-                "ballots/email/invitation.txt", {"ballot": ballot, "elector": elector}
-            ),
-            language=user.language,
-        )
+    mail_in_language(
+        to=user.email,
+        language=user.language,
+        subject=_("Decision by correspondence: %(title)s"),
+        params={"title": ballot.title[:120]},
+        template="ballots/email/invitation.txt",
+        context={"ballot": ballot, "elector": elector},
+    )
     audit.record(
         "ballot.focal_point_appointed",
         actor=actor,
@@ -331,10 +321,7 @@ def close(
 def _announce(ballot: Ballot, outcome) -> None:
     """The result goes by e-mail to every focal point of the consultation and every voting
     focal point, in their language."""
-    from django.template.loader import render_to_string
-    from django.utils import translation
 
-    from plenary.core.mail import queue_mail
     from plenary.registration.models import FocalPoint
 
     users = {
@@ -348,15 +335,14 @@ def _announce(ballot: Ballot, outcome) -> None:
         for e in ballot.electors.filter(focal_point__isnull=False).select_related("focal_point")
     }
     for user in users:
-        with translation.override(user.language):
-            queue_mail(
-                to=[user.email],
-                subject=str(_("Result: %(title)s")) % {"title": ballot.title[:120]},
-                body=render_to_string(
-                    "ballots/email/result.txt", {"ballot": ballot, "outcome": outcome}
-                ),
-                language=user.language,
-            )
+        mail_in_language(
+            to=user.email,
+            language=user.language,
+            subject=_("Result: %(title)s"),
+            params={"title": ballot.title[:120]},
+            template="ballots/email/result.txt",
+            context={"ballot": ballot, "outcome": outcome},
+        )
 
 
 def tally_from_audit(ballot: Ballot) -> dict[int, tally.Result]:

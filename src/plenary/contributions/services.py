@@ -7,7 +7,6 @@ from datetime import datetime
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +19,7 @@ from plenary.consultations.models import (
 )
 from plenary.core import audit
 from plenary.core.errors import DomainError
-from plenary.core.mail import queue_mail
+from plenary.core.mail import mail_in_language
 from plenary.directory.models import State
 from plenary.registration.models import FocalPoint
 
@@ -353,17 +352,14 @@ def _tell_delegations(contribution: Contribution) -> None:
         user__email__in=already
     )
     for point in others.select_related("user"):
-        with translation.override(point.user.language):
-            queue_mail(
-                to=[point.user.email],
-                subject=str(_("Contribution published: %(title)s"))
-                % {"title": contribution.title[:120]},
-                body=render_to_string(
-                    "contributions/email/published.txt",
-                    {"contribution": contribution, "consultation": consultation, "states": states},
-                ),
-                language=point.user.language,
-            )
+        mail_in_language(
+            to=point.user.email,
+            language=point.user.language,
+            subject=_("Contribution published: %(title)s"),
+            params={"title": contribution.title[:120]},
+            template="contributions/email/published.txt",
+            context={"contribution": contribution, "consultation": consultation, "states": states},
+        )
 
 
 def _next_vc_number(consultation) -> int:
@@ -494,15 +490,13 @@ def _tell_everyone(
         recipients.setdefault(point.user.email, point.user.language)
     attachments = [contribution.file.name] if attach and contribution.file else []
     for email, language in recipients.items():
-        with translation.override(language):
-            queue_mail(
-                to=[email],
-                cc=[consultation.contributions_email],
-                subject=str(subject) % {"title": contribution.title[:120]},
-                body=render_to_string(
-                    template_name,
-                    {"contribution": contribution, "consultation": consultation, "states": states},
-                ),
-                language=language,
-                attachments=attachments,
-            )
+        mail_in_language(
+            to=email,
+            language=language,
+            subject=subject,
+            params={"title": contribution.title[:120]},
+            template=template_name,
+            context={"contribution": contribution, "consultation": consultation, "states": states},
+            cc=[consultation.contributions_email],
+            attachments=attachments,
+        )

@@ -71,3 +71,30 @@ def retry_failed() -> int:
     for message_id in ids:
         deliver_outbox_message.enqueue(message_id)
     return len(ids)
+
+
+def mail_in_language(
+    *,
+    to: str,
+    language: str,
+    subject,
+    params: dict,
+    template: str,
+    context: dict,
+    cc: list[str] | None = None,
+    attachments: list[str] | None = None,
+) -> OutboxMessage:
+    """One message written in its reader's language: `subject` is a (lazy) translation
+    taking %-`params`, `template` a text template rendered with `context`."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(language):
+        return queue_mail(
+            to=[to],
+            cc=cc,
+            subject=str(subject) % params,
+            body=render_to_string(template, context),
+            language=language,
+            attachments=attachments,
+        )

@@ -9,14 +9,13 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plenary.consultations.models import Appointment, Consultation
 from plenary.core import audit
 from plenary.core.errors import DomainError
-from plenary.core.mail import queue_mail
+from plenary.core.mail import mail_in_language
 from plenary.directory.models import State
 
 from .models import AccessLink, Capacity, Delegation, ExtraSpeakerRequest, FocalPoint, Participant
@@ -349,25 +348,22 @@ def revoke_speaker(participant: Participant, *, actor) -> Participant:
 def _notify_mailboxes(participant: Participant, subject) -> None:
     """R11: the speakers' names go to the registration mailbox, copied to remote participation."""
     consultation = participant.consultation
-    with translation.override("en"):
-        body = render_to_string(
-            "registration/email/speakers_notice.txt",
-            {
-                "consultation": consultation,
-                "participant": participant,
-                "delegation": participant.delegation,
-                "speakers": participant.delegation.participants.filter(
-                    status="approved", role="speaker"
-                ),
-            },
-        )
-        queue_mail(
-            to=[consultation.registration_email],
-            cc=[consultation.remote_participation_email],
-            subject=str(subject) % {"consultation": consultation.acronym},
-            body=body,
-            language="en",
-        )
+    mail_in_language(
+        to=consultation.registration_email,
+        cc=[consultation.remote_participation_email],
+        language="en",
+        subject=subject,
+        params={"consultation": consultation.acronym},
+        template="registration/email/speakers_notice.txt",
+        context={
+            "consultation": consultation,
+            "participant": participant,
+            "delegation": participant.delegation,
+            "speakers": participant.delegation.participants.filter(
+                status="approved", role="speaker"
+            ),
+        },
+    )
 
 
 # --- extra speaker (R12) --------------------------------------------------------------------
@@ -530,25 +526,26 @@ def resolve_link(token: str) -> AccessLink:
 
 
 def _mail(participant: Participant, template: str, subject, extra: dict | None = None) -> None:
-    with translation.override(participant.language):
-        context = {
+    mail_in_language(
+        to=participant.email,
+        language=participant.language,
+        subject=subject,
+        params={"consultation": participant.consultation.acronym},
+        template=template,
+        context={
             "participant": participant,
             "consultation": participant.consultation,
             **(extra or {}),
-        }
-        queue_mail(
-            to=[participant.email],
-            subject=str(subject) % {"consultation": participant.consultation.acronym},
-            body=render_to_string(template, context),
-            language=participant.language,
-        )
+        },
+    )
 
 
 def _mail_user(user, consultation, template: str, subject, extra: dict) -> None:
-    with translation.override(user.language):
-        queue_mail(
-            to=[user.email],
-            subject=str(subject) % {"consultation": consultation.acronym},
-            body=render_to_string(template, {"consultation": consultation, "user": user, **extra}),
-            language=user.language,
-        )
+    mail_in_language(
+        to=user.email,
+        language=user.language,
+        subject=subject,
+        params={"consultation": consultation.acronym},
+        template=template,
+        context={"consultation": consultation, "user": user, **extra},
+    )
