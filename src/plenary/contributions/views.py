@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from plenary.consultations.models import AgendaItem
 from plenary.core.access import consultation_permission
+from plenary.core.downloads import download
 from plenary.core.errors import DomainError
 from plenary.core.uploads import LimitedUploadHandler
 from plenary.directory.models import State
@@ -230,11 +230,7 @@ def contribution_action(request, consultation, contribution_id):
 @consultation_permission(None)
 def template_download(request, consultation):
     language = translation.get_language()
-    response = HttpResponse(
+    return download(
         template.template_docx(consultation, language),
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        f"{consultation.slug}-contribution-template-{language}.docx",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{consultation.slug}-contribution-template-{language}.docx"'
-    )
-    return response

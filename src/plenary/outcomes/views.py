@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from plenary.consultations.models import AgendaItem
 from plenary.core.access import consultation_permission
+from plenary.core.downloads import download
 from plenary.core.errors import DomainError
 from plenary.registration.models import Delegation
 
@@ -74,14 +75,7 @@ def report_docx(request, consultation):
     from .report import report_docx as build
 
     language = translation.get_language()
-    response = HttpResponse(
-        build(consultation, language),
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{consultation.slug}-report-{language}.docx"'
-    )
-    return response
+    return download(build(consultation, language), f"{consultation.slug}-report-{language}.docx")
 
 
 @consultation_permission(None)
@@ -92,8 +86,4 @@ def report_pdf(request, consultation):
     content = build(consultation, language)
     if content is None:
         raise Http404(_("PDF is not available on this server; download the Word document."))
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{consultation.slug}-report-{language}.pdf"'
-    )
-    return response
+    return download(content, f"{consultation.slug}-report-{language}.pdf")

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.safestring import mark_safe
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_POST
 from plenary.consultations.models import AgendaItem, Appointment
 from plenary.core import timezones
 from plenary.core.access import consultation_permission
+from plenary.core.downloads import download
 from plenary.directory.models import State
 
 from . import exports, queries, services
@@ -203,37 +203,25 @@ def replies(request, consultation):
 # --- Exports: the plan (DOCX, XLSX), the agenda (DOCX), calendars (ICS) -----------------------
 
 
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 @consultation_permission("planning.view_plan")
 def plan_docx(request, consultation):
     language = translation.get_language()
     content = exports.plan_docx(consultation, queries.latest_plan(consultation), language)
-    return _download(content, DOCX, f"{consultation.slug}-plan-{language}.docx")
+    return download(content, f"{consultation.slug}-plan-{language}.docx")
 
 
 @consultation_permission("planning.view_plan")
 def plan_xlsx(request, consultation):
     language = translation.get_language()
     content = exports.plan_xlsx(consultation, queries.latest_plan(consultation), language)
-    return _download(content, XLSX, f"{consultation.slug}-plan-{language}.xlsx")
+    return download(content, f"{consultation.slug}-plan-{language}.xlsx")
 
 
 @consultation_permission(None)
 def agenda_docx(request, consultation):
     language = translation.get_language()
-    return _download(
-        exports.agenda_docx(consultation, language),
-        DOCX,
-        f"{consultation.slug}-agenda-{language}.docx",
+    return download(
+        exports.agenda_docx(consultation, language), f"{consultation.slug}-agenda-{language}.docx"
     )
 
 
@@ -244,6 +232,4 @@ def calendar(request, consultation, iso2=None):
         consultation, queries.latest_plan(consultation), translation.get_language(), state
     )
     name = f"{consultation.slug}-{iso2.lower()}.ics" if iso2 else f"{consultation.slug}.ics"
-    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return download(content, name, inline=True)

@@ -3,7 +3,6 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 from plenary.consultations.models import AgendaItem
 from plenary.core import ratelimit
 from plenary.core.access import consultation_permission
+from plenary.core.downloads import download
 from plenary.core.errors import DomainError
 from plenary.directory.models import State
 from plenary.planning.models import Meeting
@@ -329,9 +329,7 @@ def participants_csv(request, consultation):
     writer = csv.writer(buffer)
     writer.writerow([str(column) for column in EXPORT_COLUMNS])
     writer.writerows(_export_rows(consultation))
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{consultation.slug}-participants.csv"'
-    return response
+    return download("\ufeff" + buffer.getvalue(), f"{consultation.slug}-participants.csv")
 
 
 @consultation_permission("registration.manage")
@@ -351,14 +349,7 @@ def participants_xlsx(request, consultation):
     sheet.sheet_view.rightToLeft = translation.get_language_bidi()
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{consultation.slug}-participants.xlsx"'
-    )
-    return response
+    return download(buffer.getvalue(), f"{consultation.slug}-participants.xlsx")
 
 
 @consultation_permission("registration.manage")
@@ -375,6 +366,4 @@ def speakers_list(request, consultation):
                 f"  - {s.name} <{s.email}>{', ' + s.function if s.function else ''}"
                 for s in speakers
             )
-    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{consultation.slug}-speakers.txt"'
-    return response
+    return download("\n".join(lines) + "\n", f"{consultation.slug}-speakers.txt")
