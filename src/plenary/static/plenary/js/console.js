@@ -8,12 +8,7 @@
 
   function tick() {
     var el = document.getElementById("console-countdown");
-    if (!el) { return; }
-    var left = Math.round(Number(el.dataset.seconds) - (Date.now() - Date.parse(el.dataset.since)) / 1000);
-    var sign = left < 0 ? "−" : "";
-    left = Math.abs(left);
-    el.textContent = sign + Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
-    el.classList.toggle("text-danger", sign !== "");
+    if (el) { window.plenaryCountdown(el, el.dataset.since, el.dataset.seconds); }
   }
 
   function refresh() {

@@ -67,14 +67,7 @@
   }
 
   function tick() {
-    var el = document.getElementById("countdown");
-    if (!el) { return; }
-    if (!state.speaking) { el.textContent = ""; return; }
-    var left = Math.round(state.seconds - (Date.now() - Date.parse(state.speaking.since)) / 1000);
-    var sign = left < 0 ? "−" : "";
-    left = Math.abs(left);
-    el.textContent = sign + Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
-    el.classList.toggle("text-danger", sign !== "");
+    window.plenaryCountdown(document.getElementById("countdown"), state.speaking && state.speaking.since, state.seconds);
   }
 
   function connect() {
