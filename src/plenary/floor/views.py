@@ -13,7 +13,7 @@ from plenary.core.access import consultation_permission
 from plenary.directory.names import state_name
 from plenary.outcomes.models import ItemOutcome
 from plenary.planning.models import Meeting
-from plenary.planning.queries import items_by_id, latest_plan
+from plenary.planning.queries import items_by_id, minutes_behind_plan
 from plenary.registration.models import Delegation, Participant
 from plenary.registration.services import holds_extra_grant
 from plenary.registration.views import current_participant
@@ -107,15 +107,9 @@ def console(request, consultation):
     queue = services.waiting_queue(floor)
     items = [i for i in items_by_id(consultation).values() if i.group.kind != "information"]
     items.sort(key=lambda i: (i.group.number, i.position, i.number))
-    plan = latest_plan(consultation)
-    clock = None
-    if plan and floor.item_id:
-        slot = next((s for s in plan.slots if s["item"] == floor.item_id), None)
-        if slot:
-            from datetime import datetime
-
-            planned_end = datetime.fromisoformat(slot["end"])
-            clock = int((timezone.now() - planned_end).total_seconds() // 60)
+    clock = (
+        minutes_behind_plan(consultation, floor.item_id, timezone.now()) if floor.item_id else None
+    )
     from plenary.outcomes.models import Objection, ProposedConclusion
     from plenary.outcomes.services import outcome_of
 

@@ -105,3 +105,13 @@ def reply_totals(consultation: Consultation) -> list[dict]:
 def replies_of(consultation: Consultation, state) -> dict[int, ItemReply]:
     replies = ItemReply.objects.filter(item__group__consultation=consultation, state=state)
     return {reply.item_id: reply for reply in replies}
+
+
+def minutes_behind_plan(consultation: Consultation, item_id: int, now: datetime) -> int | None:
+    """How many minutes past its planned end the item is (negative: ahead), or None when
+    the published plan does not schedule it."""
+    plan = latest_plan(consultation)
+    slot = next((s for s in plan.slots if s["item"] == item_id), None) if plan else None
+    if slot is None:
+        return None
+    return int((now - datetime.fromisoformat(slot["end"])).total_seconds() // 60)
