@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "plenary.floor",
     "plenary.outcomes",
     "plenary.ballots",
+    "plenary.remote",
     "plenary.scenarios",
 ]
 

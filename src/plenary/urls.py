@@ -179,5 +179,6 @@ urlpatterns += i18n_patterns(
         contribution_views.template_download,
         name="contribution_template",
     ),
+    path("c/<slug:slug>/", include("plenary.remote.urls")),
     prefix_default_language=True,
 )
