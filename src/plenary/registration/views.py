@@ -23,6 +23,8 @@ from .forms import ExtraSpeakerForm, RegistrationForm
 from .models import Delegation, ExtraSpeakerRequest, Participant
 
 SESSION_KEY = "plenary_participant"
+# The link that opened the session: the session ends when that link is replaced or withdrawn.
+LINK_SESSION_KEY = "plenary_link"
 
 
 def _too_many(request, scope) -> bool:
@@ -125,6 +127,7 @@ def join(request, token):
     participant = link.participant
     request.session.cycle_key()
     request.session[SESSION_KEY] = participant.pk
+    request.session[LINK_SESSION_KEY] = link.pk
     with translation.override(participant.language):
         target = reverse("participant_home", args=[participant.consultation.slug])
     response = redirect(target)

@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from .models import CaptionFeed, Interpreter, MeetingLinks, RemoteSettings, SupportRequest
+
+
+@admin.register(RemoteSettings)
+class RemoteSettingsAdmin(admin.ModelAdmin):
+    list_display = ["consultation", "platform", "webcast_public"]
+
+
+@admin.register(MeetingLinks)
+class MeetingLinksAdmin(admin.ModelAdmin):
+    list_display = ["meeting", "speaker_url", "viewer_url"]
+
+
+@admin.register(CaptionFeed)
+class CaptionFeedAdmin(admin.ModelAdmin):
+    list_display = ["meeting", "language", "url"]
+
+
+@admin.register(Interpreter)
+class InterpreterAdmin(admin.ModelAdmin):
+    list_display = ["user", "consultation", "booth", "relay", "active"]
+
+
+@admin.register(SupportRequest)
+class SupportRequestAdmin(admin.ModelAdmin):
+    list_display = ["pk", "consultation", "name", "channel", "status", "assignee", "created_at"]
+    list_filter = ["status", "channel"]

@@ -1,0 +1,14 @@
+"""Who may do what with remote participation."""
+
+import rules
+
+from plenary.consultations.rules import (
+    is_delegate,
+    is_it_support,
+    is_presiding_officer,
+    is_secretariat,
+)
+
+rules.add_perm("remote.manage", is_secretariat)
+rules.add_perm("remote.support", is_it_support | is_secretariat)
+rules.add_perm("remote.watch", is_secretariat | is_presiding_officer | is_it_support | is_delegate)
