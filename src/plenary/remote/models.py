@@ -120,6 +120,9 @@ class BoothCheckIn(models.Model):
             models.UniqueConstraint(fields=["interpreter", "meeting"], name="check_in_once")
         ]
 
+    def __str__(self):
+        return f"{self.interpreter} — {self.meeting}"
+
 
 class ListeningChoice(models.Model):
     """The language a participant listens to; remembered from one meeting to the next."""
@@ -128,6 +131,9 @@ class ListeningChoice(models.Model):
         Participant, on_delete=models.CASCADE, related_name="listening"
     )
     language = models.CharField(_("listening language"), max_length=10)
+
+    def __str__(self):
+        return f"{self.participant}: {self.language}"
 
 
 class SupportRequest(models.Model):
@@ -195,3 +201,6 @@ class SupportMessage(models.Model):
 
     class Meta:
         ordering = ["sent_at", "pk"]
+
+    def __str__(self):
+        return f"#{self.request_id} {self.sent_at:%Y-%m-%d %H:%M}"
