@@ -80,6 +80,13 @@ def _verify_ballots() -> int:
 
 def cmd_worker(args) -> int:
     _setup()
+    from plenary.core.health import enqueue_heartbeat, start_heartbeat
+
+    # The heartbeat shows on /health that a worker takes tasks from the queue.
+    if args.batch:
+        enqueue_heartbeat()
+    else:
+        start_heartbeat()
     extra = ["--batch"] if args.batch else ["--no-reload"]
     _manage("db_worker", "--interval", str(args.interval), *extra)
     return 0

@@ -134,7 +134,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis is an error within seconds, not a request that hangs.
+            "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 3},
+        }
     }
     CHANNEL_LAYERS = {
         "default": {
@@ -148,6 +153,15 @@ else:
 
 # --- Background work --------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# `plenary worker` enqueues a heartbeat at this interval; /health reports the worker down
+# when none ran for the second figure, or when a ready task waits beyond the third.
+PLENARY_WORKER_HEARTBEAT_SECONDS = int(os.environ.get("PLENARY_WORKER_HEARTBEAT_SECONDS", "30"))
+PLENARY_WORKER_SILENT_AFTER_SECONDS = int(
+    os.environ.get("PLENARY_WORKER_SILENT_AFTER_SECONDS", "120")
+)
+PLENARY_TASK_OVERDUE_AFTER_SECONDS = int(
+    os.environ.get("PLENARY_TASK_OVERDUE_AFTER_SECONDS", "300")
+)
 
 # --- Accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib import messages
-from django.db import connection
 from django.http import JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
+
+from .health import health_report
 
 
 @require_POST
@@ -33,7 +35,8 @@ def set_language(request):
     return response
 
 
+@never_cache
 def health(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "database": connection.vendor})
+    """The database, Redis and the worker, each "ok" or "down"; HTTP 503 when one is down."""
+    healthy, report = health_report()
+    return JsonResponse(report, status=200 if healthy else 503)
