@@ -1,19 +1,22 @@
-"""The REST API, /api/v1/ (OpenAPI at /api/v1/openapi.json). Thin: the same queries and
-services as the pages."""
+"""Public reads: consultations, the agenda, the published plan, the states. Open to
+everyone, as the pages are."""
 
 import datetime
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
-from ninja import NinjaAPI, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
 
 from plenary.consultations import queries as consultation_queries
 from plenary.consultations.models import Consultation
 from plenary.directory import queries as directory_queries
 from plenary.planning import queries as plan_queries
 
-api = NinjaAPI(title="Plenary", version="1", urls_namespace="api")
+from .base import responses
+
+router = Router(tags=["reads"])
 
 
 class ConsultationOut(Schema):
@@ -23,9 +26,19 @@ class ConsultationOut(Schema):
     starts_on: datetime.date
     ends_on: datetime.date
     time_zone: str
-    daily_start: datetime.time
-    daily_end: datetime.time
+    # Local times of day in `time_zone`: plain "HH:MM:SS" (OpenAPI's "time" format would
+    # require an offset, which a time of day in a named zone does not have).
+    daily_start: str = Field(pattern=r"^\d{2}:\d{2}:\d{2}$")
+    daily_end: str = Field(pattern=r"^\d{2}:\d{2}:\d{2}$")
     contribution_deadline: datetime.datetime
+
+    @staticmethod
+    def resolve_daily_start(consultation):
+        return consultation.daily_start.isoformat(timespec="seconds")
+
+    @staticmethod
+    def resolve_daily_end(consultation):
+        return consultation.daily_end.isoformat(timespec="seconds")
 
 
 class DocumentOut(Schema):
@@ -90,13 +103,13 @@ def _activate(lang: str | None) -> None:
         translation.activate(lang)
 
 
-@api.get("/consultations", response=list[ConsultationOut])
+@router.get("/consultations", response=responses(list[ConsultationOut]))
 def list_consultations(request, lang: str | None = None):
     _activate(lang)
     return list(Consultation.objects.all())
 
 
-@api.get("/consultations/{slug}/agenda", response=list[GroupOut])
+@router.get("/consultations/{slug}/agenda", response=responses(list[GroupOut]))
 def consultation_agenda(request, slug: str, lang: str | None = None):
     _activate(lang)
     consultation = get_object_or_404(Consultation, slug=slug)
@@ -120,13 +133,13 @@ def consultation_agenda(request, slug: str, lang: str | None = None):
     ]
 
 
-@api.get("/consultations/{slug}/plan", response={200: PlanOut, 404: dict})
+@router.get("/consultations/{slug}/plan", response=responses(PlanOut))
 def consultation_plan(request, slug: str):
     """The latest published time management plan."""
     consultation = get_object_or_404(Consultation, slug=slug)
     version = plan_queries.latest_plan(consultation)
     if version is None:
-        return Status(404, {"detail": "No plan has been published yet."})
+        return Status(404, {"detail": _("No plan has been published yet."), "code": "no_plan"})
     return {
         "version": version.number,
         "published_at": version.published_at,
@@ -137,7 +150,7 @@ def consultation_plan(request, slug: str):
     }
 
 
-@api.get("/states", response=list[StateOut])
+@router.get("/states", response=responses(list[StateOut]))
 def list_states(request, on: datetime.date | None = None, lang: str | None = None):
     _activate(lang)
     rows = directory_queries.directory_rows(on or timezone.localdate(), translation.get_language())

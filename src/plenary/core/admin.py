@@ -2,8 +2,9 @@
 page (with the second factor), and permitted by the rules, not by Django's staff flags."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, OutboxMessage, User
+from .models import ApiToken, AuditEvent, OutboxMessage, User
 
 
 class SecretariatAdmin(admin.ModelAdmin):
@@ -54,3 +55,58 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class OutboxMessageAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "subject", "status", "attempts", "sent_at"]
     list_filter = ["status"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(SecretariatAdmin):
+    """The secretariat sees every token and revokes them; a new token for an account is
+    created here and shown once, in the confirmation message."""
+
+    list_display = [
+        "name",
+        "user",
+        "link",
+        "hint",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "user__email", "hint"]
+    fields = ["name", "user", "expires_at", "revoked_at"]
+    readonly_fields = ["revoked_at"]
+    autocomplete_fields = ["user"]
+    actions = ["revoke"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from django.contrib import messages
+
+        from plenary.api import tokens
+        from plenary.core.errors import DomainError
+
+        try:
+            row, token = tokens.create_user_token(
+                obj.user, name=obj.name, expires_at=obj.expires_at, actor=request.user
+            )
+        except DomainError as refusal:
+            messages.error(request, refusal.user_message())
+            return
+        obj.pk = row.pk
+        messages.warning(
+            request,
+            str(_("The token is shown once; copy it now: %(token)s")) % {"token": token},
+        )
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        from plenary.api import tokens
+
+        for row in queryset:
+            tokens.revoke(row, actor=request.user)

@@ -117,3 +117,54 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class ApiToken(models.Model):
+    """A personal API token (docs/adr/006-api.md). Only the SHA-256 of the token is stored;
+    the token itself is shown once, when it is created.
+
+    A token belongs either to an account (`user`) or to a participant without an account,
+    through the personal link it was minted from (`link`): it stops working with that link."""
+
+    PREFIX = "plen_"
+
+    name = models.CharField(_("name"), max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    link = models.ForeignKey(
+        "registration.AccessLink",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("first characters"), max_length=12, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, link__isnull=True)
+                | models.Q(user__isnull=True, link__isnull=False),
+                name="api_token_one_holder",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.hint}…)"
+
+    def in_force(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

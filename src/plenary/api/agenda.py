@@ -1,0 +1,217 @@
+"""Editing and confirming the agenda (R5–R7, R25): consultations.services, the rules of the
+agenda pages (consultations.edit_agenda, consultations.confirm_agenda)."""
+
+import datetime
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
+
+from plenary.consultations import services
+from plenary.consultations.forms import DocumentForm
+from plenary.consultations.models import AgendaGroup, AgendaItem, Document
+from plenary.core.errors import DomainError
+
+from .base import AUTH, actor, consultation_for, get_or_404, responses
+
+router = Router(tags=["agenda"])
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
+MAX_SUBJECT = 2000  # as the page's form (consultations.forms.ItemForm)
+Minutes = Field(None, ge=1, le=600)
+
+
+class ItemIn(Schema):
+    subjects: dict[str, str]
+    references: list[str] = Field([], max_length=20)
+    base_minutes: int | None = Minutes
+    reason: str = Field("", max_length=500)
+
+
+class ItemPatch(Schema):
+    subjects: dict[str, str] | None = None
+    references: list[str] | None = Field(None, max_length=20)
+    base_minutes: int | None = Minutes
+    reason: str = Field("", max_length=500)
+
+
+class MoveIn(Schema):
+    group: int | None = None
+    step: int = 0
+    reason: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class AgendaItemOut(Schema):
+    id: int
+    label: str
+    group: int
+    number: int
+    subject: str
+    references: list[str]
+    base_minutes: int | None
+
+    @staticmethod
+    def resolve_group(item):
+        return item.group.number
+
+
+class AttachedOut(Schema):
+    id: int
+    symbol: str
+    kind: str
+    pending: bool
+
+
+class VersionOut(Schema):
+    number: int
+    created_at: datetime.datetime
+
+
+class DoneOut(Schema):
+    done: bool = True
+
+
+def _check_languages(subjects: dict) -> None:
+    if set(subjects) - set(LANGUAGES):
+        raise DomainError(_("Unknown language."), code="unknown_language")
+    if any(len(text) > MAX_SUBJECT for text in subjects.values()):
+        raise DomainError(
+            _("A subject has at most %(n)s characters."),
+            code="subject_too_long",
+            params={"n": MAX_SUBJECT},
+        )
+
+
+def _subjects(subjects: dict) -> dict:
+    _check_languages(subjects)
+    return {code: subjects.get(code, "") for code in LANGUAGES}
+
+
+def _item(consultation, item_id):
+    return get_or_404(
+        AgendaItem.objects.select_related("group"), pk=item_id, group__consultation=consultation
+    )
+
+
+@router.post(
+    "/{slug}/agenda/groups/{group_number}/items", response=responses(AgendaItemOut, 201), auth=AUTH
+)
+def add_item(request, slug: str, group_number: int, body: ItemIn):
+    consultation = consultation_for(request, slug, "consultations.edit_agenda")
+    group = get_or_404(AgendaGroup.objects, consultation=consultation, number=group_number)
+    item = services.add_item(
+        group,
+        subjects=_subjects(body.subjects),
+        references=body.references,
+        base_minutes=body.base_minutes,
+        actor=actor(request),
+        reason=body.reason,
+    )
+    return Status(201, item)
+
+
+@router.patch("/{slug}/agenda/items/{item_id}", response=responses(AgendaItemOut), auth=AUTH)
+def update_item(request, slug: str, item_id: int, body: ItemPatch):
+    consultation = consultation_for(request, slug, "consultations.edit_agenda")
+    item = _item(consultation, item_id)
+    changes = body.dict(exclude_unset=True)
+    kwargs = {}
+    if "subjects" in changes and body.subjects is not None:
+        _check_languages(body.subjects)
+        current = {
+            code: getattr(item, f"subject_{code.replace('-', '_')}") or "" for code in LANGUAGES
+        }
+        kwargs["subjects"] = {**current, **body.subjects}
+    if "references" in changes and body.references is not None:
+        kwargs["references"] = body.references
+    if "base_minutes" in changes:
+        kwargs["base_minutes"] = body.base_minutes
+    services.update_item(item, actor=actor(request), reason=body.reason, **kwargs)
+    item.refresh_from_db()
+    return item
+
+
+@router.post("/{slug}/agenda/items/{item_id}/move", response=responses(AgendaItemOut), auth=AUTH)
+def move_item(request, slug: str, item_id: int, body: MoveIn):
+    consultation = consultation_for(request, slug, "consultations.edit_agenda")
+    item = _item(consultation, item_id)
+    group = (
+        get_or_404(AgendaGroup.objects, consultation=consultation, number=body.group)
+        if body.group is not None
+        else None
+    )
+    if body.step not in (-1, 0, 1):
+        raise DomainError(_("Move one place up (-1) or down (1)."), code="bad_step")
+    return services.move_item(
+        item, group=group, step=body.step, actor=actor(request), reason=body.reason
+    )
+
+
+@router.post(
+    "/{slug}/agenda/items/{item_id}/documents", response=responses(AttachedOut, 201), auth=AUTH
+)
+def attach_document(
+    request,
+    slug: str,
+    item_id: int,
+    symbol: Form[str],
+    title: Form[str] = "",
+    languages: Form[list[str]] = None,
+    pending: Form[bool] = False,
+    url: Form[str] = "",
+    reason: Form[str] = "",
+    upload: File[UploadedFile] = None,
+):
+    """Attach a document by link or file (PDF or DOCX), checked as the page checks it."""
+    consultation = consultation_for(request, slug, "consultations.edit_agenda")
+    item = _item(consultation, item_id)
+    form = DocumentForm(
+        {
+            "symbol": symbol,
+            "title": title,
+            "languages": languages or [],
+            "pending": pending,
+            "url": url,
+            "reason": reason,
+        },
+        {"upload": upload} if upload is not None else {},
+    )
+    if not form.is_valid():
+        raise DomainError(
+            " ".join(str(e) for errors in form.errors.values() for e in errors), code="invalid"
+        )
+    data = form.cleaned_data
+    document = services.attach_document(
+        item,
+        symbol=data["symbol"],
+        title=data["title"],
+        languages=data["languages"],
+        pending=data["pending"],
+        url=data["url"],
+        upload=data["upload"],
+        actor=actor(request),
+        reason=data["reason"],
+    )
+    return Status(201, document)
+
+
+@router.post(
+    "/{slug}/agenda/items/{item_id}/documents/{document_id}/detach",
+    response=responses(DoneOut),
+    auth=AUTH,
+)
+def detach_document(request, slug: str, item_id: int, document_id: int, body: ReasonIn):
+    consultation = consultation_for(request, slug, "consultations.edit_agenda")
+    item = _item(consultation, item_id)
+    document = get_or_404(Document.objects, pk=document_id, consultation=consultation)
+    services.detach_document(item, document, actor=actor(request), reason=body.reason)
+    return {"done": True}
+
+
+@router.post("/{slug}/agenda/confirm", response=responses(VersionOut), auth=AUTH)
+def confirm_agenda(request, slug: str):
+    consultation = consultation_for(request, slug, "consultations.confirm_agenda")
+    return services.confirm_agenda(consultation, actor=actor(request))

@@ -1,0 +1,218 @@
+"""Decision by correspondence (R27): launch, replies online and by e-mail, voting focal
+points, reminders, closing — ballots.services, the rules of the ballot pages."""
+
+import datetime
+from typing import Literal
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
+
+from plenary.ballots import services
+from plenary.ballots.models import Ballot, Proposal, Reply
+from plenary.core.errors import DomainError
+from plenary.core.models import User
+from plenary.directory.models import State
+from plenary.outcomes.models import ItemOutcome
+
+from .base import AUTH, actor, consultation_for, get_or_404, responses
+
+router = Router(tags=["ballots"])
+
+Rule = Literal[tuple(Ballot.Rule.values)]
+Choice = Literal[tuple(Reply.Choice.values)]
+
+
+class LaunchIn(Schema):
+    title: str = Field(min_length=1, max_length=300)
+    question: str = Field(min_length=1, max_length=20000)
+    documents: str = Field("", max_length=500)
+    items: list[int] = Field(
+        [], description="Group 1 items proposed for decision by correspondence"
+    )
+    proposals: list[str] = Field([], max_length=50)
+    deadline: datetime.datetime
+    rule: Rule
+    approved_by: str = Field(description="e-mail address of the approving presiding officer")
+
+
+class BallotOut(Schema):
+    id: int
+    title: str
+    question: str
+    deadline: datetime.datetime
+    rule: str
+    status: str
+    proposals: list[dict]
+
+    @staticmethod
+    def resolve_proposals(ballot):
+        return [{"id": p.pk, "text": p.text} for p in ballot.proposals.all()]
+
+
+class ReplyIn(Schema):
+    choice: Choice
+
+
+class ReplyOut(Schema):
+    id: int
+    proposal: int
+    state: str
+    choice: str
+    channel: str
+    digest: str
+    cast_at: datetime.datetime
+
+    @staticmethod
+    def resolve_proposal(reply):
+        return reply.proposal_id
+
+    @staticmethod
+    def resolve_state(reply):
+        return reply.elector.state.iso2
+
+
+class FocalPointIn(Schema):
+    state: str = Field(max_length=2)
+    email: str = Field(max_length=254)
+
+
+class ElectorOut(Schema):
+    state: str
+    has_vote: bool
+    focal_point: str | None
+
+    @staticmethod
+    def resolve_state(elector):
+        return elector.state.iso2
+
+    @staticmethod
+    def resolve_focal_point(elector):
+        return elector.focal_point.email if elector.focal_point_id else None
+
+
+class ResultOut(Schema):
+    proposal: int
+    adopted: bool
+    in_favour: int
+    against: int
+    abstain: int
+    not_replied: int
+
+
+class CountOut(Schema):
+    count: int
+
+
+def _ballot(request, slug, ballot_id, permission=None):
+    consultation = consultation_for(request, slug, permission)
+    return get_or_404(Ballot.objects, pk=ballot_id, consultation=consultation)
+
+
+def _state(iso2: str) -> State:
+    state = State.objects.filter(iso2=iso2.upper()).first()
+    if state is None:
+        raise DomainError(_("Unknown state: %(code)s"), code="unknown_state", params={"code": iso2})
+    return state
+
+
+@router.post("/{slug}/ballots", response=responses(BallotOut, 201), auth=AUTH)
+def launch(request, slug: str, body: LaunchIn):
+    consultation = consultation_for(request, slug, "consultations.manage_consultation")
+    candidates = consultation.groups.get(number=1).items.filter(
+        outcome__state=ItemOutcome.State.CORRESPONDENCE
+    )
+    items = list(candidates.filter(pk__in=body.items).select_related("conclusion"))
+    if len(items) != len(set(body.items)):
+        raise DomainError(
+            _("Choose items proposed for decision by correspondence."), code="bad_item"
+        )
+    approver = User.objects.filter(email=body.approved_by.strip().lower()).first()
+    if approver is None:
+        raise DomainError(_("No account has this e-mail address."), code="no_account")
+    deadline = body.deadline
+    if timezone.is_naive(deadline):
+        deadline = deadline.replace(tzinfo=datetime.UTC)
+    proposals = [
+        (item, item.conclusion.text if hasattr(item, "conclusion") else item.subject)
+        for item in items
+    ] + [(None, text.strip()) for text in body.proposals if text.strip()]
+    ballot = services.launch(
+        consultation,
+        title=body.title,
+        question=body.question,
+        documents=body.documents,
+        proposals=proposals,
+        deadline=deadline,
+        rule=body.rule,
+        actor=actor(request),
+        approved_by=approver,
+    )
+    return Status(201, ballot)
+
+
+@router.post(
+    "/{slug}/ballots/{ballot_id}/proposals/{proposal_id}/reply",
+    response=responses(ReplyOut),
+    auth=AUTH,
+)
+def reply(request, slug: str, ballot_id: int, proposal_id: int, body: ReplyIn):
+    """The state's voting focal point replies (with a second factor on the account)."""
+    ballot = _ballot(request, slug, ballot_id)
+    proposal = get_or_404(Proposal.objects, pk=proposal_id, ballot=ballot)
+    return services.cast(proposal, body.choice, actor=request.user)
+
+
+@router.post(
+    "/{slug}/ballots/{ballot_id}/voting-focal-points", response=responses(ElectorOut), auth=AUTH
+)
+def appoint_voting_focal_point(request, slug: str, ballot_id: int, body: FocalPointIn):
+    ballot = _ballot(request, slug, ballot_id, "consultations.manage_consultation")
+    user = User.objects.filter(email=body.email.strip().lower()).first()
+    if user is None:
+        raise DomainError(_("No account has this e-mail address."), code="no_account")
+    return services.appoint_voting_focal_point(
+        ballot, _state(body.state), user, actor=actor(request)
+    )
+
+
+@router.post("/{slug}/ballots/{ballot_id}/email-replies", response=responses(ReplyOut), auth=AUTH)
+def enter_email_reply(
+    request,
+    slug: str,
+    ballot_id: int,
+    proposal: Form[int],
+    state: Form[str],
+    choice: Form[Choice],
+    evidence: File[UploadedFile],
+):
+    """A reply received by e-mail, entered by the secretariat with the message as evidence."""
+    ballot = _ballot(request, slug, ballot_id, "consultations.manage_consultation")
+    target = get_or_404(Proposal.objects, pk=proposal, ballot=ballot)
+    return services.enter_email_reply(
+        target, _state(state), choice, evidence=evidence, actor=actor(request)
+    )
+
+
+@router.post("/{slug}/ballots/{ballot_id}/close", response=responses(list[ResultOut]), auth=AUTH)
+def close(request, slug: str, ballot_id: int):
+    ballot = _ballot(request, slug, ballot_id, "consultations.manage_consultation")
+    return [
+        {
+            "proposal": proposal.pk,
+            "adopted": result.adopted,
+            "in_favour": result.in_favour,
+            "against": result.against,
+            "abstain": result.abstain,
+            "not_replied": result.not_replied,
+        }
+        for proposal, result in services.close(ballot, actor=actor(request))
+    ]
+
+
+@router.post("/{slug}/ballots/{ballot_id}/remind", response=responses(CountOut), auth=AUTH)
+def remind(request, slug: str, ballot_id: int):
+    """Remind now the voting focal points of states that have not replied to every proposal
+    (the same reminder the worker sends 48 hours before the deadline)."""
+    ballot = _ballot(request, slug, ballot_id, "consultations.manage_consultation")
+    return {"count": services.remind(ballot.pk)}

@@ -1,0 +1,201 @@
+"""Written contributions (R15–R20): the form, the upload of a filled template or a PDF and
+its confirmation, co-submission, publication, withdrawal — contributions.services and the
+file checks of contributions.filecheck, the rules of the contribution pages."""
+
+import datetime
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from plenary.consultations.models import AgendaItem
+from plenary.contributions import filecheck, services
+from plenary.contributions.models import Contribution
+from plenary.core.errors import DomainError
+from plenary.core.uploads import LimitedUploadHandler
+from plenary.directory.models import State
+
+from .base import AUTH, TokenAuth, actor, consultation_for, get_or_404, responses
+
+router = Router(tags=["contributions"])
+
+
+class ContributionIn(Schema):
+    item: int = Field(description="agenda item id")
+    title: str = Field(max_length=300)
+    comments: str = Field("", max_length=20000)
+    way_forward: str = Field("", max_length=20000)
+    lead_state: str = Field(description="ISO 3166 alpha-2 code", max_length=2)
+    co_states: list[str] = Field([], max_length=200)
+    accept_late: bool = False
+
+
+class ContributionOut(Schema):
+    id: int
+    status: str
+    symbol: str | None
+    title: str
+    item: int
+    pages: int
+    pages_estimated: bool
+    late: bool
+    submitted_at: datetime.datetime | None
+    published_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_item(contribution):
+        return contribution.item_id
+
+    @staticmethod
+    def resolve_symbol(contribution):
+        return contribution.symbol or None
+
+
+class UploadedOut(ContributionOut):
+    fields_read: bool
+
+
+class CoSubmissionIn(Schema):
+    state: str = Field(max_length=2)
+
+
+def _state(iso2: str) -> State:
+    state = State.objects.filter(iso2=iso2.upper()).first()
+    if state is None:
+        raise DomainError(_("Unknown state: %(code)s"), code="unknown_state", params={"code": iso2})
+    return state
+
+
+def _fields(consultation, body: ContributionIn) -> dict:
+    item = AgendaItem.objects.select_related("group").filter(pk=body.item).first()
+    if item is None:
+        raise DomainError(_("Choose an agenda item of this consultation."), code="wrong_item")
+    return {
+        "item": item,
+        "title": body.title,
+        "comments": body.comments,
+        "way_forward": body.way_forward,
+        "lead_state": _state(body.lead_state),
+        "co_states": [_state(code) for code in body.co_states],
+        "accept_late": body.accept_late,
+    }
+
+
+def _contribution(consultation, contribution_id) -> Contribution:
+    return get_or_404(
+        Contribution.objects.select_related("item__group"),
+        pk=contribution_id,
+        consultation=consultation,
+    )
+
+
+@router.post("/{slug}/contributions", response=responses(ContributionOut, 201), auth=AUTH)
+def submit_form(request, slug: str, body: ContributionIn):
+    """The Annex 3 fields, without a file (R15)."""
+    consultation = consultation_for(request, slug, "contributions.submit")
+    contribution = services.submit_form(
+        consultation, **_fields(consultation, body), actor=actor(request)
+    )
+    return Status(201, contribution)
+
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"upload": {"type": "string", "format": "binary"}},
+                    "required": ["upload"],
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/{slug}/contributions/upload",
+    response=responses(UploadedOut, 201),
+    auth=[TokenAuth()],
+    openapi_extra=UPLOAD_BODY,
+)
+def upload(request, slug: str):
+    """Step 1 of an upload: a filled template (DOCX) or a PDF, checked as on the page
+    (size while it arrives, then contributions.filecheck), kept as a draft to confirm.
+    Token only: the body is not read before the token is checked."""
+    consultation = consultation_for(request, slug, "contributions.submit")
+    too_large = _("The file is larger than %(mb)s MB.") % {
+        "mb": filecheck.MAX_BYTES // (1024 * 1024)
+    }
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > filecheck.MAX_BYTES + 64 * 1024:
+        raise DomainError(too_large, code="too_large")
+    request.upload_handlers.insert(0, LimitedUploadHandler(request, limit=filecheck.MAX_BYTES))
+    try:
+        upload = request.FILES.get("upload")
+    except Exception as error:  # StopUpload surfaces as a broken multipart body
+        raise DomainError(too_large, code="too_large") from error
+    if upload is None:
+        raise DomainError(
+            _("Choose a file (at most %(mb)s MB).") % {"mb": filecheck.MAX_BYTES // (1024 * 1024)},
+            code="file_required",
+        )
+    data = upload.read(filecheck.MAX_BYTES + 1)
+    contribution, fields = services.prepare_upload(
+        consultation, data=data, filename=upload.name or "upload", actor=actor(request)
+    )
+    return Status(
+        201, {**ContributionOut.from_orm(contribution).dict(), "fields_read": bool(fields)}
+    )
+
+
+@router.post(
+    "/{slug}/contributions/{contribution_id}/submit",
+    response=responses(ContributionOut),
+    auth=AUTH,
+)
+def submit_upload(request, slug: str, contribution_id: int, body: ContributionIn):
+    """Step 2 of an upload: the person confirms the fields and submits their draft."""
+    consultation = consultation_for(request, slug, "contributions.submit")
+    contribution = _contribution(consultation, contribution_id)
+    if contribution.created_by_id != request.user.pk or contribution.status != "draft":
+        raise Http404
+    return services.submit(contribution, **_fields(consultation, body), actor=actor(request))
+
+
+@router.post(
+    "/{slug}/contributions/{contribution_id}/co-submission",
+    response=responses(ContributionOut),
+    auth=AUTH,
+)
+def confirm_co_submission(request, slug: str, contribution_id: int, body: CoSubmissionIn):
+    consultation = consultation_for(request, slug, "contributions.submit")
+    contribution = _contribution(consultation, contribution_id)
+    services.confirm_co_submission(contribution, _state(body.state), actor=actor(request))
+    contribution.refresh_from_db()
+    return contribution
+
+
+@router.post(
+    "/{slug}/contributions/{contribution_id}/publish",
+    response=responses(ContributionOut),
+    auth=AUTH,
+)
+def publish(request, slug: str, contribution_id: int):
+    consultation = consultation_for(request, slug, "contributions.submit")
+    return services.publish(_contribution(consultation, contribution_id), actor=actor(request))
+
+
+@router.post(
+    "/{slug}/contributions/{contribution_id}/withdraw",
+    response=responses(ContributionOut),
+    auth=AUTH,
+)
+def withdraw(request, slug: str, contribution_id: int):
+    consultation = consultation_for(request, slug, "contributions.submit")
+    return services.withdraw(_contribution(consultation, contribution_id), actor=actor(request))

@@ -1,0 +1,157 @@
+"""Registration (R9–R13): the public form, the focal point's decisions on their delegation,
+extra-speaker requests and the secretariat's decisions — registration.services, the rules
+of the registration pages."""
+
+import datetime
+from typing import Literal
+
+from django.conf import settings
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+
+from plenary.consultations.models import AgendaItem
+from plenary.core import ratelimit
+from plenary.planning.models import Meeting
+from plenary.registration import services
+from plenary.registration.models import ExtraSpeakerRequest, Participant
+from plenary.registration.views import ACTIONS, _chosen_delegation
+
+from .base import AUTH, actor, consultation_for, get_or_404, responses
+
+router = Router(tags=["registration"])
+
+LanguageCode = Literal[tuple(code for code, _name in settings.LANGUAGES)]
+ParticipantAction = Literal[tuple(ACTIONS)]
+
+
+class RegisterIn(Schema):
+    delegation: str = Field(description='"state:<ISO2>" or "sm:<sector member id>"')
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    function: str = Field("", max_length=200)
+    language: LanguageCode = "en"
+
+
+class ParticipantOut(Schema):
+    id: int
+    name: str
+    delegation: str
+    status: str
+    role: str
+    registered_at: datetime.datetime
+
+    @staticmethod
+    def resolve_delegation(participant):
+        return str(participant.delegation)
+
+
+class ExtraSpeakerIn(Schema):
+    participant: int
+    meeting: int | None = None
+    item: int | None = None
+
+
+class DecisionIn(Schema):
+    grant: bool
+    note: str = Field("", max_length=300)
+
+
+class ExtraSpeakerOut(Schema):
+    id: int
+    participant: int
+    meeting: int | None
+    item: int | None
+    status: str
+
+    @staticmethod
+    def resolve_participant(request):
+        return request.participant_id
+
+    @staticmethod
+    def resolve_meeting(request):
+        return request.meeting_id
+
+    @staticmethod
+    def resolve_item(request):
+        return request.item_id
+
+
+@router.post("/{slug}/registrations", response=responses(ParticipantOut, 201), auth=None)
+def register(request, slug: str, body: RegisterIn):
+    """The public registration (R9), open between the opening date and the first meeting,
+    rate-limited per network like the page."""
+    consultation = consultation_for(request, slug, "registration.register")
+    if not ratelimit.allow("register", ratelimit.client_address(request)):
+        raise HttpError(
+            429,
+            _(
+                "Too many registrations from your network in a short time. Please try again in a few minutes."
+            ),
+        )
+    validate_email(body.email.strip())  # as the page's EmailField
+    participant = services.register(
+        consultation,
+        delegation=_chosen_delegation(consultation, body.delegation),
+        name=body.name.strip(),
+        email=body.email.strip(),
+        function=body.function,
+        language=body.language,
+    )
+    return Status(201, participant)
+
+
+@router.post(
+    "/{slug}/participants/{participant_id}/{action}",
+    response=responses(ParticipantOut),
+    auth=AUTH,
+)
+def participant_action(request, slug: str, participant_id: int, action: ParticipantAction):
+    """The focal point (or the secretariat) approves, rejects, names a speaker, makes a
+    viewer, withdraws, or sends a new link."""
+    consultation = consultation_for(request, slug, "registration.manage_delegation")
+    participant = get_or_404(Participant.objects, pk=participant_id, consultation=consultation)
+    function, _done = ACTIONS[action]
+    function(participant, actor=actor(request))
+    participant.refresh_from_db()
+    return participant
+
+
+@router.post("/{slug}/extra-speakers", response=responses(ExtraSpeakerOut, 201), auth=AUTH)
+def request_extra_speaker(request, slug: str, body: ExtraSpeakerIn):
+    consultation = consultation_for(request, slug, "registration.manage_delegation")
+    participant = get_or_404(Participant.objects, pk=body.participant, consultation=consultation)
+    meeting = (
+        get_or_404(Meeting.objects, pk=body.meeting, consultation=consultation)
+        if body.meeting is not None
+        else None
+    )
+    item = (
+        get_or_404(
+            AgendaItem.objects.select_related("group"),
+            pk=body.item,
+            group__consultation=consultation,
+        )
+        if body.item is not None
+        else None
+    )
+    extra = services.request_extra_speaker(
+        participant, meeting=meeting, item=item, actor=actor(request)
+    )
+    return Status(201, extra)
+
+
+@router.post(
+    "/{slug}/extra-speakers/{request_id}/decision",
+    response=responses(ExtraSpeakerOut),
+    auth=AUTH,
+)
+def decide_extra_speaker(request, slug: str, request_id: int, body: DecisionIn):
+    consultation = consultation_for(request, slug, "registration.manage")
+    extra = get_or_404(
+        ExtraSpeakerRequest.objects, pk=request_id, delegation__consultation=consultation
+    )
+    return services.decide_extra_speaker(
+        extra, grant=body.grant, actor=actor(request), note=body.note
+    )
