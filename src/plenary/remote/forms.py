@@ -6,7 +6,22 @@ from django.utils.translation import gettext_lazy as _
 from .models import MeetingLinks, RemoteSettings, SupportRequest
 
 
-class RemoteSettingsForm(forms.ModelForm):
+class Styled:
+    """Bootstrap's classes on every field that takes them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+
+class RemoteSettingsForm(Styled, forms.ModelForm):
     class Meta:
         model = RemoteSettings
         fields = ["platform", "webcast_public", "lobby_minutes"]
@@ -18,19 +33,19 @@ def _https_by_default(field, **kwargs):
     return field.formfield(**kwargs)
 
 
-class MeetingLinksForm(forms.ModelForm):
+class MeetingLinksForm(Styled, forms.ModelForm):
     class Meta:
         model = MeetingLinks
         formfield_callback = _https_by_default
         fields = ["speaker_url", "viewer_url", "interpreter_url", "webcast_url"]
 
 
-class CaptionForm(forms.Form):
+class CaptionForm(Styled, forms.Form):
     language = forms.ChoiceField(label=_("language"), choices=settings.LANGUAGES)
     url = forms.URLField(label=_("caption feed address"), required=False, assume_scheme="https")
 
 
-class InterpreterForm(forms.Form):
+class InterpreterForm(Styled, forms.Form):
     email = forms.EmailField(label=_("e-mail address of the interpreter's account"))
     booth = forms.ChoiceField(label=_("booth (language)"), choices=settings.LANGUAGES)
     relay = forms.ChoiceField(
@@ -40,7 +55,7 @@ class InterpreterForm(forms.Form):
     )
 
 
-class SupportForm(forms.Form):
+class SupportForm(Styled, forms.Form):
     """The help form: the fields a person without a session must also fill in."""
 
     channel = forms.ChoiceField(
@@ -66,5 +81,5 @@ class SupportForm(forms.Form):
     )
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(Styled, forms.Form):
     text = forms.CharField(label=_("message"), widget=forms.Textarea(attrs={"rows": 3}))

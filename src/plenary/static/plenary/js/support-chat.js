@@ -21,7 +21,7 @@
     item.className = "mb-2";
     const who = document.createElement("strong");
     const mine = message.from_support === staff;
-    who.textContent = message.from_support ? chat.dataset.support : (mine ? chat.dataset.you : "");
+    who.textContent = message.from_support ? chat.dataset.support : (mine ? chat.dataset.you : chat.dataset.person);
     const when = document.createElement("span");
     when.className = "small text-body-secondary ms-1";
     when.textContent = new Date(message.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });

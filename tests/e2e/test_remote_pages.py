@@ -1,0 +1,123 @@
+"""Remote participation in Chromium: the rehearsal's microphone and camera check with
+Chromium's fake devices, and a live chat between a participant and IT support over the
+WebSocket, served by uvicorn."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from plenary.core.models import User
+from plenary.registration import services as registration
+from plenary.registration.models import Delegation
+from plenary.remote.models import SupportMessage, SupportRequest
+
+from .conftest import CHROMIUM
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+OPEN = datetime.datetime(2020, 10, 20, 9, tzinfo=datetime.UTC)
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _participant(consultation, iso2, language):
+    secretariat = User.objects.get(email="secretariat@example.org")
+    delegation = Delegation.objects.get(consultation=consultation, state__iso2=iso2)
+    person = registration.register(
+        consultation,
+        delegation=delegation,
+        name=f"Delegate {iso2}",
+        email=f"{iso2.lower()}.remote@example.org",
+        language=language,
+        now=OPEN,
+    )
+    registration.approve(person, actor=secretariat)
+    person.refresh_from_db()
+    return person, registration.send_link(person, actor=secretariat)
+
+
+def _browser_with_fake_devices(playwright, *, allow: bool):
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    args.append("--use-fake-device-for-media-stream")
+    if allow:
+        args.append("--use-fake-ui-for-media-stream")  # answers "allow" to the prompt
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+
+
+def test_the_rehearsal_check_finds_the_microphone_and_camera(live_server, vcc2):
+    from playwright.sync_api import sync_playwright
+
+    consultation = vcc2.consultation
+    _person, token = _participant(consultation, "CN", "zh-hans")
+    with sync_playwright() as playwright:
+        browser = _browser_with_fake_devices(playwright, allow=True)
+        context = browser.new_context(locale="zh-CN")
+        context.grant_permissions(["microphone", "camera"], origin=live_server.url)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/j/{token}")
+        page.goto(f"{live_server.url}/zh-hans/c/vcc-2/rehearsal/check/")
+        assert "Delegate CN" in page.locator("#link-status").inner_text()
+        page.locator("#device-start").click()
+        page.wait_for_function("document.getElementById('device-result').dataset.state")
+        assert page.locator("#device-result").get_attribute("data-state") == "msgOk"
+        page.wait_for_function("document.getElementById('device-video').videoWidth > 0")
+        page.wait_for_function("document.getElementById('device-level').value > 0")
+        assert page.locator("#device-list li").count() == 2
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / "rehearsal-check-zh-hans.png")
+        browser.close()
+
+        # Refused permission: a plain message, not a silent failure.
+        browser = _browser_with_fake_devices(playwright, allow=False)
+        page = browser.new_page(locale="en-GB")
+        page.goto(f"{live_server.url}/en/c/vcc-2/rehearsal/check/")
+        assert "No personal link" in page.locator("#link-status").inner_text()
+        page.locator("#device-start").click()
+        page.wait_for_function("document.getElementById('device-result').dataset.state")
+        assert page.locator("#device-result").get_attribute("data-state") == "msgDenied"
+        assert "not allowed" in page.locator("#device-result").inner_text()
+        browser.close()
+
+
+def test_a_participant_chats_with_it_support(uvicorn_server, vcc2, browser):
+    consultation = vcc2.consultation
+    person, token = _participant(consultation, "EG", "ar")
+    delegate = browser.new_context(locale="ar").new_page()
+    delegate.goto(f"{uvicorn_server}/j/{token}")
+    delegate.goto(f"{uvicorn_server}/ar/c/vcc-2/")
+    delegate.locator("#help-button").click()
+    delegate.locator("input[name=channel][value=chat]").check()
+    delegate.fill("#id_subject", "لا أسمع شيئا")
+    delegate.locator("#support-form button[type=submit]").click()
+    request = SupportRequest.objects.get(participant=person)
+    assert request.channel == "chat" and request.language == "ar"
+
+    staff = browser.new_context().new_page()
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.get(email="it.support@example.org"))
+    staff.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": uvicorn_server}]
+    )
+    staff.goto(f"{uvicorn_server}/en/c/vcc-2/support/")
+    staff.get_by_role("link", name=str(request.pk), exact=True).click()
+    assert "Egypt" in staff.locator("#person").inner_text()
+
+    for page in (delegate, staff):
+        page.wait_for_function("document.getElementById('chat-status').textContent === ''")
+    delegate.fill("#id_text", "<img src=x onerror=alert(1)> hello")
+    delegate.locator("#chat-form button[type=submit]").click()
+    staff.wait_for_function(
+        "[...document.querySelectorAll('#chat-log .chat-text')].some(e => e.textContent.includes('hello'))"
+    )
+    assert staff.locator("#chat-log img").count() == 0  # shown as text
+    staff.fill("#id_text", "Please reload the page.")
+    staff.locator("#chat-form button[type=submit]").click()
+    delegate.wait_for_function(
+        "[...document.querySelectorAll('#chat-log .chat-text')].some(e => e.textContent.includes('reload'))"
+    )
+    assert list(
+        SupportMessage.objects.filter(request=request).values_list("from_support", flat=True)
+    ) == [False, True]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    staff.screenshot(path=SCREENSHOTS / "support-desk-en.png")
