@@ -352,3 +352,22 @@ def test_the_rehearsal_check_page_tells_the_participant_their_role(
     signed_in_by_link(client, viewer, secretariat)
     page = client.get(f"/zh-hans/c/{consultation.slug}/rehearsal/check/").content.decode()
     assert 'id="link-status"' in page and "CN 1" in page
+
+
+def test_the_live_page_shows_the_meetings_captions_webcast_and_listening_choice(
+    client, consultation, meeting, secretariat
+):
+    services.set_meeting_links(
+        meeting, actor=secretariat, webcast_url="https://webcast.example.org/l"
+    )
+    services.set_caption_feed(meeting, "fr", "https://captions.example.org/fr", actor=secretariat)
+    viewer = person(consultation, secretariat, "CN", speaker=False)
+    signed_in_by_link(client, viewer, secretariat)
+    response = client.post(
+        f"/en/c/{consultation.slug}/listening/", {"language": "ru", "meeting": meeting.pk}
+    )
+    assert response.status_code == 302
+    page = client.get(f"/en/c/{consultation.slug}/live/").content.decode()
+    assert 'id="remote-panel"' in page
+    assert "https://captions.example.org/fr" in page and "https://webcast.example.org/l" in page
+    assert '<option value="ru" lang="ru" selected>' in page

@@ -90,6 +90,14 @@ def listening_language(participant: Participant) -> str:
     return choice.language if choice else FLOOR
 
 
+def consultation_languages(consultation) -> list[tuple[str, str]]:
+    """(code, name in the reader's language) of each interpretation channel."""
+    from django.conf import settings
+
+    names = dict(settings.LANGUAGES)
+    return [(code, names.get(code, code)) for code in consultation.languages]
+
+
 def choose_listening(participant: Participant, language: str) -> str:
     allowed = {FLOOR, *participant.consultation.languages}
     if language not in allowed:

@@ -35,13 +35,6 @@ def _meeting(consultation, meeting_id: int) -> Meeting:
     return get_object_or_404(Meeting, pk=meeting_id, consultation=consultation)
 
 
-def _languages(consultation):
-    from django.conf import settings
-
-    names = dict(settings.LANGUAGES)
-    return [(code, names.get(code, code)) for code in consultation.languages]
-
-
 # --- participants -----------------------------------------------------------------------------
 
 
@@ -69,7 +62,7 @@ def meeting_join(request, consultation, meeting_id):
             "access": access,
             "refusal": refusal,
             "listening": services.listening_language(participant) if participant else FLOOR,
-            "languages": _languages(consultation),
+            "languages": services.consultation_languages(consultation),
             "captions": meeting.caption_feeds.all(),
         },
         status=403 if participant is None else 200,
