@@ -371,3 +371,23 @@ def test_the_live_page_shows_the_meetings_captions_webcast_and_listening_choice(
     assert 'id="remote-panel"' in page
     assert "https://captions.example.org/fr" in page and "https://webcast.example.org/l" in page
     assert '<option value="ru" lang="ru" selected>' in page
+
+
+def test_the_demo_interpreter_takes_the_french_booth_and_the_secretariat_sees_it(
+    client, consultation, meeting, secretariat
+):
+    services.set_meeting_links(
+        meeting,
+        actor=secretariat,
+        speaker_url="https://p.example.org/speak",
+        interpreter_url="https://p.example.org/booth",
+    )
+    interpreter = User.objects.get(email="interpreter.fr@example.org")
+    client.force_login(interpreter)
+    page = client.get(f"/en/c/{consultation.slug}/booth/?meeting={meeting.pk}").content.decode()
+    assert "https://p.example.org/booth" in page and "/speak" not in page
+    rows = {row["language"]: row for row in services.booths(meeting)}
+    assert rows["fr"]["staffed"] and [i.user for i in rows["fr"]["present"]] == [interpreter]
+    assert not rows["es"]["staffed"]
+    client.force_login(User.objects.get(email="delegate.cn@example.org"))
+    assert client.get(f"/en/c/{consultation.slug}/booth/").status_code == 403

@@ -374,6 +374,7 @@ class Appointment(models.Model):
         FOCAL_POINT = "focal_point", _("Delegation focal point")
         DELEGATE = "delegate", _("Delegate")
         IT_SUPPORT = "it_support", _("IT support")
+        INTERPRETER = "interpreter", _("Interpreter")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments"

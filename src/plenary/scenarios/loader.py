@@ -351,6 +351,18 @@ def _sync_m2m(manager, wanted, changes) -> None:
         changes.note(manager.model, created=False, updated=True)
 
 
+def _interpreter(path, entry, consultation, user, changes) -> None:
+    """An interpreter account takes the booth of one language, with an optional relay."""
+    from plenary.remote.models import Interpreter
+
+    booth = language_code(path, entry, "booth", code=require(path, entry, "booth", str))
+    relay = language_code(path, entry, "relay", code=entry["relay"]) if entry.get("relay") else ""
+    _found, created = Interpreter.objects.get_or_create(
+        consultation=consultation, user=user, defaults={"booth": booth, "relay": relay}
+    )
+    changes.note(Interpreter, created=created, updated=False)
+
+
 def _load_demo_accounts(path, data, consultation, changes) -> list[dict]:
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -387,6 +399,8 @@ def _load_demo_accounts(path, data, consultation, changes) -> list[dict]:
             delegation = delegation_for_state(consultation, state)
             _focal, created = FocalPoint.objects.get_or_create(delegation=delegation, user=user)
             changes.note(FocalPoint, created=created, updated=False)
+        if role == Appointment.Role.INTERPRETER:
+            _interpreter(path, entry, consultation, user, changes)
         totp_secret = None
         if (
             role == Appointment.Role.SECRETARIAT
