@@ -1,10 +1,12 @@
-"""The `plenary` command: demo, serve, worker, load-scenario, audit verify, manage."""
+"""The `plenary` command: demo, serve, worker, load-scenario, audit verify, backup, restore,
+manage."""
 
 import argparse
 import os
 import shutil
 import subprocess
 import sys
+import time
 
 
 def _setup() -> None:
@@ -88,7 +90,52 @@ def cmd_worker(args) -> int:
     else:
         start_heartbeat()
     extra = ["--batch"] if args.batch else ["--no-reload"]
-    _manage("db_worker", "--interval", str(args.interval), *extra)
+    from django.db import InterfaceError, OperationalError, connections
+
+    while True:
+        try:
+            _manage("db_worker", "--interval", str(args.interval), *extra)
+            return 0
+        except (OperationalError, InterfaceError) as error:
+            # The database restarted or is unreachable for a moment: wait and take tasks
+            # again, instead of leaving the outbox undelivered until someone notices.
+            print(f"Worker: database unavailable ({error}); trying again.", file=sys.stderr)
+            connections.close_all()
+            time.sleep(max(args.interval, 1.0))
+
+
+def cmd_backup(args) -> int:
+    _setup()
+    from plenary.core.backup import BackupRefused, create_backup
+
+    try:
+        summary = create_backup(args.file, overwrite=args.overwrite)
+    except BackupRefused as refused:
+        print(f"Backup not made: {refused.message}", file=sys.stderr)
+        return 2
+    print(
+        f"Backup written to {summary.path}: {summary.rows} rows in {summary.tables} tables, "
+        f"{summary.files} uploaded files, {summary.size / 1_000_000:.1f} MB."
+    )
+    return 0
+
+
+def cmd_restore(args) -> int:
+    _setup()
+    from plenary.core.backup import BackupRefused, restore_backup
+
+    try:
+        manifest = restore_backup(args.file, force=args.force)
+    except BackupRefused as refused:
+        print(f"Nothing was restored: {refused.message}", file=sys.stderr)
+        return 2
+    rows = sum(manifest["tables"].values())
+    files = sum(1 for name in manifest["members"] if name.startswith("media/"))
+    print(
+        f"Restored the backup of {manifest['created_at']} (Plenary {manifest['plenary_version']}, "
+        f"{manifest['database_vendor']}): {rows} rows, {files} uploaded files. "
+        "Run `plenary audit verify` to check the audit log."
+    )
     return 0
 
 
@@ -222,6 +269,22 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="check the hash chain; exit 1 at the first broken event"
     )
     verify.set_defaults(func=cmd_audit)
+
+    backup = sub.add_parser(
+        "backup", help="write the database and the uploaded files to a zip file"
+    )
+    backup.add_argument("file")
+    backup.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser(
+        "restore", help="restore a backup into an empty database (checks it first)"
+    )
+    restore.add_argument("file")
+    restore.add_argument(
+        "--force", action="store_true", help="replace the data of a database that is not empty"
+    )
+    restore.set_defaults(func=cmd_restore)
 
     totp = sub.add_parser("totp-code", help="current second-factor code of a demo account")
     totp.add_argument("email")
