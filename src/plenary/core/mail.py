@@ -1,6 +1,8 @@
 """The mail outbox: messages are stored in the transaction that caused them and delivered
 by the background worker, so that a failing SMTP server never undoes or blocks an action."""
 
+from datetime import timedelta
+
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -56,7 +58,21 @@ def deliver(message_id: int) -> OutboxMessage:
             message.sent_at = timezone.now()
             message.last_error = ""
         message.save(update_fields=["status", "attempts", "sent_at", "last_error"])
+    if message.status == OutboxMessage.Status.FAILED:
+        _retry_later(message)
     return message
+
+
+# A message that could not be sent is tried again after 2, 4, 8 … seconds, then every
+# RETRY_CEILING, until the server takes it: nobody has to notice that SMTP was down.
+RETRY_CEILING = timedelta(minutes=1)
+
+
+def _retry_later(message: OutboxMessage) -> None:
+    from .tasks import deliver_outbox_message
+
+    delay = min(timedelta(seconds=2 ** min(message.attempts, 16)), RETRY_CEILING)
+    deliver_outbox_message.using(run_after=timezone.now() + delay).enqueue(message.pk)
 
 
 def retry_failed() -> int:
