@@ -1,0 +1,167 @@
+"""Brings the private site into the state a fault scenario starts from, through the same
+service functions the pages use, and prints what the test's clients need as one JSON line.
+
+Run as `python -m tests.faults.prepare <scenario>` with DATABASE_URL set to the private
+PostgreSQL; the test process itself never opens that database through Django."""
+
+import datetime
+import json
+import os
+import sys
+
+
+def _session(**values) -> str:
+    from importlib import import_module
+
+    from django.conf import settings
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    for key, value in values.items():
+        store[key] = value
+    store.create()
+    return store.session_key
+
+
+def _signed_in(user) -> str:
+    """A session as django.contrib.auth.login leaves it."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    return _session(
+        **{
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+    )
+
+
+def _consultation():
+    from plenary.consultations.models import Consultation
+
+    return Consultation.objects.get(slug="vcc-2")
+
+
+def open_registration() -> dict:
+    """Registration runs from yesterday until the first meeting, a month from now."""
+    from django.utils import timezone
+
+    from plenary.consultations.models import Consultation
+
+    today = timezone.now().date()
+    Consultation.objects.filter(slug="vcc-2").update(
+        registration_opens_on=today - datetime.timedelta(days=1),
+        starts_on=today + datetime.timedelta(days=30),
+    )
+    from plenary.registration.queries import delegation_choices
+
+    choices = [
+        value
+        for _group, options in delegation_choices(_consultation(), "en")
+        for value, _label in options
+    ]
+    return {"delegations": choices}
+
+
+def floor(speakers: int) -> dict:
+    """`speakers` delegations (Council Member States and observers) with one approved speaker
+    each, signed in; the chair signed in; meeting 1 open with item 1.2 taken up."""
+    from plenary.core.models import User
+    from plenary.floor import services as floor_services
+    from plenary.registration import services as registration
+    from plenary.registration.models import Delegation
+    from plenary.registration.views import SESSION_KEY
+
+    open_registration()
+    consultation = _consultation()
+    secretariat = User.objects.get(email="secretariat@example.org")
+    chair = User.objects.get(email="chair@example.org")
+    registration.setup_delegations(consultation)
+    council = list(
+        Delegation.objects.filter(consultation=consultation, category="council").order_by("pk")
+    )
+    others = list(
+        Delegation.objects.filter(consultation=consultation, category="observer").order_by("pk")
+    )
+    chosen = council[: speakers - speakers // 3] + others[: speakers // 3]
+    people = []
+    for delegation in chosen:
+        person = registration.register(
+            consultation,
+            delegation=delegation,
+            name=f"Speaker {delegation.pk}",
+            email=f"speaker-{delegation.pk}@floor.example.org",
+        )
+        registration.approve(person, actor=secretariat)
+        registration.designate_speaker(person, actor=secretariat)
+        people.append(
+            {
+                "participant": person.pk,
+                "delegation": delegation.pk,
+                "category": delegation.category,
+                "session": _session(**{SESSION_KEY: person.pk}),
+            }
+        )
+    floor_services.open_meeting(
+        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
+    )
+    item = consultation.groups.get(number=1).items.get(number=2)
+    floor_services.set_item(consultation, item, actor=chair)
+    return {"speakers": people, "chair": _signed_in(chair), "item": item.pk}
+
+
+def ballot(voters: int) -> dict:
+    """An open ballot with two proposals; `voters` Council Member States each with a voting
+    focal point who has a second factor and is signed in."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.utils import timezone
+
+    from plenary.ballots import services as ballots
+    from plenary.core.models import User
+
+    consultation = _consultation()
+    secretariat = User.objects.get(email="secretariat@example.org")
+    chair = User.objects.get(email="chair@example.org")
+    group = consultation.groups.get(number=1)
+    launched = ballots.launch(
+        consultation,
+        title="Fault test ballot",
+        question="Do you approve the proposed conclusions?",
+        proposals=[
+            (group.items.get(number=5), "The Council appoints the External Auditor."),
+            (None, "The Council approves the dates of the next session."),
+        ],
+        deadline=timezone.now() + datetime.timedelta(days=5),
+        actor=secretariat,
+        approved_by=chair,
+    )
+    people = []
+    for elector in launched.electors.filter(has_vote=True).select_related("state")[:voters]:
+        user = User.objects.create_user(
+            f"voter-{elector.state.iso2.lower()}@ballot.example.org", "a-long-voting-passphrase"
+        )
+        TOTP.activate(user, generate_totp_secret())
+        ballots.appoint_voting_focal_point(launched, elector.state, user, actor=secretariat)
+        people.append(
+            {"elector": elector.pk, "state": elector.state.iso2, "session": _signed_in(user)}
+        )
+    return {
+        "ballot": launched.pk,
+        "proposals": list(launched.proposals.order_by("pk").values_list("pk", flat=True)),
+        "voters": people,
+    }
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plenary.settings")
+    import django
+
+    django.setup()
+    scenario, arguments = sys.argv[1], json.loads(sys.argv[2] if len(sys.argv) > 2 else "{}")
+    result = {"open_registration": open_registration, "floor": floor, "ballot": ballot}[scenario](
+        **arguments
+    )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
