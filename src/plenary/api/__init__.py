@@ -63,6 +63,12 @@ def not_found(request, exc):
     return _error(request, 404, _("Not found."), "not_found")
 
 
+@api.exception_handler(OverflowError)
+def too_large_a_number(request, exc):
+    # A number beyond what the database stores names no object.
+    return _error(request, 404, _("Not found."), "not_found")
+
+
 @api.exception_handler(PermissionDenied)
 def forbidden(request, exc):
     return _error(request, 403, _("You may not do this."), "forbidden")

@@ -12,7 +12,7 @@ from plenary.consultations.forms import DocumentForm
 from plenary.consultations.models import AgendaGroup, AgendaItem, Document
 from plenary.core.errors import DomainError
 
-from .base import AUTH, actor, consultation_for, get_or_404, responses
+from .base import AUTH, Id, actor, consultation_for, get_or_404, responses
 
 router = Router(tags=["agenda"])
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -35,7 +35,7 @@ class ItemPatch(Schema):
 
 
 class MoveIn(Schema):
-    group: int | None = None
+    group: Id | None = None
     step: int = 0
     reason: str = ""
 
@@ -47,7 +47,7 @@ class ReasonIn(Schema):
 class AgendaItemOut(Schema):
     id: int
     label: str
-    group: int
+    group: Id
     number: int
     subject: str
     references: list[str]
@@ -99,7 +99,7 @@ def _item(consultation, item_id):
 @router.post(
     "/{slug}/agenda/groups/{group_number}/items", response=responses(AgendaItemOut, 201), auth=AUTH
 )
-def add_item(request, slug: str, group_number: int, body: ItemIn):
+def add_item(request, slug: str, group_number: Id, body: ItemIn):
     consultation = consultation_for(request, slug, "consultations.edit_agenda")
     group = get_or_404(AgendaGroup.objects, consultation=consultation, number=group_number)
     item = services.add_item(
@@ -114,7 +114,7 @@ def add_item(request, slug: str, group_number: int, body: ItemIn):
 
 
 @router.patch("/{slug}/agenda/items/{item_id}", response=responses(AgendaItemOut), auth=AUTH)
-def update_item(request, slug: str, item_id: int, body: ItemPatch):
+def update_item(request, slug: str, item_id: Id, body: ItemPatch):
     consultation = consultation_for(request, slug, "consultations.edit_agenda")
     item = _item(consultation, item_id)
     changes = body.dict(exclude_unset=True)
@@ -135,7 +135,7 @@ def update_item(request, slug: str, item_id: int, body: ItemPatch):
 
 
 @router.post("/{slug}/agenda/items/{item_id}/move", response=responses(AgendaItemOut), auth=AUTH)
-def move_item(request, slug: str, item_id: int, body: MoveIn):
+def move_item(request, slug: str, item_id: Id, body: MoveIn):
     consultation = consultation_for(request, slug, "consultations.edit_agenda")
     item = _item(consultation, item_id)
     group = (
@@ -156,7 +156,7 @@ def move_item(request, slug: str, item_id: int, body: MoveIn):
 def attach_document(
     request,
     slug: str,
-    item_id: int,
+    item_id: Id,
     symbol: Form[str],
     title: Form[str] = "",
     languages: Form[list[str]] = None,
@@ -203,7 +203,7 @@ def attach_document(
     response=responses(DoneOut),
     auth=AUTH,
 )
-def detach_document(request, slug: str, item_id: int, document_id: int, body: ReasonIn):
+def detach_document(request, slug: str, item_id: Id, document_id: Id, body: ReasonIn):
     consultation = consultation_for(request, slug, "consultations.edit_agenda")
     item = _item(consultation, item_id)
     document = get_or_404(Document.objects, pk=document_id, consultation=consultation)

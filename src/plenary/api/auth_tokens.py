@@ -12,7 +12,7 @@ from plenary.core.models import ApiToken
 from plenary.registration import services as registration
 
 from . import tokens
-from .base import AUTH, SESSION_ONLY, actor, get_or_404, responses
+from .base import AUTH, SESSION_ONLY, Id, actor, get_or_404, responses
 
 router = Router(tags=["tokens"])
 
@@ -67,7 +67,7 @@ def list_tokens(request):
 
 
 @router.post("/{token_id}/revoke", response=responses(TokenOut), auth=AUTH)
-def revoke_token(request, token_id: int):
+def revoke_token(request, token_id: Id):
     row = get_or_404(ApiToken.objects, pk=token_id, user=_user(request))
     return tokens.revoke(row, actor=request.user)
 

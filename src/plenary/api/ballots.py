@@ -15,7 +15,7 @@ from plenary.core.models import User
 from plenary.directory.models import State
 from plenary.outcomes.models import ItemOutcome
 
-from .base import AUTH, actor, consultation_for, get_or_404, responses
+from .base import AUTH, Id, actor, consultation_for, get_or_404, responses
 
 router = Router(tags=["ballots"])
 
@@ -27,9 +27,7 @@ class LaunchIn(Schema):
     title: str = Field(min_length=1, max_length=300)
     question: str = Field(min_length=1, max_length=20000)
     documents: str = Field("", max_length=500)
-    items: list[int] = Field(
-        [], description="Group 1 items proposed for decision by correspondence"
-    )
+    items: list[Id] = Field([], description="Group 1 items proposed for decision by correspondence")
     proposals: list[str] = Field([], max_length=50)
     deadline: datetime.datetime
     rule: Rule
@@ -56,7 +54,7 @@ class ReplyIn(Schema):
 
 class ReplyOut(Schema):
     id: int
-    proposal: int
+    proposal: Id
     state: str
     choice: str
     channel: str
@@ -92,7 +90,7 @@ class ElectorOut(Schema):
 
 
 class ResultOut(Schema):
-    proposal: int
+    proposal: Id
     adopted: bool
     in_favour: int
     against: int
@@ -156,17 +154,17 @@ def launch(request, slug: str, body: LaunchIn):
     response=responses(ReplyOut),
     auth=AUTH,
 )
-def reply(request, slug: str, ballot_id: int, proposal_id: int, body: ReplyIn):
+def reply(request, slug: str, ballot_id: Id, proposal_id: Id, body: ReplyIn):
     """The state's voting focal point replies (with a second factor on the account)."""
     ballot = _ballot(request, slug, ballot_id)
     proposal = get_or_404(Proposal.objects, pk=proposal_id, ballot=ballot)
-    return services.cast(proposal, body.choice, actor=request.user)
+    return services.cast(proposal, body.choice, actor=actor(request))
 
 
 @router.post(
     "/{slug}/ballots/{ballot_id}/voting-focal-points", response=responses(ElectorOut), auth=AUTH
 )
-def appoint_voting_focal_point(request, slug: str, ballot_id: int, body: FocalPointIn):
+def appoint_voting_focal_point(request, slug: str, ballot_id: Id, body: FocalPointIn):
     ballot = _ballot(request, slug, ballot_id, "consultations.manage_consultation")
     user = User.objects.filter(email=body.email.strip().lower()).first()
     if user is None:
@@ -180,8 +178,8 @@ def appoint_voting_focal_point(request, slug: str, ballot_id: int, body: FocalPo
 def enter_email_reply(
     request,
     slug: str,
-    ballot_id: int,
-    proposal: Form[int],
+    ballot_id: Id,
+    proposal: Form[Id],
     state: Form[str],
     choice: Form[Choice],
     evidence: File[UploadedFile],
@@ -195,7 +193,7 @@ def enter_email_reply(
 
 
 @router.post("/{slug}/ballots/{ballot_id}/close", response=responses(list[ResultOut]), auth=AUTH)
-def close(request, slug: str, ballot_id: int):
+def close(request, slug: str, ballot_id: Id):
     ballot = _ballot(request, slug, ballot_id, "consultations.manage_consultation")
     return [
         {
@@ -211,7 +209,7 @@ def close(request, slug: str, ballot_id: int):
 
 
 @router.post("/{slug}/ballots/{ballot_id}/remind", response=responses(CountOut), auth=AUTH)
-def remind(request, slug: str, ballot_id: int):
+def remind(request, slug: str, ballot_id: Id):
     """Remind now the voting focal points of states that have not replied to every proposal
     (the same reminder the worker sends 48 hours before the deadline)."""
     ballot = _ballot(request, slug, ballot_id, "consultations.manage_consultation")

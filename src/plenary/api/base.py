@@ -10,11 +10,13 @@ An endpoint is written as:
 
 — the same rule (`rules` permission) and the same service function as the web view."""
 
+from typing import Annotated
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -37,6 +39,10 @@ PERMISSION_CODES = frozenset(
         "not_participant",
     }
 )
+
+
+# An id as the database holds it: a larger number is no object, not a server error.
+Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 class ErrorOut(Schema):

@@ -15,13 +15,13 @@ from plenary.core.errors import DomainError
 from plenary.core.uploads import LimitedUploadHandler
 from plenary.directory.models import State
 
-from .base import AUTH, TokenAuth, actor, consultation_for, get_or_404, responses
+from .base import AUTH, Id, TokenAuth, actor, consultation_for, get_or_404, responses
 
 router = Router(tags=["contributions"])
 
 
 class ContributionIn(Schema):
-    item: int = Field(description="agenda item id")
+    item: Id = Field(description="agenda item id")
     title: str = Field(max_length=300)
     comments: str = Field("", max_length=20000)
     way_forward: str = Field("", max_length=20000)
@@ -35,7 +35,7 @@ class ContributionOut(Schema):
     status: str
     symbol: str | None
     title: str
-    item: int
+    item: Id
     pages: int
     pages_estimated: bool
     late: bool
@@ -149,9 +149,8 @@ def upload(request, slug: str):
     contribution, fields = services.prepare_upload(
         consultation, data=data, filename=upload.name or "upload", actor=actor(request)
     )
-    return Status(
-        201, {**ContributionOut.from_orm(contribution).dict(), "fields_read": bool(fields)}
-    )
+    contribution.fields_read = bool(fields)
+    return Status(201, contribution)
 
 
 @router.post(
@@ -159,7 +158,7 @@ def upload(request, slug: str):
     response=responses(ContributionOut),
     auth=AUTH,
 )
-def submit_upload(request, slug: str, contribution_id: int, body: ContributionIn):
+def submit_upload(request, slug: str, contribution_id: Id, body: ContributionIn):
     """Step 2 of an upload: the person confirms the fields and submits their draft."""
     consultation = consultation_for(request, slug, "contributions.submit")
     contribution = _contribution(consultation, contribution_id)
@@ -173,7 +172,7 @@ def submit_upload(request, slug: str, contribution_id: int, body: ContributionIn
     response=responses(ContributionOut),
     auth=AUTH,
 )
-def confirm_co_submission(request, slug: str, contribution_id: int, body: CoSubmissionIn):
+def confirm_co_submission(request, slug: str, contribution_id: Id, body: CoSubmissionIn):
     consultation = consultation_for(request, slug, "contributions.submit")
     contribution = _contribution(consultation, contribution_id)
     services.confirm_co_submission(contribution, _state(body.state), actor=actor(request))
@@ -186,7 +185,7 @@ def confirm_co_submission(request, slug: str, contribution_id: int, body: CoSubm
     response=responses(ContributionOut),
     auth=AUTH,
 )
-def publish(request, slug: str, contribution_id: int):
+def publish(request, slug: str, contribution_id: Id):
     consultation = consultation_for(request, slug, "contributions.submit")
     return services.publish(_contribution(consultation, contribution_id), actor=actor(request))
 
@@ -196,6 +195,6 @@ def publish(request, slug: str, contribution_id: int):
     response=responses(ContributionOut),
     auth=AUTH,
 )
-def withdraw(request, slug: str, contribution_id: int):
+def withdraw(request, slug: str, contribution_id: Id):
     consultation = consultation_for(request, slug, "contributions.submit")
     return services.withdraw(_contribution(consultation, contribution_id), actor=actor(request))

@@ -10,15 +10,15 @@ from plenary.floor import services, snapshot
 from plenary.floor.models import FloorRequest
 from plenary.planning.models import Meeting
 
-from .base import AUTH, actor, consultation_for, get_or_404, participant_for, responses
+from .base import AUTH, Id, actor, consultation_for, get_or_404, participant_for, responses
 
 router = Router(tags=["floor"])
 
 
 class FloorOut(Schema):
     version: int
-    meeting: int | None
-    item: int | None
+    meeting: Id | None
+    item: Id | None
     list_open: bool
     speech_seconds: int
     speaking: int | None
@@ -37,15 +37,15 @@ class FloorOut(Schema):
 
 
 class MeetingIn(Schema):
-    meeting: int
+    meeting: Id
 
 
 class ItemIn(Schema):
-    item: int
+    item: Id
 
 
 class GiveIn(Schema):
-    request: int | None = Field(None, description="a waiting request; the first in line if null")
+    request: Id | None = Field(None, description="a waiting request; the first in line if null")
 
 
 class ListIn(Schema):
@@ -62,8 +62,8 @@ class AskIn(Schema):
 
 class FloorRequestOut(Schema):
     id: int
-    item: int
-    delegation: int
+    item: Id
+    delegation: Id
     kind: str
     status: str
 
@@ -139,7 +139,7 @@ def set_speech_seconds(request, slug: str, body: SecondsIn):
 @router.post(
     "/{slug}/floor/requests/{request_id}/remove", response=responses(FloorRequestOut), auth=AUTH
 )
-def remove_request(request, slug: str, request_id: int):
+def remove_request(request, slug: str, request_id: Id):
     """The chair takes a request out of the queue."""
     consultation = _chair(request, slug)
     return services.withdraw_request(_request(consultation, request_id), actor=actor(request))

@@ -15,7 +15,7 @@ from plenary.outcomes import services
 from plenary.outcomes.models import ItemOutcome, Objection
 from plenary.registration.models import Delegation
 
-from .base import AUTH, actor, consultation_for, get_or_404, participant_for, responses
+from .base import AUTH, Id, actor, consultation_for, get_or_404, participant_for, responses
 
 router = Router(tags=["outcomes"])
 
@@ -30,7 +30,7 @@ class ConclusionIn(Schema):
 
 
 class ConclusionOut(Schema):
-    item: int
+    item: Id
     original: str
     text: str
     shown: bool
@@ -45,7 +45,7 @@ class ShownIn(Schema):
 
 
 class ObjectionIn(Schema):
-    delegation: int
+    delegation: Id
     kind: ObjectionKind
 
 
@@ -55,8 +55,8 @@ class OwnObjectionIn(Schema):
 
 class ObjectionOut(Schema):
     id: int
-    item: int
-    delegation: int
+    item: Id
+    delegation: Id
     kind: str
     on_behalf: bool
     withdrawn: bool
@@ -84,7 +84,7 @@ class ReasonIn(Schema):
 
 
 class OutcomeOut(Schema):
-    item: int
+    item: Id
     state: str
     recorded: bool
     reason: str
@@ -102,7 +102,7 @@ def _item(request, slug, item_id):
 
 
 @router.put("/{slug}/outcomes/{item_id}/conclusion", response=responses(ConclusionOut), auth=AUTH)
-def draft_conclusion(request, slug: str, item_id: int, body: ConclusionIn):
+def draft_conclusion(request, slug: str, item_id: Id, body: ConclusionIn):
     _consultation, item = _item(request, slug, item_id)
     texts = {code: text for code, text in body.texts.items() if text.strip()}
     return services.draft_conclusion(
@@ -113,7 +113,7 @@ def draft_conclusion(request, slug: str, item_id: int, body: ConclusionIn):
 @router.post(
     "/{slug}/outcomes/{item_id}/conclusion/shown", response=responses(ConclusionOut), auth=AUTH
 )
-def show_conclusion(request, slug: str, item_id: int, body: ShownIn):
+def show_conclusion(request, slug: str, item_id: Id, body: ShownIn):
     """Show the proposed conclusion on the live pages, or hide it."""
     _consultation, item = _item(request, slug, item_id)
     return services.show_conclusion(item, shown=body.shown, actor=actor(request))
@@ -122,7 +122,7 @@ def show_conclusion(request, slug: str, item_id: int, body: ShownIn):
 @router.post(
     "/{slug}/outcomes/{item_id}/objections", response=responses(ObjectionOut, 201), auth=AUTH
 )
-def record_objection(request, slug: str, item_id: int, body: ObjectionIn):
+def record_objection(request, slug: str, item_id: Id, body: ObjectionIn):
     """Recorded by the chair or the secretariat on a delegation's behalf."""
     consultation, item = _item(request, slug, item_id)
     delegation = get_or_404(Delegation.objects, pk=body.delegation, consultation=consultation)
@@ -134,20 +134,20 @@ def record_objection(request, slug: str, item_id: int, body: ObjectionIn):
     response=responses(ObjectionOut),
     auth=AUTH,
 )
-def withdraw_objection(request, slug: str, item_id: int, objection_id: int):
+def withdraw_objection(request, slug: str, item_id: Id, objection_id: Id):
     _consultation, item = _item(request, slug, item_id)
     objection = get_or_404(Objection.objects, pk=objection_id, item=item)
     return services.withdraw_objection(objection, actor=actor(request))
 
 
 @router.post("/{slug}/outcomes/{item_id}/outcome", response=responses(OutcomeOut), auth=AUTH)
-def record_outcome(request, slug: str, item_id: int, body: OutcomeIn):
+def record_outcome(request, slug: str, item_id: Id, body: OutcomeIn):
     _consultation, item = _item(request, slug, item_id)
     return services.record_outcome(item, body.state, actor=actor(request), reason=body.reason)
 
 
 @router.post("/{slug}/outcomes/{item_id}/reopen", response=responses(OutcomeOut), auth=AUTH)
-def reopen(request, slug: str, item_id: int, body: ReasonIn):
+def reopen(request, slug: str, item_id: Id, body: ReasonIn):
     _consultation, item = _item(request, slug, item_id)
     return services.reopen(item, actor=actor(request), reason=body.reason)
 

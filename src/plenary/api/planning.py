@@ -12,7 +12,7 @@ from plenary.consultations.models import AgendaItem
 from plenary.planning import services
 from plenary.planning.views import _represented_state
 
-from .base import AUTH, actor, consultation_for, get_or_404, responses
+from .base import AUTH, Id, actor, consultation_for, get_or_404, responses
 
 router = Router(tags=["plan"])
 
@@ -31,7 +31,7 @@ class PinIn(Schema):
 
 
 class PinOut(Schema):
-    item: int
+    item: Id
     day: int | None
 
 
@@ -40,7 +40,7 @@ class ProgressIn(Schema):
 
 
 class ProgressOut(Schema):
-    item: int
+    item: Id
     event: str
     plan_version: int | None = None
 
@@ -51,7 +51,7 @@ class ReplyIn(Schema):
 
 
 class ReplyOut(Schema):
-    item: int
+    item: Id
     state: str
     will_speak: bool
     minutes: int | None
@@ -70,7 +70,7 @@ def publish_plan(request, slug: str, body: PublishIn):
 
 
 @router.post("/{slug}/plan/items/{item_id}/pin", response=responses(PinOut), auth=AUTH)
-def pin_item(request, slug: str, item_id: int, body: PinIn):
+def pin_item(request, slug: str, item_id: Id, body: PinIn):
     consultation = consultation_for(request, slug, "planning.manage_plan")
     item = _item(consultation, item_id)
     services.pin_item(item, body.day, actor=actor(request))
@@ -78,7 +78,7 @@ def pin_item(request, slug: str, item_id: int, body: PinIn):
 
 
 @router.post("/{slug}/plan/items/{item_id}/progress", response=responses(ProgressOut), auth=AUTH)
-def item_progress(request, slug: str, item_id: int, body: ProgressIn):
+def item_progress(request, slug: str, item_id: Id, body: ProgressIn):
     """The item starts now, or ends now (the remaining items are then re-planned)."""
     consultation = consultation_for(request, slug, "planning.record_progress")
     item = _item(consultation, item_id)
@@ -90,7 +90,7 @@ def item_progress(request, slug: str, item_id: int, body: ProgressIn):
 
 
 @router.put("/{slug}/replies/{item_id}", response=responses(ReplyOut), auth=AUTH)
-def reply_on_item(request, slug: str, item_id: int, body: ReplyIn):
+def reply_on_item(request, slug: str, item_id: Id, body: ReplyIn):
     """The focal point's state says whether it will take the floor on the item."""
     consultation = consultation_for(request, slug, "planning.reply_on_items")
     state = _represented_state(request.user, consultation)

@@ -18,7 +18,7 @@ from plenary.registration import services
 from plenary.registration.models import ExtraSpeakerRequest, Participant
 from plenary.registration.views import ACTIONS, _chosen_delegation
 
-from .base import AUTH, actor, consultation_for, get_or_404, responses
+from .base import AUTH, Id, actor, consultation_for, get_or_404, responses
 
 router = Router(tags=["registration"])
 
@@ -48,9 +48,9 @@ class ParticipantOut(Schema):
 
 
 class ExtraSpeakerIn(Schema):
-    participant: int
-    meeting: int | None = None
-    item: int | None = None
+    participant: Id
+    meeting: Id | None = None
+    item: Id | None = None
 
 
 class DecisionIn(Schema):
@@ -60,9 +60,9 @@ class DecisionIn(Schema):
 
 class ExtraSpeakerOut(Schema):
     id: int
-    participant: int
-    meeting: int | None
-    item: int | None
+    participant: Id
+    meeting: Id | None
+    item: Id | None
     status: str
 
     @staticmethod
@@ -107,7 +107,7 @@ def register(request, slug: str, body: RegisterIn):
     response=responses(ParticipantOut),
     auth=AUTH,
 )
-def participant_action(request, slug: str, participant_id: int, action: ParticipantAction):
+def participant_action(request, slug: str, participant_id: Id, action: ParticipantAction):
     """The focal point (or the secretariat) approves, rejects, names a speaker, makes a
     viewer, withdraws, or sends a new link."""
     consultation = consultation_for(request, slug, "registration.manage_delegation")
@@ -147,7 +147,7 @@ def request_extra_speaker(request, slug: str, body: ExtraSpeakerIn):
     response=responses(ExtraSpeakerOut),
     auth=AUTH,
 )
-def decide_extra_speaker(request, slug: str, request_id: int, body: DecisionIn):
+def decide_extra_speaker(request, slug: str, request_id: Id, body: DecisionIn):
     consultation = consultation_for(request, slug, "registration.manage")
     extra = get_or_404(
         ExtraSpeakerRequest.objects, pk=request_id, delegation__consultation=consultation

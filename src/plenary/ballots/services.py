@@ -175,7 +175,7 @@ def cast(proposal: Proposal, choice: str, *, actor, now: datetime | None = None)
     ballot = proposal.ballot
     elector = (
         Elector.objects.filter(ballot=ballot, focal_point=actor).select_related("state").first()
-        if actor
+        if actor is not None and actor.is_authenticated
         else None
     )
     if elector is None:

@@ -334,7 +334,7 @@ def revoke_speaker(participant: Participant, *, actor) -> Participant:
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         if not participant.is_speaker:
-            raise DomainError(_("This participant is not a speaker."), code="not_speaker")
+            raise DomainError(_("This participant is not a speaker."), code="already_viewer")
         Delegation.objects.filter(pk=participant.delegation_id).update(speakers=F("speakers") - 1)
         _change_counts(participant.consultation, speakers=-1, viewers=+1)
         participant.role = Participant.Role.VIEWER

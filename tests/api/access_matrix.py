@@ -1,0 +1,489 @@
+"""The access matrix: who may do what, through the API and the web pages. The table in
+docs/security.md is generated from ROWS (`python -m tests.api.access_matrix`) and
+test_access_matrix drives every cell.
+
+A row is one action: the roles allowed, the API call and the web call (None where the
+action has no page). Paths and bodies are formatted with the ids of the test's world."""
+
+from dataclasses import dataclass, field
+
+ROLES = [
+    "anonymous",
+    "viewer",
+    "speaker",
+    "focal_point",
+    "presiding_officer",
+    "secretariat",
+    "it_support",
+    "voting_focal_point",
+]
+ALL = frozenset(ROLES)
+ACCOUNTS = frozenset(
+    {"focal_point", "presiding_officer", "secretariat", "it_support", "voting_focal_point"}
+)
+S = frozenset({"secretariat"})
+CHAIR = frozenset({"presiding_officer", "secretariat"})
+DELEGATION = frozenset({"focal_point", "secretariat"})
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    data: dict = field(default_factory=dict)
+    files: tuple = ()  # names of files to send (multipart)
+    session: bool = False  # through the browser session rather than a token
+
+
+@dataclass(frozen=True)
+class Row:
+    action: str
+    allowed: frozenset
+    api: Call
+    web: Call | None = None
+    note: str = ""
+
+
+C = "/api/v1/consultations/{slug}"
+W = "/en/c/{slug}"
+
+ROWS = [
+    # --- agenda
+    Row(
+        "Add an agenda item",
+        S,
+        Call("post", C + "/agenda/groups/1/items", {"subjects": {"en": "A new item"}}),
+        Call("post", W + "/agenda/groups/1/add/", {"subject_en": "A new item"}),
+    ),
+    Row(
+        "Change an agenda item",
+        S,
+        Call("patch", C + "/agenda/items/{item}", {"references": ["PL 1.1"]}),
+        Call(
+            "post", W + "/agenda/items/{item}/", {"subject_en": "{subject}", "references": "PL 1.1"}
+        ),
+    ),
+    Row(
+        "Move an agenda item",
+        S,
+        Call("post", C + "/agenda/items/{item}/move", {"step": 1}),
+        Call("post", W + "/agenda/items/{item}/move/", {"step": "1"}),
+    ),
+    Row(
+        "Attach a document to an item",
+        S,
+        Call(
+            "post",
+            C + "/agenda/items/{item}/documents",
+            {"symbol": "C20/99", "url": "https://example.org/c20-99"},
+            files=("multipart",),
+        ),
+        Call(
+            "post",
+            W + "/agenda/items/{item}/documents/",
+            {"symbol": "C20/99", "url": "https://example.org/c20-99"},
+        ),
+    ),
+    Row(
+        "Remove a document from an item",
+        S,
+        Call("post", C + "/agenda/items/{item}/documents/{document}/detach", {}),
+        Call("post", W + "/agenda/items/{item}/documents/{document}/remove/", {}),
+    ),
+    Row(
+        "Confirm the agenda",
+        CHAIR,
+        Call("post", C + "/agenda/confirm"),
+        Call("post", W + "/agenda/confirm/", {"confirm": "on"}),
+    ),
+    # --- plan
+    Row(
+        "Publish the time management plan",
+        S,
+        Call("post", C + "/plan/publish", {"reason": ""}),
+        Call("post", W + "/plan/publish/", {"reason": ""}),
+    ),
+    Row(
+        "Pin an item to a day",
+        S,
+        Call("post", C + "/plan/items/{item}/pin", {"day": 0}),
+        Call("post", W + "/plan/items/{item}/pin/", {"day": "0"}),
+    ),
+    Row(
+        "Record that an item starts or ends",
+        CHAIR,
+        Call("post", C + "/plan/items/{item}/progress", {"event": "start"}),
+        Call("post", W + "/plan/items/{item}/progress/", {"event": "start"}),
+    ),
+    Row(
+        "Reply on an item (will the state speak?)",
+        frozenset({"focal_point"}),
+        Call("put", C + "/replies/{item}", {"will_speak": True, "minutes": 5}),
+        Call("post", W + "/replies/", {"{item}-will_speak": "yes", "{item}-minutes": "5"}),
+    ),
+    # --- registration
+    Row(
+        "Register for the consultation",
+        ALL,
+        Call(
+            "post",
+            C + "/registrations",
+            {"delegation": "state:CH", "name": "A. Person", "email": "a.person@example.org"},
+        ),
+        Call(
+            "post",
+            W + "/register/",
+            {
+                "delegation": "state:CH",
+                "name": "A. Person",
+                "email": "a.person@example.org",
+                "language": "en",
+            },
+        ),
+        "Registration of VCC-2 is closed: everyone is refused for that reason, not for who they are.",
+    ),
+    *[
+        Row(
+            label,
+            DELEGATION,
+            Call("post", C + f"/participants/{{{target}}}/{action}"),
+            Call("post", W + f"/delegation/participants/{{{target}}}/", {"action": action}),
+        )
+        for label, action, target in [
+            ("Approve a registration", "approve", "pending"),
+            ("Reject a registration", "reject", "pending"),
+            ("Name a speaker", "speaker", "viewer_participant"),
+            ("Make a speaker a viewer", "viewer", "other_speaker"),
+            ("Withdraw a participant", "withdraw", "other_speaker"),
+            ("Send a new personal link", "resend", "other_speaker"),
+        ]
+    ],
+    Row(
+        "Ask for an extra speaker",
+        DELEGATION,
+        Call(
+            "post",
+            C + "/extra-speakers",
+            {"participant": "{viewer_participant}", "meeting": "{meeting}"},
+        ),
+        Call(
+            "post",
+            W + "/delegation/extra-speaker/",
+            {"participant": "{viewer_participant}", "target": "meeting:{meeting}"},
+        ),
+    ),
+    Row(
+        "Decide on an extra speaker",
+        S,
+        Call("post", C + "/extra-speakers/{extra}/decision", {"grant": False}),
+        Call("post", W + "/registration/extra-speakers/{extra}/", {"decision": "refuse"}),
+    ),
+    # --- contributions
+    Row(
+        "Submit a contribution (form)",
+        DELEGATION,
+        Call(
+            "post",
+            C + "/contributions",
+            {"item": "{item}", "title": "Views of Switzerland", "lead_state": "CH"},
+        ),
+        Call(
+            "post",
+            W + "/contributions/new/",
+            {"item": "{item}", "title": "Views of Switzerland", "lead_state": "{ch}"},
+        ),
+        "The deadline has passed: allowed roles are refused for that reason.",
+    ),
+    Row(
+        "Upload a contribution (file)",
+        DELEGATION,
+        Call("post", C + "/contributions/upload", files=("upload",)),
+        Call("post", W + "/contributions/upload/", files=("upload",)),
+    ),
+    Row(
+        "Confirm and submit one's uploaded draft",
+        DELEGATION,
+        Call(
+            "post",
+            C + "/contributions/{draft}/submit",
+            {"item": "{item}", "title": "Views of Switzerland", "lead_state": "CH"},
+        ),
+        Call(
+            "post",
+            W + "/contributions/{draft}/confirm/",
+            {"item": "{item}", "title": "Views of Switzerland", "lead_state": "{ch}"},
+        ),
+    ),
+    Row(
+        "Confirm a co-submission",
+        DELEGATION,
+        Call("post", C + "/contributions/{co_submitted}/co-submission", {"state": "CH"}),
+        Call(
+            "post",
+            W + "/contributions/{co_submitted}/action/",
+            {"action": "confirm", "state": "{ch}"},
+        ),
+    ),
+    Row(
+        "Publish a contribution",
+        S,
+        Call("post", C + "/contributions/{submitted}/publish"),
+        Call("post", W + "/contributions/{submitted}/action/", {"action": "publish"}),
+    ),
+    Row(
+        "Withdraw a contribution",
+        DELEGATION,
+        Call("post", C + "/contributions/{submitted}/withdraw"),
+        Call("post", W + "/contributions/{submitted}/action/", {"action": "withdraw"}),
+    ),
+    # --- floor
+    Row(
+        "Follow the live meeting",
+        frozenset({"viewer", "speaker", "presiding_officer", "secretariat"}),
+        Call("get", C + "/floor"),
+        Call("get", W + "/live/"),
+    ),
+    *[
+        Row(
+            label,
+            CHAIR,
+            Call("post", C + api_path, api_data),
+            Call("post", W + "/console/action/", web_data),
+        )
+        for label, api_path, api_data, web_data in [
+            (
+                "Open a meeting",
+                "/floor/meeting",
+                {"meeting": "{meeting}"},
+                {"action": "open_meeting", "meeting": "{meeting}"},
+            ),
+            (
+                "Take up an item",
+                "/floor/item",
+                {"item": "{item}"},
+                {"action": "take_up", "item": "{item}"},
+            ),
+            ("Give the floor", "/floor/give", {"request": None}, {"action": "give"}),
+            ("End a speech", "/floor/end", {}, {"action": "end"}),
+            (
+                "Close the list of speakers",
+                "/floor/list",
+                {"open": False},
+                {"action": "close_list"},
+            ),
+            (
+                "Set the speaking time",
+                "/floor/speaking-time",
+                {"seconds": 120},
+                {"action": "seconds", "seconds": "120"},
+            ),
+            (
+                "Remove a request from the queue",
+                "/floor/requests/{waiting}/remove",
+                {},
+                {"action": "remove", "request": "{waiting}"},
+            ),
+        ]
+    ],
+    Row(
+        "Ask for the floor",
+        frozenset({"speaker"}),
+        Call("post", C + "/floor/requests", {"kind": "speak"}),
+        Call("post", W + "/live/ask/", {"op": "speak"}),
+    ),
+    Row(
+        "Raise a point of order",
+        frozenset({"speaker"}),
+        Call("post", C + "/floor/requests", {"kind": "point_of_order"}),
+        Call("post", W + "/live/ask/", {"op": "point_of_order"}),
+    ),
+    Row(
+        "Withdraw one's request for the floor",
+        frozenset({"speaker", "viewer"}),
+        Call("post", C + "/floor/requests/mine/withdraw"),
+        Call("post", W + "/live/ask/", {"op": "withdraw"}),
+        "A viewer may withdraw the request of their own delegation (as on the live page).",
+    ),
+    Row(
+        "Object or ask to defer (own delegation)",
+        frozenset({"speaker"}),
+        Call("post", C + "/floor/objections", {"kind": "defer_conclusion"}),
+        None,
+        "On the web this is sent over the live page's WebSocket.",
+    ),
+    # --- outcomes
+    *[
+        Row(
+            label,
+            CHAIR,
+            Call(method, C + f"/outcomes/{{{item}}}{api_path}", api_data),
+            Call("post", W + f"/outcomes/{{{item}}}/", web_data),
+        )
+        for label, method, item, api_path, api_data, web_data in [
+            (
+                "Draft the proposed conclusion",
+                "put",
+                "item",
+                "/conclusion",
+                {"texts": {"en": "The Council notes the report."}, "original": "en"},
+                {"action": "draft", "text_en": "The Council notes the report.", "original": "en"},
+            ),
+            (
+                "Show the proposed conclusion",
+                "post",
+                "item",
+                "/conclusion/shown",
+                {"shown": True},
+                {"action": "show"},
+            ),
+            (
+                "Record an objection on a delegation's behalf",
+                "post",
+                "item",
+                "/objections",
+                {"delegation": "{ch_delegation}", "kind": "object"},
+                {"action": "object", "delegation": "{ch_delegation}", "kind": "object"},
+            ),
+            (
+                "Withdraw an objection",
+                "post",
+                "item",
+                "/objections/{objection}/withdraw",
+                {},
+                {"action": "withdraw", "objection": "{objection}"},
+            ),
+            (
+                "Record the outcome",
+                "post",
+                "item",
+                "/outcome",
+                {"state": "agreed"},
+                {"action": "record", "state": "agreed"},
+            ),
+            (
+                "Reopen an outcome",
+                "post",
+                "recorded_item",
+                "/reopen",
+                {"reason": "Error"},
+                {"action": "reopen", "reason": "Error"},
+            ),
+        ]
+    ],
+    # --- ballots
+    Row(
+        "Launch a decision by correspondence",
+        S,
+        Call(
+            "post",
+            C + "/ballots",
+            {
+                "title": "T",
+                "question": "Q?",
+                "proposals": ["P"],
+                "deadline": "2099-01-01T12:00:00Z",
+                "rule": "electorate",
+                "approved_by": "chair@example.org",
+            },
+        ),
+        Call(
+            "post",
+            W + "/ballots/new/",
+            {
+                "title": "T",
+                "question": "Q?",
+                "proposals": "P",
+                "deadline": "2099-01-01T12:00",
+                "rule": "electorate",
+                "approved_by": "{chair}",
+            },
+        ),
+    ),
+    Row(
+        "Reply to a ballot",
+        frozenset({"voting_focal_point"}),
+        Call("post", C + "/ballots/{ballot}/proposals/{proposal}/reply", {"choice": "in_favour"}),
+        Call(
+            "post",
+            W + "/ballots/{ballot}/proposals/{proposal}/reply/",
+            {"{proposal}-choice": "in_favour", "{proposal}-token": "matrix-token"},
+        ),
+    ),
+    Row(
+        "Appoint a voting focal point",
+        S,
+        Call(
+            "post",
+            C + "/ballots/{ballot}/voting-focal-points",
+            {"state": "DE", "email": "focal.point.ch@example.org"},
+        ),
+        Call(
+            "post",
+            W + "/ballots/{ballot}/manage/",
+            {"action": "focal_point", "state": "{de}", "email": "focal.point.ch@example.org"},
+        ),
+    ),
+    Row(
+        "Enter a reply received by e-mail",
+        S,
+        Call(
+            "post",
+            C + "/ballots/{ballot}/email-replies",
+            {"proposal": "{proposal}", "state": "DE", "choice": "against"},
+            files=("evidence",),
+        ),
+        Call(
+            "post",
+            W + "/ballots/{ballot}/manage/",
+            {
+                "action": "email_reply",
+                "proposal": "{proposal}",
+                "state": "{de}",
+                "choice": "against",
+            },
+            files=("evidence",),
+        ),
+    ),
+    Row(
+        "Close a ballot",
+        S,
+        Call("post", C + "/ballots/{ballot}/close"),
+        Call("post", W + "/ballots/{ballot}/manage/", {"action": "close"}),
+        "Before its deadline the secretariat is refused for that reason.",
+    ),
+    Row(
+        "Send the ballot reminders now",
+        S,
+        Call("post", C + "/ballots/{ballot}/remind"),
+        None,
+        "The worker sends them 48 hours before the deadline; no page has a button.",
+    ),
+    # --- tokens
+    Row(
+        "Create a personal API token",
+        ACCOUNTS,
+        Call("post", "/api/v1/tokens", {"name": "matrix"}, session=True),
+        None,
+        "From the signed-in browser session only (a token cannot mint another).",
+    ),
+]
+
+
+def markdown_table() -> str:
+    header = "| action | " + " | ".join(ROLES) + " | web page |"
+    rule = "|---|" + "---|" * len(ROLES) + "---|"
+    lines = [header, rule]
+    for row in ROWS:
+        cells = ["allow" if role in row.allowed else "deny" for role in ROLES]
+        lines.append(
+            f"| {row.action} | " + " | ".join(cells) + f" | {'yes' if row.web else 'API only'} |"
+        )
+    return "\n".join(lines)
+
+
+def notes() -> str:
+    return "\n".join(f"- **{row.action}**: {row.note}" for row in ROWS if row.note)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
