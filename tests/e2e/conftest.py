@@ -39,3 +39,46 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def uvicorn_server(settings):
+    """uvicorn serving Plenary (HTTP and WebSocket) in a thread, on the test database, with
+    its own Redis database for the channel layer (13: other browser tests use 6)."""
+    import asyncio
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:6379/13"]},
+        }
+    }
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    from plenary.asgi import application
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            application, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    channel_layers.backends.clear()
