@@ -91,7 +91,7 @@
       banner.textContent = labels.connection_lost;
       banner.classList.remove("d-none");
       setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 10000);
+      retry = Math.min(retry * 2, 3000);  // back within 5 s of the server (issue #10)
     };
   }
 
