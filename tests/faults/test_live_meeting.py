@@ -137,7 +137,6 @@ class Meeting:
                         self.chair_actions["refused"] += 1
                     else:
                         self.chair_actions["no_answer"] += 1
-                        print("chair", response.status, (await response.text())[:300])
             except (TimeoutError, aiohttp.ClientError):
                 self.chair_actions["no_answer"] += 1
 
