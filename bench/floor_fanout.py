@@ -235,35 +235,20 @@ async def _run_plenary(args, var_dir: str) -> dict:
         await clients.open()
         await clients.wait_for(prepared["version"], 60)
         cpu_before, rss_connected = _process_stats([server.pid])
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        csrf = "benchcsrftoken0123456789abcdefgh"  # 32 characters, as Django expects
-
-        async def change(n: int):
-            body = f"action={'close_list' if n % 2 == 0 else 'open_list'}&csrfmiddlewaretoken={csrf}".encode()
-            writer.write(
-                f"POST /en/c/vcc-2/console/action/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n".encode()
-                + f"Cookie: sessionid={prepared['chair']}; csrftoken={csrf}\r\n".encode()
-                + f"Origin: http://127.0.0.1:{port}\r\nReferer: http://127.0.0.1:{port}/\r\n".encode()
-                + b"Content-Type: application/x-www-form-urlencoded\r\n"
-                + f"Content-Length: {len(body)}\r\n\r\n".encode()
-                + body
-            )
-            await writer.drain()
-            status = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            if length:
-                await reader.readexactly(length)
-            if b" 302 " not in status:
-                raise RuntimeError(f"chair action failed: {status!r}")
+        chair_headers = {
+            "Cookie": f"sessionid={prepared['chair']}",
+            "Origin": f"http://127.0.0.1:{port}",
+        }
+        if args.chair == "socket":
+            change, done = await _chair_over_socket(port, chair_headers)
+        else:
+            change, done = await _chair_over_http(port, prepared["chair"])
 
         latencies, lost = await _measure(
             clients, change, args.changes, prepared["version"], args.timeout
         )
         cpu_after, _rss = _process_stats([server.pid])
-        writer.close()
+        await done()
         await clients.close()
         return _summary(
             latencies,
@@ -276,6 +261,64 @@ async def _run_plenary(args, var_dir: str) -> dict:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         log.close()
+
+
+def _chair_action(n: int) -> str:
+    return "close_list" if n % 2 == 0 else "open_list"
+
+
+async def _chair_over_socket(port: int, headers: dict):
+    """What the console does: the chair's button as a message on its own floor connection;
+    the change counts as done when the server answers {"type": "done"}."""
+    chair = await connect(
+        f"ws://127.0.0.1:{port}/ws/consultations/vcc-2/floor/",
+        additional_headers=headers,
+        ping_interval=None,
+        max_size=2**20,
+    )
+
+    async def change(n: int):
+        await chair.send(json.dumps({"op": "chair", "action": _chair_action(n)}))
+        while True:
+            answer = json.loads(await chair.recv())
+            if answer["type"] == "done":
+                return
+            if answer["type"] == "refused":
+                raise RuntimeError(f"chair action refused: {answer}")
+
+    return change, chair.close
+
+
+async def _chair_over_http(port: int, session: str):
+    """The console without its socket: the form's POST, answered with a redirect."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    csrf = "benchcsrftoken0123456789abcdefgh"  # 32 characters, as Django expects
+
+    async def change(n: int):
+        body = f"action={_chair_action(n)}&csrfmiddlewaretoken={csrf}".encode()
+        writer.write(
+            f"POST /en/c/vcc-2/console/action/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n".encode()
+            + f"Cookie: sessionid={session}; csrftoken={csrf}\r\n".encode()
+            + f"Origin: http://127.0.0.1:{port}\r\nReferer: http://127.0.0.1:{port}/\r\n".encode()
+            + b"Content-Type: application/x-www-form-urlencoded\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+        status = await reader.readline()
+        length = 0
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        if length:
+            await reader.readexactly(length)
+        if b" 302 " not in status:
+            raise RuntimeError(f"chair action failed: {status!r}")
+
+    async def done():
+        writer.close()
+
+    return change, done
 
 
 # --- baseline ----------------------------------------------------------------------------------
@@ -359,6 +402,7 @@ async def main_async(args) -> dict:
         "workers": args.workers,
         "channel_layer": "redis" if args.redis else "in-memory",
         "database": "postgresql" if args.database_url else "sqlite",
+        "chair": args.chair,
         "plenary": plenary,
         "baseline_websockets_broadcast": baseline,
         "p99_ratio_to_baseline": ratio,
@@ -376,6 +420,12 @@ def main() -> int:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--timeout", type=float, default=20.0)
     parser.add_argument("--snapshot-bytes", type=int, default=1200)
+    parser.add_argument(
+        "--chair",
+        choices=["socket", "http"],
+        default="socket",
+        help="how the chair's changes are sent: the console's socket, or its form's POST",
+    )
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(

@@ -322,3 +322,131 @@ def test_the_queue_rules_are_settings_of_the_consultation(meeting_on_item, chair
     services.give_floor(consultation, actor=chair)
     services.end_speech(consultation, actor=chair)
     assert services.ask_for_floor(observer).status == "waiting"  # no once-per-item limit now
+
+
+# --- The chair's console over its socket --------------------------------------------------------
+
+
+async def _answer(communicator, kind):
+    """The next message of a type, skipping the snapshots that arrive meanwhile."""
+    while True:
+        message = json.loads(await communicator.receive_from(timeout=5))
+        if message["type"] == kind:
+            return message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chair_gives_the_floor_over_the_socket_and_it_is_audited(client, vcc2):
+    consultation = vcc2.consultation
+    chair = User.objects.get(email="chair@example.org")
+    services.open_meeting(
+        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
+    )
+    services.set_item(consultation, _item(consultation, "1.2"), actor=chair)
+    speaker = _speaker(consultation, "CH")
+    services.ask_for_floor(speaker)
+    viewer = _speaker(consultation, "FR", speaker=False)
+    chair_cookie = _session_cookie(client.__class__(), user=chair)
+    viewer_cookie = _session_cookie(
+        client.__class__(), token=registration.send_link(viewer, actor=chair)
+    )
+
+    async def scenario():
+        console, ok1 = await _connect(chair_cookie)
+        watching, ok2 = await _connect(viewer_cookie)
+        assert ok1 and ok2
+        first = json.loads(await watching.receive_from())
+        await console.send_to(text_data=json.dumps({"op": "chair", "action": "give"}))
+        assert (await _answer(console, "done"))["action"] == "give"
+        update = json.loads(await watching.receive_from(timeout=5))
+        assert update["v"] == first["v"] + 1
+        assert update["speaking"]["p"] == speaker.pk
+        await console.send_to(text_data=json.dumps({"op": "chair", "action": "end"}))
+        await _answer(console, "done")
+        assert json.loads(await watching.receive_from(timeout=5))["speaking"] is None
+        await console.disconnect()
+        await watching.disconnect()
+
+    asyncio.run(scenario())
+    given = AuditEvent.objects.get(action="floor.floor_given")
+    assert given.actor == chair
+    assert given.data["delegation"] == str(speaker.delegation)
+    assert AuditEvent.objects.filter(action="floor.speech_ended", actor=chair).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_speaker_or_a_viewer_cannot_chair_over_the_socket(client, vcc2):
+    consultation = vcc2.consultation
+    chair = User.objects.get(email="chair@example.org")
+    services.open_meeting(
+        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
+    )
+    services.set_item(consultation, _item(consultation, "1.2"), actor=chair)
+    speaker = _speaker(consultation, "CH")
+    viewer = _speaker(consultation, "FR", speaker=False)
+    cookies = [
+        _session_cookie(client.__class__(), token=registration.send_link(person, actor=chair))
+        for person in (speaker, viewer)
+    ]
+    version = services.floor_of(consultation).version
+
+    async def scenario():
+        for cookie in cookies:
+            connection, connected = await _connect(cookie)
+            assert connected
+            await connection.receive_from()
+            await connection.send_to(text_data=json.dumps({"op": "chair", "action": "close_list"}))
+            refused = json.loads(await connection.receive_from(timeout=5))
+            assert (refused["type"], refused["code"]) == ("refused", "not_chair")
+            assert "presiding officer" in refused["message"]
+            await connection.disconnect()
+
+    asyncio.run(scenario())
+    floor = services.floor_of(consultation)
+    assert (floor.list_open, floor.version) == (True, version)
+    assert AuditEvent.objects.filter(action="floor.refused", data__why="not_chair").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_chairs_socket_refuses_what_the_console_would(client, vcc2):
+    consultation = vcc2.consultation
+    chair = User.objects.get(email="chair@example.org")
+    cookie = _session_cookie(client.__class__(), user=chair)
+    information_item = _item(consultation, "3.1")
+
+    async def scenario():
+        console, connected = await _connect(cookie)
+        assert connected
+        await console.receive_from()
+        answers = []
+        for message in (
+            {"op": "chair", "action": "take_up", "item": information_item.pk},
+            {"op": "chair", "action": "take_up", "item": "not a number"},
+            {"op": "chair", "action": "dissolve"},
+            {"op": "chair", "action": "end"},
+            {"op": "chair", "action": "open_list", "c": "another-consultation"},
+        ):
+            await console.send_to(text_data=json.dumps(message))
+            answers.append(json.loads(await console.receive_from(timeout=5))["code"])
+        await console.disconnect()
+        return answers
+
+    assert asyncio.run(scenario()) == [
+        "for_information",
+        "bad_value",
+        "unknown_action",
+        "nobody_speaking",
+        "wrong_consultation",
+    ]
+
+
+def test_the_consoles_form_and_socket_run_the_same_actions(client, meeting_on_item, chair):
+    consultation = meeting_on_item
+    client.force_login(chair)
+    client.post("/en/c/vcc-2/console/action/", {"action": "seconds", "seconds": "90"})
+    assert services.floor_of(consultation).speech_seconds == 90
+    services.run_chair_action(consultation, "seconds", {"seconds": 120}, actor=chair)
+    assert services.floor_of(consultation).speech_seconds == 120
+    with pytest.raises(DomainError) as refused:
+        services.run_chair_action(consultation, "remove", {"request": 10**9}, actor=chair)
+    assert refused.value.code == "not_waiting"

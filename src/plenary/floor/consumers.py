@@ -2,25 +2,36 @@
 
 On connection the client receives the current snapshot; afterwards every change. A client
 that comes back sends {"op": "sync", "v": <version it holds>} and gets the snapshot if it
-is newer. A speaker sends {"op": "ask"} (or "point_of_order", "withdraw"); everything
-else is refused with a reason, rate-limited, logged, and the connection stays open."""
+is newer. A speaker sends {"op": "ask"} (or "point_of_order", "withdraw"); the chair's
+console sends {"op": "chair", "action": <a console button>, ...} and gets {"type": "done"}
+once the change is committed and published. Everything else is refused with a reason,
+rate-limited, logged, and the connection stays open.
+
+A plain ASGI application rather than a Channels consumer: almost every connection only
+receives, and thousands stay open through a meeting, so each costs one small object with
+one coroutine (no receive queue, dispatch tasks or channel of its own; the hub holds the
+one subscription per process), and a change is written to every socket in one pass."""
 
 import asyncio
 import json
+import logging
 import time
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from plenary.consultations.models import Consultation
 from plenary.core import audit
 from plenary.core.errors import DomainError
+from plenary.core.models import User
 from plenary.registration.models import Participant
 from plenary.registration.views import SESSION_KEY
 
 from . import services, snapshot
 from .hub import hub
+
+logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 1024
 BURST = 5  # messages
@@ -28,84 +39,160 @@ BURST_SECONDS = 2.0
 FLOOD_CLOSE = 60  # messages in one minute before the connection is closed
 
 
-class FloorConsumer(AsyncWebsocketConsumer):
-    async def connect(self):
-        slug = self.scope["url_route"]["kwargs"]["slug"]
-        identity = await self._identify(slug)
+class FloorConsumer:
+    """One connection to the live floor."""
+
+    __slots__ = (
+        "_pending",
+        "_writer",
+        "consultation_id",
+        "is_chair",
+        "language",
+        "participant_id",
+        "scope",
+        "send",
+        "sent",
+        "slug",
+        "user_id",
+    )
+
+    @classmethod
+    def as_asgi(cls):
+        async def app(scope, receive, send):
+            await cls(scope, send).run(receive)
+
+        return app
+
+    def __init__(self, scope, send):
+        self.scope = scope
+        self.send = send
+        self.slug = scope["url_route"]["kwargs"]["slug"]
+        self.sent = None
+        self._pending = None
+        self._writer = None
+
+    async def run(self, receive) -> None:
+        if (await receive())["type"] != "websocket.connect":
+            return
+        identity = await self._identify(self.slug)
         if identity is None:
-            await self.close(code=4403)
+            await self.send({"type": "websocket.close", "code": 4403})
             return
         self.consultation_id, self.participant_id, self.is_chair, self.language = identity
-        self.sent = []
-        self._pending = ""
-        self._wake = asyncio.Event()
-        await self.accept()
+        user = self.scope.get("user")
+        self.user_id = user.pk if user is not None and user.is_authenticated else None
+        self.scope = None  # nothing of the session is kept for the connection's lifetime
+        await self.send({"type": "websocket.accept"})
         await self.deliver(await database_sync_to_async(self._current)())
-        self._writer = asyncio.get_running_loop().create_task(self._write())
         await hub.join(self.consultation_id, self)
-
-    async def disconnect(self, code):
-        if hasattr(self, "consultation_id"):
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                if message["type"] == "websocket.receive" and not await self.receive(
+                    message.get("text")
+                ):
+                    return
+        finally:
             hub.leave(self.consultation_id, self)
-        if getattr(self, "_writer", None) is not None:
-            self._writer.cancel()
 
     def offer(self, text: str) -> None:
-        """Hand the newest snapshot to this connection's writer without waiting for it.
+        """Write the newest snapshot to this connection without waiting for it.
 
-        The hub calls this for every client on every change. A client whose socket is full
-        (a slow link) makes only its own writer wait, never the others; if several snapshots
-        arrive meanwhile, it gets the newest, which holds the whole state."""
-        self._pending = text
-        self._wake.set()
+        The hub calls this for every client on every change. The write is started here, as
+        an eager task would start it: while the socket has room (nearly always) it is done
+        before this returns, with no task at all. A client whose socket is full (a slow link)
+        gets a task that waits for it alone, never holding up the others; if snapshots
+        arrive meanwhile, it then gets the newest, which holds the whole state."""
+        if self._writer is not None:
+            self._pending = text
+            return
+        write = self.send({"type": "websocket.send", "text": text})
+        try:
+            waiting_for = write.send(None)
+        except StopIteration:
+            return
+        except OSError:
+            return  # the client went away; its disconnect ends run()
+        except Exception:  # one broken connection never stops the others' snapshots
+            logger.exception("floor: writing a snapshot failed")
+            return
+        self._writer = asyncio.get_running_loop().create_task(self._finish(write, waiting_for))
 
-    async def _write(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            await self.base_send({"type": "websocket.send", "text": self._pending})
+    async def _finish(self, write, waiting_for) -> None:
+        """Drive a write that found the socket full to its end, as a task would: wait for
+        what it waits for, then resume it; then send what was offered meanwhile."""
+        try:
+            while True:
+                if waiting_for is None:
+                    await asyncio.sleep(0)
+                else:
+                    waiting_for._asyncio_future_blocking = False
+                    await asyncio.wait((waiting_for,))
+                try:
+                    waiting_for = write.send(None)
+                except StopIteration:
+                    break
+            while self._pending is not None:
+                text, self._pending = self._pending, None
+                await self.send({"type": "websocket.send", "text": text})
+        except OSError:
+            pass  # the client went away; its disconnect ends run()
+        except Exception:
+            logger.exception("floor: writing a snapshot failed")
+        finally:
+            write.close()
+            self._writer = None
 
     async def deliver(self, text: str) -> None:
-        await self.base_send({"type": "websocket.send", "text": text})
+        await self.send({"type": "websocket.send", "text": text})
 
-    async def receive(self, text_data=None, bytes_data=None):
+    async def close(self, code: int) -> None:
+        await self.send({"type": "websocket.close", "code": code})
+
+    async def receive(self, text_data: str | None) -> bool:
+        """Answer one message; False once the connection is closed for flooding."""
+        message = _parse(text_data)
+        if message is not None and message.get("c") not in (None, self.slug):
+            message = {"op": "wrong_consultation"}
+        if message is not None and message["op"] == "chair" and self.is_chair:
+            # The chair's console has no limit over HTTP either; its actions are checked
+            # and audited by the service.
+            await self._chair(message)
+            return True
         pace = self._pace()
         if pace == "flood":
-            await self.close(code=4429)
-            return
+            await self.close(4429)
+            return False
         if pace == "limited":
-            await self.send(text_data='{"type":"refused","code":"rate_limited"}')
-            return
-        if text_data is None or len(text_data) > MAX_MESSAGE_BYTES:
+            await self.deliver('{"type":"refused","code":"rate_limited"}')
+            return True
+        if message is None:
             await self._refuse("bad_message")
-            return
-        try:
-            message = json.loads(text_data)
-            op = message["op"]
-        except (ValueError, KeyError, TypeError):
-            await self._refuse("bad_message")
-            return
-        if message.get("c") not in (None, self.scope["url_route"]["kwargs"]["slug"]):
+            return True
+        op = message["op"]
+        if op == "wrong_consultation":
             await self._refuse("wrong_consultation")
-            return
-        if op == "sync":
+        elif op == "sync":
             current = await database_sync_to_async(self._current)()
             held = message.get("v")
             if not isinstance(held, int) or json.loads(current).get("v", 0) > held:
                 await self.deliver(current)
-            return
-        if op in {"ask", "point_of_order", "withdraw"}:
+        elif op in {"ask", "point_of_order", "withdraw"}:
             await self._act(op)
-            return
-        if op == "object":
+        elif op == "object":
             await self._act(f"object:{message.get('kind', '')}")
-            return
-        await self._refuse("unknown_op")
+        elif op == "chair":
+            await self._chair(message)  # refused and audited by the service
+        else:
+            await self._refuse("unknown_op")
+        return True
 
     def _pace(self) -> str:
         """ "ok", "limited" (answered, not acted on) or "flood" (the connection is closed)."""
         now = time.monotonic()
-        self.sent = [t for t in self.sent if now - t < 60]
+        self.sent = [t for t in self.sent or () if now - t < 60]
         self.sent.append(now)
         if len(self.sent) > FLOOD_CLOSE:
             return "flood"
@@ -113,23 +200,44 @@ class FloorConsumer(AsyncWebsocketConsumer):
             return "limited"
         return "ok"
 
+    async def _refused(self, refusal: DomainError) -> None:
+        with translation.override(self.language):
+            await self.deliver(
+                json.dumps(
+                    {"type": "refused", "code": refusal.code, "message": refusal.user_message()}
+                )
+            )
+
     async def _act(self, op: str) -> None:
         try:
             await database_sync_to_async(self._do)(op)
         except DomainError as refusal:
-            with translation.override(self.language):
-                await self.send(
-                    text_data=json.dumps(
-                        {"type": "refused", "code": refusal.code, "message": refusal.user_message()}
-                    )
-                )
+            await self._refused(refusal)
+
+    async def _chair(self, message: dict) -> None:
+        action = message.get("action")
+        try:
+            await database_sync_to_async(self._run_chair_action)(action, message)
+        except DomainError as refusal:
+            await self._refused(refusal)
+            return
+        await self.deliver(json.dumps({"type": "done", "action": action}))
+
+    def _run_chair_action(self, action, message: dict) -> None:
+        # The user is read again for each action, so that a chair whose role was withdrawn
+        # during the meeting is refused at once.
+        consultation = Consultation.objects.get(pk=self.consultation_id)
+        actor = (
+            User.objects.filter(pk=self.user_id, is_active=True).first() if self.user_id else None
+        )
+        services.run_chair_action(
+            consultation, action if isinstance(action, str) else "", message, actor=actor
+        )
 
     def _do(self, op: str) -> None:
         if self.participant_id is None:
             raise DomainError(
-                translation.gettext_lazy(
-                    "Only speakers may ask for the floor; viewers follow the meeting."
-                ),
+                _("Only speakers may ask for the floor; viewers follow the meeting."),
                 code="not_speaker",
             )
         participant = Participant.objects.select_related("consultation", "delegation").get(
@@ -140,9 +248,7 @@ class FloorConsumer(AsyncWebsocketConsumer):
 
             floor = services.floor_of(participant.consultation)
             if floor.item_id is None:
-                raise DomainError(
-                    translation.gettext_lazy("No item is under discussion."), code="no_item"
-                )
+                raise DomainError(_("No item is under discussion."), code="no_item")
             record_objection(
                 floor.item,
                 participant.delegation,
@@ -157,10 +263,7 @@ class FloorConsumer(AsyncWebsocketConsumer):
                 delegation=participant.delegation, item_id=floor.item_id, status="waiting"
             ).first()
             if request is None:
-                raise DomainError(
-                    translation.gettext_lazy("This request is no longer waiting."),
-                    code="not_waiting",
-                )
+                raise DomainError(_("This request is no longer waiting."), code="not_waiting")
             services.withdraw_request(request, participant=participant)
             return
         kind = "point_of_order" if op == "point_of_order" else "speak"
@@ -170,7 +273,7 @@ class FloorConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(audit.record)(
             "floor.message_refused", data={"code": code, "participant": self.participant_id}
         )
-        await self.send(text_data=json.dumps({"type": "refused", "code": code}))
+        await self.deliver(json.dumps({"type": "refused", "code": code}))
 
     def _current(self) -> str:
         known = hub.last.get(self.consultation_id)
@@ -205,3 +308,16 @@ class FloorConsumer(AsyncWebsocketConsumer):
             return None
         language = participant.language if participant else getattr(user, "language", "en")
         return consultation.pk, participant.pk if participant else None, is_chair, language
+
+
+def _parse(text_data: str | None) -> dict | None:
+    """The message as a dict with an "op", or None if it is not one."""
+    if text_data is None or len(text_data) > MAX_MESSAGE_BYTES:
+        return None
+    try:
+        message = json.loads(text_data)
+    except ValueError:
+        return None
+    if not isinstance(message, dict) or "op" not in message:
+        return None
+    return message

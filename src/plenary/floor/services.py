@@ -260,3 +260,70 @@ def end_speech(consultation: Consultation, *, actor) -> Floor:
         floor.speaking = None
         floor.save(update_fields=["speaking"])
         return _changed(floor, "speech_ended", actor, {"request": spoken})
+
+
+CHAIR_ACTIONS = (
+    "open_meeting",
+    "take_up",
+    "give",
+    "end",
+    "close_list",
+    "open_list",
+    "remove",
+    "seconds",
+)
+
+
+def _number(values, name: str) -> int | None:
+    raw = values.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise DomainError(_("That choice is not valid."), code="bad_value") from None
+
+
+def run_chair_action(consultation: Consultation, action: str, values, *, actor) -> Floor:
+    """One of the console's buttons by name, from its form or from the chair's socket.
+
+    Checks, in order: the actor runs this meeting (a refusal is audited); the action is one
+    of the console's; the meeting, item or request it names belongs to this consultation;
+    then the checks of the service it calls. `values` is the form or the message."""
+    _may_chair(actor, consultation)
+    if action not in CHAIR_ACTIONS:
+        raise DomainError(_("Unknown action."), code="unknown_action")
+    if action == "open_meeting":
+        meeting = Meeting.objects.filter(
+            pk=_number(values, "meeting"), consultation=consultation
+        ).first()
+        if meeting is None:
+            raise DomainError(_("Choose a meeting of this consultation."), code="wrong_meeting")
+        return open_meeting(consultation, meeting, actor=actor)
+    if action == "take_up":
+        item = (
+            AgendaItem.objects.select_related("group")
+            .filter(pk=_number(values, "item"), group__consultation=consultation)
+            .first()
+        )
+        if item is None:
+            raise DomainError(_("Choose an agenda item of this consultation."), code="wrong_item")
+        return set_item(consultation, item, actor=actor)
+    if action in ("give", "remove"):
+        chosen = _number(values, "request")
+        request = (
+            FloorRequest.objects.filter(pk=chosen, floor__consultation=consultation).first()
+            if chosen is not None
+            else None
+        )
+        if request is None and (chosen is not None or action == "remove"):
+            raise DomainError(_("This request is no longer waiting."), code="not_waiting")
+        if action == "remove":
+            withdraw_request(request, actor=actor)
+            return floor_of(consultation)
+        return give_floor(consultation, request, actor=actor)
+    if action == "end":
+        return end_speech(consultation, actor=actor)
+    if action in ("close_list", "open_list"):
+        return set_list_open(consultation, action == "open_list", actor=actor)
+    return set_speech_seconds(consultation, _number(values, "seconds") or 0, actor=actor)

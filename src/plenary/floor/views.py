@@ -3,12 +3,11 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from plenary.consultations.models import AgendaItem
 from plenary.core.access import consultation_permission
 from plenary.directory.names import state_name
 from plenary.outcomes.models import ItemOutcome
@@ -161,50 +160,11 @@ def console(request, consultation):
 @require_POST
 @consultation_permission("floor.chair")
 def console_action(request, consultation):
-    action = request.POST.get("action")
-    actor = request.user
-    if action == "open_meeting":
-        services.open_meeting(
-            consultation,
-            get_object_or_404(
-                Meeting, pk=request.POST.get("meeting") or 0, consultation=consultation
-            ),
-            actor=actor,
-        )
-    elif action == "take_up":
-        item = get_object_or_404(
-            AgendaItem.objects.select_related("group"),
-            pk=request.POST.get("item") or 0,
-            group__consultation=consultation,
-        )
-        services.set_item(consultation, item, actor=actor)
-    elif action == "give":
-        chosen = request.POST.get("request")
-        target = (
-            get_object_or_404(FloorRequest, pk=chosen, floor__consultation=consultation)
-            if chosen
-            else None
-        )
-        services.give_floor(consultation, target, actor=actor)
-    elif action == "end":
-        services.end_speech(consultation, actor=actor)
-    elif action in {"close_list", "open_list"}:
-        services.set_list_open(consultation, action == "open_list", actor=actor)
-    elif action == "remove":
-        services.withdraw_request(
-            get_object_or_404(
-                FloorRequest, pk=request.POST.get("request") or 0, floor__consultation=consultation
-            ),
-            actor=actor,
-        )
-    elif action == "seconds":
-        try:
-            seconds = int(request.POST.get("seconds", ""))
-        except ValueError:
-            seconds = 0
-        services.set_speech_seconds(consultation, seconds, actor=actor)
-    else:
-        messages.error(request, _("Unknown action."))
+    """The console's buttons without JavaScript, or when its socket is down (console.js sends
+    the same actions over the floor's WebSocket otherwise)."""
+    services.run_chair_action(
+        consultation, request.POST.get("action", ""), request.POST, actor=request.user
+    )
     return redirect("floor_console", consultation.slug)
 
 

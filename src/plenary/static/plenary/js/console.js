@@ -1,10 +1,12 @@
-// The chair's console: redraws itself when the floor changes (from this console or another),
-// and keeps the speaker's countdown.
+// The chair's console: sends its buttons over the floor's WebSocket (the forms post as before
+// when the socket is down or without JavaScript), redraws itself when the floor changes (from
+// this console or another), and keeps the speaker's countdown.
 (function () {
   "use strict";
   var root = document.getElementById("console");
   if (!root) { return; }
   var version = Number(root.dataset.version || 0);
+  var socket = null;
 
   function tick() {
     var el = document.getElementById("console-countdown");
@@ -18,14 +20,48 @@
     });
   }
 
+  // A refusal is shown above the console, outside the part that is redrawn.
+  function showRefusal(text) {
+    var alert = document.getElementById("console-refusal");
+    if (!alert) {
+      alert = document.createElement("div");
+      alert.id = "console-refusal";
+      alert.className = "alert alert-danger";
+      alert.setAttribute("role", "alert");
+      root.parentNode.insertBefore(alert, root);
+    }
+    alert.textContent = text;
+    alert.classList.toggle("d-none", !text);
+  }
+
+  function isConsoleAction(form) {
+    return /\/console\/action\/$/.test(form.getAttribute("action") || "");
+  }
+
+  root.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!isConsoleAction(form) || !socket || socket.readyState !== WebSocket.OPEN) { return; }  // the form posts instead
+    event.preventDefault();
+    var message = {op: "chair"};
+    new FormData(form, event.submitter).forEach(function (value, name) {
+      if (name !== "csrfmiddlewaretoken") { message[name] = value; }
+    });
+    if (event.submitter && event.submitter.name && !(event.submitter.name in message)) {
+      message[event.submitter.name] = event.submitter.value;  // browsers without FormData's submitter
+    }
+    showRefusal("");
+    socket.send(JSON.stringify(message));
+  });
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + root.dataset.ws);
+    socket = new WebSocket(scheme + location.host + root.dataset.ws);
     socket.onmessage = function (event) {
       var message = JSON.parse(event.data);
       if (message.type === "snapshot" && (message.v || 0) > version) { version = message.v; refresh(); }
+      else if (message.type === "refused") { showRefusal(message.message || message.code); }
     };
-    socket.onclose = function () { setTimeout(connect, 2000); };
+    socket.onclose = function () { socket = null; setTimeout(connect, 2000); };
   }
   setInterval(tick, 500);
   tick();
