@@ -37,16 +37,21 @@ class AxeFinding(UserWarning):
 
 
 class Audit:
-    """axe-core run on each page a journey visits; the findings are kept by page."""
+    """axe-core run on each page a journey visits, after checking that the page declares the
+    reader's language and direction; the findings are kept by page."""
 
     def __init__(self):
         self.pages = []
 
-    def check(self, page, name: str) -> None:
+    def check(self, page, name: str, language: str) -> None:
         # axe is evaluated as a script through the DevTools protocol, not added as a
         # <script> element: the pages' Content-Security-Policy (script-src 'self') would
         # refuse an inline one, and the journeys must run under the real policy.
         page.wait_for_load_state("load")
+        name = f"{name} [{language}]"
+        html = page.locator("html")
+        assert html.get_attribute("lang") == language, name
+        assert html.get_attribute("dir") == ("rtl" if language == "ar" else "ltr"), name
         if not page.evaluate("typeof window.axe === 'object'"):
             page.evaluate(AXE_SOURCE)
         violations = page.evaluate(
@@ -164,15 +169,14 @@ def test_participant_registers_and_opens_the_personal_link(live_server, vcc2, br
         context = _context(browser, language)
         page = context.new_page()
         page.goto(f"{live_server.url}/{language}/c/vcc-2/register/")
-        assert page.locator("html").get_attribute("lang") == language
-        audit.check(page, f"register [{language}]")
+        audit.check(page, "register", language)
         email = f"person.{language}@example.org"
         page.fill("#id_name", f"Person {language}")
         page.fill("#id_email", email)
         page.select_option("#id_delegation", f"state:{PARTICIPANTS[language]}")
         page.select_option("#id_language", language)
         _follow(page.locator("main form button"))
-        audit.check(page, f"registered [{language}]")
+        audit.check(page, "registered", language)
         person = Participant.objects.get(email=email, status="pending")
 
         registration.approve(person, actor=secretariat)
@@ -182,7 +186,7 @@ def test_participant_registers_and_opens_the_personal_link(live_server, vcc2, br
         page.goto(f"{live_server.url}/j/{link}")
         assert "/j/" not in page.url
         assert page.locator("#role").inner_text().strip() != ""
-        audit.check(page, f"participant home [{language}]")
+        audit.check(page, "participant home", language)
         if language == "en":
             _screenshot(page, "participant-home-en.png")
         context.close()
@@ -214,20 +218,20 @@ def test_focal_point_names_a_speaker_and_submits_a_contribution(
         _sign_in(context, client, live_server.url, focal)
         page = context.new_page()
         page.goto(f"{live_server.url}/{language}/c/vcc-2/delegation/")
-        audit.check(page, f"delegation [{language}]")
+        audit.check(page, "delegation", language)
         _follow(page.locator(f"#participant-{person.pk} button[value=approve]"))
-        audit.check(page, f"delegation after approval [{language}]")
+        audit.check(page, "delegation after approval", language)
         _follow(page.locator(f"#participant-{person.pk} button[value=speaker]"))
         person.refresh_from_db()
         assert person.is_speaker
-        audit.check(page, f"delegation after naming [{language}]")
+        audit.check(page, "delegation after naming", language)
         if language == "en":
             _screenshot(page, "delegation-en.png")
 
         page.goto(f"{live_server.url}/{language}/c/vcc-2/contributions/")
-        audit.check(page, f"contributions [{language}]")
+        audit.check(page, "contributions", language)
         _follow(page.locator(f"main a[href$='/{language}/c/vcc-2/contributions/new/']"))
-        audit.check(page, f"contribution form [{language}]")
+        audit.check(page, "contribution form", language)
         title = f"Contribution of Switzerland ({language})"
         page.select_option("#id_item", str(item.pk))
         page.fill("#id_title", title)
@@ -237,11 +241,11 @@ def test_focal_point_names_a_speaker_and_submits_a_contribution(
         _follow(page.locator("main form:not([enctype]) button"))
         assert re.search(r"/contributions/\d+/$", page.url)
         assert Contribution.objects.filter(title=title, status="submitted").exists()
-        audit.check(page, f"contribution submitted [{language}]")
+        audit.check(page, "contribution submitted", language)
         if language == "en":
             page.goto(f"{live_server.url}/en/c/vcc-2/contributions/")
             assert title in page.locator("main table").inner_text()
-            audit.check(page, "contributions with ours [en]")
+            audit.check(page, "contributions with ours", "en")
             _screenshot(page, "contributions-en.png")
         context.close()
     audit.assert_clean()
@@ -265,7 +269,7 @@ def test_presiding_officer_chairs_from_the_console(live_server, vcc2, browser, c
         page = context.new_page()
         console = f"{live_server.url}/{language}/c/vcc-2/console/"
         page.goto(console)
-        audit.check(page, f"console [{language}]")
+        audit.check(page, "console", language)
         page.select_option("#meeting", str(meeting.pk))
         _follow(page.locator("button[value=open_meeting]"))
         assert floor.floor_of(consultation).meeting_id == meeting.pk
@@ -274,7 +278,7 @@ def test_presiding_officer_chairs_from_the_console(live_server, vcc2, browser, c
             page.locator(f"form:has(input[name=item][value='{item.pk}']) button[value=take_up]")
         )
         assert floor.floor_of(consultation).item_id == item.pk
-        audit.check(page, f"console, item taken up [{language}]")
+        audit.check(page, "console, item taken up", language)
 
         _off_the_browsers_loop(floor.ask_for_floor, speaker)
         page.goto(console)
@@ -286,7 +290,7 @@ def test_presiding_officer_chairs_from_the_console(live_server, vcc2, browser, c
         _follow(page.locator("button[value=draft]"))
         assert page.locator("main .alert-danger").count() == 0
         expect(page.locator("#text-en")).to_have_value("The Council takes note of the document.")
-        audit.check(page, f"console, speaker on the floor [{language}]")
+        audit.check(page, "console, speaker on the floor", language)
         if language == "en":
             _screenshot(page, "console-en.png")
         _follow(page.locator("button[value=end]"))
@@ -325,11 +329,11 @@ def test_speaker_asks_for_the_floor_on_the_live_page(uvicorn_server, vcc2, brows
         # pages' Content-Security-Policy refuses.
         expect(page.locator("#connection")).to_have_class(re.compile(r"\bd-none\b"))
         expect(page.locator("#item-label")).not_to_have_text("")
-        audit.check(page, f"live [{language}]")
+        audit.check(page, "live", language)
         page.locator("#ask").click()
         expect(page.locator("#queue li")).to_have_count(position)
         expect(page.locator("#my-position")).not_to_have_text(re.compile(r"^\s*$"))
-        audit.check(page, f"live, floor asked [{language}]")
+        audit.check(page, "live, floor asked", language)
         if language == "en":
             _screenshot(page, "live-en.png")
         context.close()
@@ -381,22 +385,22 @@ def test_voting_focal_point_signs_in_with_a_second_factor_and_votes(
         page = context.new_page()
         target = f"/{language}/c/vcc-2/ballots/{ballot.pk}/"
         page.goto(f"{live_server.url}/{language}/accounts/login/?next={target}")
-        audit.check(page, f"sign in [{language}]")
+        audit.check(page, "sign in", language)
         page.fill("input[name=login]", voter.email)
         page.fill("input[name=password]", PASSWORD)
         _follow(page.locator("main form button[type=submit]").first)
         assert "/accounts/2fa/authenticate/" in page.url
-        audit.check(page, f"second factor [{language}]")
+        audit.check(page, "second factor", language)
         page.fill("input[name=code]", totp_code(voter))
         _follow(page.locator("main form button[type=submit]").first)
         assert page.url == f"{live_server.url}{target}"
-        audit.check(page, f"ballot [{language}]")
+        audit.check(page, "ballot", language)
         page.check(f"input[name='{proposal.pk}-choice'][value=in_favour]")
         _follow(page.locator(f"form[action$='/proposals/{proposal.pk}/reply/'] button"))
         reply = Reply.objects.get(proposal=proposal, elector__focal_point=voter, current=True)
         assert reply.choice == "in_favour"
         assert reply.digest in page.locator("main").inner_text()  # the receipt
-        audit.check(page, f"ballot, reply sent [{language}]")
+        audit.check(page, "ballot, reply sent", language)
         if language == "en":
             _screenshot(page, "ballot-en.png")
         context.close()
@@ -424,7 +428,7 @@ def test_secretariat_watches_the_registration_dashboard(live_server, vcc2, brows
         page.goto(f"{live_server.url}/{language}/c/vcc-2/registration/")
         speakers = page.locator("main .progress").first
         assert speakers.get_attribute("aria-valuenow") == "1"
-        audit.check(page, f"registration dashboard [{language}]")
+        audit.check(page, "registration dashboard", language)
         if language == "en":
             _screenshot(page, "registration-dashboard-en.png")
         context.close()
