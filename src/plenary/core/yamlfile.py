@@ -38,6 +38,14 @@ def _construct_mapping(loader, node):
     mapping.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, dict | list):
+            # YAML allows a mapping or a list as a key ("? [a, b]: …"); no data file of ours
+            # has one, and Python cannot use it as a dictionary key.
+            raise DataFileError(
+                loader.name,
+                key_node.start_mark.line + 1,
+                _("a key must be a plain value, not a list or a mapping"),
+            )
         if key in mapping:
             raise DataFileError(
                 loader.name,
@@ -68,10 +76,19 @@ def load(path) -> Mapping:
         raise DataFileError(path, None, _("the file does not exist")) from None
     except UnicodeDecodeError:
         raise DataFileError(path, None, _("the file is not UTF-8 text")) from None
-    loader = _LineLoader(text)
+    try:
+        loader = _LineLoader(text)
+    except yaml.reader.ReaderError as error:  # a control character YAML does not allow
+        raise DataFileError(path, None, str(error.reason)) from None
     loader.name = str(path)
     try:
         data = loader.get_single_data()
+    except yaml.reader.ReaderError as error:
+        raise DataFileError(path, None, str(error.reason)) from None
+    except (ValueError, OverflowError) as error:  # e.g. a date like 0000-01-01
+        raise DataFileError(
+            path, None, _("a value cannot be read: %(error)s") % {"error": error}
+        ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         raise DataFileError(
