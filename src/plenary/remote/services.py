@@ -431,6 +431,29 @@ def reply_by_mail(request: SupportRequest, text: str, *, actor) -> SupportMessag
     return message
 
 
+def support_staff(consultation):
+    """The accounts a request can be assigned to: IT support of this consultation (or of
+    all) and the secretariat."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from plenary.consultations.models import Appointment
+
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(appointments__role=Appointment.Role.SECRETARIAT)
+            | Q(
+                Q(appointments__role=Appointment.Role.IT_SUPPORT),
+                Q(appointments__consultation=consultation)
+                | Q(appointments__consultation__isnull=True),
+            )
+        )
+        .distinct()
+        .order_by("email")
+    )
+
+
 def assign(request: SupportRequest, assignee, *, actor) -> SupportRequest:
     if not assignee.has_perm("remote.support", request.consultation):
         raise DomainError(

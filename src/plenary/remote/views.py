@@ -422,19 +422,6 @@ def desk_request(request, consultation, request_id):
             messages.error(request, error.user_message())
         else:
             return redirect("desk_request", consultation.slug, support_request.pk)
-    from plenary.consultations.models import Appointment
-
-    staff = (
-        get_user_model()
-        .objects.filter(
-            appointments__role__in=[
-                Appointment.Role.IT_SUPPORT,
-                Appointment.Role.SECRETARIAT,
-            ],
-        )
-        .distinct()
-        .order_by("email")
-    )
     return render(
         request,
         "remote/desk_request.html",
@@ -444,7 +431,7 @@ def desk_request(request, consultation, request_id):
             "chat_messages": support_request.messages.select_related("author"),
             "form": form,
             "staff": True,
-            "staff_members": staff,
+            "staff_members": services.support_staff(support_request.consultation),
             "statuses": SupportRequest.Status.choices,
             "person": services.link_status(support_request.participant),
         },
