@@ -57,7 +57,7 @@ def test_bad_input_on_the_help_form_changes_nothing(client, consultation):
         {"channel": "form", "subject": "Ayuda", "name": "Ana", "email": "not-an-address"},
     )
     assert response.status_code == 200
-    assert "dirección de correo" in response.content.decode()
+    assert "en la que el soporte informático pueda responderle" in response.content.decode()
     response = client.post(
         f"/es/c/{consultation.slug}/help/",
         {"channel": "callback", "subject": "Ayuda", "name": "Ana", "phone": "12345"},
