@@ -82,3 +82,19 @@ def uvicorn_server(settings):
     server.should_exit = True
     thread.join(timeout=10)
     channel_layers.backends.clear()
+
+
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Wait until a JavaScript expression is true in the page.
+
+    Playwright's wait_for_function builds a function from the string inside the page, which
+    the Content-Security-Policy (script-src 'self', no 'unsafe-eval') rightly forbids;
+    page.evaluate goes through the DevTools protocol instead, so the pages are tested under
+    their real policy."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)

@@ -16,6 +16,8 @@ from plenary.floor import services
 from plenary.registration import services as registration
 from plenary.registration.models import Delegation
 
+from .conftest import wait_until
+
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 OPEN = datetime.datetime(2020, 10, 20, 9, tzinfo=datetime.UTC)
 REDIS_URL = "redis://127.0.0.1:6379/6"
@@ -117,14 +119,15 @@ def test_speaker_asks_for_the_floor_and_sees_the_chair_give_it(asgi_server, vcc2
     page.goto(f"{asgi_server}/j/{token}")
     page.goto(f"{asgi_server}/ar/c/vcc-2/live/")
     assert page.locator("html").get_attribute("dir") == "rtl"
-    page.wait_for_function("document.getElementById('connection').classList.contains('d-none')")
+    wait_until(page, "document.getElementById('connection').classList.contains('d-none')")
 
     _off_the_browsers_loop(services.ask_for_floor, belgium)  # an observer asks first
-    page.wait_for_function(
-        "document.querySelectorAll('#queue li').length === 1 && !document.querySelector('#queue li').textContent.includes('…')"
+    wait_until(
+        page,
+        "document.querySelectorAll('#queue li').length === 1 && !document.querySelector('#queue li').textContent.includes('…')",
     )
     page.locator("#ask").click()  # over the WebSocket
-    page.wait_for_function("document.querySelectorAll('#queue li').length === 2")
+    wait_until(page, "document.querySelectorAll('#queue li').length === 2")
     first = page.locator("#queue li").first
     assert "list-group-item-primary" in first.get_attribute(
         "class"
@@ -132,7 +135,7 @@ def test_speaker_asks_for_the_floor_and_sees_the_chair_give_it(asgi_server, vcc2
     assert page.locator("#my-position").inner_text().strip() != ""
 
     _off_the_browsers_loop(services.give_floor, consultation, actor=chair)
-    page.wait_for_function("document.getElementById('countdown').textContent.includes(':')")
+    wait_until(page, "document.getElementById('countdown').textContent.includes(':')")
     assert "Egypt" not in page.locator("#speaker").inner_text()  # names are in Arabic
     assert page.locator("#queue li").count() == 1
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

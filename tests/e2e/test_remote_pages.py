@@ -12,7 +12,7 @@ from plenary.registration import services as registration
 from plenary.registration.models import Delegation
 from plenary.remote.models import SupportMessage, SupportRequest
 
-from .conftest import CHROMIUM
+from .conftest import CHROMIUM, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OPEN = datetime.datetime(2020, 10, 20, 9, tzinfo=datetime.UTC)
@@ -57,10 +57,10 @@ def test_the_rehearsal_check_finds_the_microphone_and_camera(live_server, vcc2):
         page.goto(f"{live_server.url}/zh-hans/c/vcc-2/rehearsal/check/")
         assert "Delegate CN" in page.locator("#link-status").inner_text()
         page.locator("#device-start").click()
-        page.wait_for_function("document.getElementById('device-result').dataset.state")
+        wait_until(page, "document.getElementById('device-result').dataset.state")
         assert page.locator("#device-result").get_attribute("data-state") == "msgOk"
-        page.wait_for_function("document.getElementById('device-video').videoWidth > 0")
-        page.wait_for_function("document.getElementById('device-level').value > 0")
+        wait_until(page, "document.getElementById('device-video').videoWidth > 0")
+        wait_until(page, "document.getElementById('device-level').value > 0")
         assert page.locator("#device-list li").count() == 2
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / "rehearsal-check-zh-hans.png")
@@ -72,7 +72,7 @@ def test_the_rehearsal_check_finds_the_microphone_and_camera(live_server, vcc2):
         page.goto(f"{live_server.url}/en/c/vcc-2/rehearsal/check/")
         assert "No personal link" in page.locator("#link-status").inner_text()
         page.locator("#device-start").click()
-        page.wait_for_function("document.getElementById('device-result').dataset.state")
+        wait_until(page, "document.getElementById('device-result').dataset.state")
         assert page.locator("#device-result").get_attribute("data-state") == "msgDenied"
         assert "not allowed" in page.locator("#device-result").inner_text()
         browser.close()
@@ -104,17 +104,19 @@ def test_a_participant_chats_with_it_support(uvicorn_server, vcc2, browser):
     assert "Egypt" in staff.locator("#person").inner_text()
 
     for page in (delegate, staff):
-        page.wait_for_function("document.getElementById('chat-status').textContent === ''")
+        wait_until(page, "document.getElementById('chat-status').textContent === ''")
     delegate.fill("#id_text", "<img src=x onerror=alert(1)> hello")
     delegate.locator("#chat-form button[type=submit]").click()
-    staff.wait_for_function(
-        "[...document.querySelectorAll('#chat-log .chat-text')].some(e => e.textContent.includes('hello'))"
+    wait_until(
+        staff,
+        "[...document.querySelectorAll('#chat-log .chat-text')].some(e => e.textContent.includes('hello'))",
     )
     assert staff.locator("#chat-log img").count() == 0  # shown as text
     staff.fill("#id_text", "Please reload the page.")
     staff.locator("#chat-form button[type=submit]").click()
-    delegate.wait_for_function(
-        "[...document.querySelectorAll('#chat-log .chat-text')].some(e => e.textContent.includes('reload'))"
+    wait_until(
+        delegate,
+        "[...document.querySelectorAll('#chat-log .chat-text')].some(e => e.textContent.includes('reload'))",
     )
     assert list(
         SupportMessage.objects.filter(request=request).values_list("from_support", flat=True)
