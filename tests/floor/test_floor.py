@@ -450,3 +450,35 @@ def test_the_consoles_form_and_socket_run_the_same_actions(client, meeting_on_it
     with pytest.raises(DomainError) as refused:
         services.run_chair_action(consultation, "remove", {"request": 10**9}, actor=chair)
     assert refused.value.code == "not_waiting"
+
+
+def test_a_slow_socket_gets_the_newest_snapshot_and_holds_up_no_one():
+    """The hub offers each snapshot to every connection; a connection whose socket is full
+    waits alone, then gets the newest snapshot only (it holds the whole state)."""
+    from plenary.floor.consumers import FloorConsumer
+
+    async def scenario():
+        room = asyncio.Event()
+        written = {"slow": [], "fast": []}
+
+        def socket(name, full):
+            async def send(message):
+                if full and not room.is_set():
+                    await room.wait()
+                written[name].append(message["text"])
+
+            return send
+
+        scope = {"url_route": {"kwargs": {"slug": "vcc-2"}}}
+        slow = FloorConsumer(scope, socket("slow", full=True))
+        fast = FloorConsumer(scope, socket("fast", full=False))
+        for version in (1, 2, 3):
+            for connection in (slow, fast):
+                connection.offer(f'{{"v":{version}}}')
+        assert written == {"slow": [], "fast": ['{"v":1}', '{"v":2}', '{"v":3}']}
+        room.set()
+        for _ in range(10):
+            await asyncio.sleep(0)
+        assert written["slow"] == ['{"v":1}', '{"v":3}']
+
+    asyncio.run(scenario())
