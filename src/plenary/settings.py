@@ -312,3 +312,9 @@ LOGGING = {
 # Rate limits: (requests, seconds) per client address.
 PLENARY_RATE_LIMITS = {"join": (30, 60), "register": (20, 600)}
 PLENARY_BASE_URL = os.environ.get("PLENARY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Remote participation ---------------------------------------------------------------
+# A LiveKit server for consultations that use it (the secret never goes to the database).
+PLENARY_LIVEKIT_URL = os.environ.get("PLENARY_LIVEKIT_URL", "")
+PLENARY_LIVEKIT_API_KEY = os.environ.get("PLENARY_LIVEKIT_API_KEY", "")
+PLENARY_LIVEKIT_API_SECRET = os.environ.get("PLENARY_LIVEKIT_API_SECRET", "")
