@@ -5,10 +5,13 @@ The screenshots of each role's main page are kept in docs/screenshots/ and shown
 user guide (docs/guide.md)."""
 
 import datetime
+import json
+import os
 import re
 import threading
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
@@ -38,9 +41,12 @@ class AxeFinding(UserWarning):
 
 class Audit:
     """axe-core run on each page a journey visits, after checking that the page declares the
-    reader's language and direction; the findings are kept by page."""
+    reader's language and direction; the findings are kept by page. With PLENARY_AXE_REPORT
+    set to a file name, one JSON line per page checked is appended to it (the figures of
+    violations per page)."""
 
-    def __init__(self):
+    def __init__(self, journey: str):
+        self.journey = journey
         self.pages = []
 
     def check(self, page, name: str, language: str) -> None:
@@ -63,6 +69,23 @@ class Audit:
                    count: v.nodes.length})))"""
         )
         self.pages.append((name, page.url, violations))
+        if report := os.environ.get("PLENARY_AXE_REPORT"):
+            with open(report, "a", encoding="utf-8") as lines:
+                lines.write(
+                    json.dumps(
+                        {
+                            "journey": self.journey,
+                            "page": name,
+                            "path": urlsplit(page.url).path,
+                            "violations": [
+                                {"id": v["id"], "impact": v["impact"], "nodes": v["count"]}
+                                for v in violations
+                            ],
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
         for violation in violations:
             if violation["impact"] not in BLOCKING:
                 warnings.warn(
@@ -84,8 +107,8 @@ class Audit:
 
 
 @pytest.fixture
-def audit():
-    return Audit()
+def audit(request):
+    return Audit(request.node.name)
 
 
 def _context(browser, language):
