@@ -16,14 +16,24 @@ ROLES = [
     "secretariat",
     "it_support",
     "voting_focal_point",
+    "interpreter",
 ]
 ALL = frozenset(ROLES)
 ACCOUNTS = frozenset(
-    {"focal_point", "presiding_officer", "secretariat", "it_support", "voting_focal_point"}
+    {
+        "focal_point",
+        "presiding_officer",
+        "secretariat",
+        "it_support",
+        "voting_focal_point",
+        "interpreter",
+    }
 )
 S = frozenset({"secretariat"})
 CHAIR = frozenset({"presiding_officer", "secretariat"})
 DELEGATION = frozenset({"focal_point", "secretariat"})
+PARTICIPANTS = frozenset({"viewer", "speaker"})
+SUPPORT = frozenset({"it_support", "secretariat"})
 
 
 @dataclass(frozen=True)
@@ -457,6 +467,185 @@ ROWS = [
         Call("post", C + "/ballots/{ballot}/remind"),
         None,
         "The worker sends them 48 hours before the deadline; no page has a button.",
+    ),
+    # --- remote participation (the meeting is the rehearsal, moved to now in the test's world)
+    Row(
+        "Get one's access to a meeting",
+        PARTICIPANTS,
+        Call("post", C + "/meetings/{rehearsal}/access", {"publish": False}),
+        Call("post", W + "/meetings/{rehearsal}/access.json", {}),
+    ),
+    Row(
+        "Get access to be heard in a meeting",
+        frozenset({"speaker"}),
+        Call("post", C + "/meetings/{rehearsal}/access", {"publish": True}),
+        Call("post", W + "/meetings/{rehearsal}/access.json", {"publish": "1"}),
+    ),
+    Row(
+        "Choose one's listening language",
+        PARTICIPANTS,
+        Call("put", C + "/listening", {"language": "fr"}),
+        Call("post", W + "/listening/", {"language": "fr"}),
+    ),
+    Row(
+        "Take the booth for a meeting",
+        frozenset({"interpreter"}),
+        Call("post", C + "/meetings/{rehearsal}/booth"),
+        Call("get", W + "/booth/?meeting={rehearsal}"),
+    ),
+    Row(
+        "Watch the webcast",
+        frozenset(
+            {
+                "viewer",
+                "speaker",
+                "focal_point",
+                "presiding_officer",
+                "secretariat",
+                "it_support",
+                "interpreter",
+            }
+        ),
+        Call("get", C + "/webcast"),
+        Call("get", W + "/webcast/"),
+        "The webcast of VCC-2 is not public; once the secretariat makes it public, anyone may watch.",
+    ),
+    Row(
+        "Read the remote participation settings",
+        S,
+        Call("get", C + "/remote/settings"),
+        Call("get", W + "/remote/"),
+    ),
+    Row(
+        "Change the remote participation settings",
+        S,
+        Call("patch", C + "/remote/settings", {"webcast_public": True}),
+        Call(
+            "post",
+            W + "/remote/",
+            {
+                "action": "settings",
+                "platform": "external",
+                "webcast_public": "on",
+                "lobby_minutes": "60",
+            },
+        ),
+    ),
+    Row(
+        "Set a meeting's addresses",
+        S,
+        Call(
+            "put",
+            C + "/remote/meetings/{meeting}/links",
+            {
+                "speaker_url": "https://meet.example.org/s",
+                "viewer_url": "https://meet.example.org/v",
+            },
+        ),
+        Call(
+            "post",
+            W + "/remote/meetings/{meeting}/",
+            {
+                "speaker_url": "https://meet.example.org/s",
+                "viewer_url": "https://meet.example.org/v",
+            },
+        ),
+    ),
+    Row(
+        "Set a caption feed",
+        S,
+        Call(
+            "put",
+            C + "/remote/meetings/{meeting}/captions",
+            {"language": "fr", "url": "https://captions.example.org/fr"},
+        ),
+        Call(
+            "post",
+            W + "/remote/meetings/{meeting}/",
+            {"action": "caption", "language": "fr", "url": "https://captions.example.org/fr"},
+        ),
+    ),
+    Row(
+        "Add an interpreter",
+        S,
+        Call(
+            "post",
+            C + "/remote/interpreters",
+            {"email": "it.support@example.org", "booth": "ar", "relay": "en"},
+        ),
+        Call(
+            "post",
+            W + "/remote/",
+            {"action": "interpreter", "email": "it.support@example.org", "booth": "ar"},
+        ),
+    ),
+    Row(
+        "See who staffs the booths of a meeting",
+        S,
+        Call("get", C + "/remote/meetings/{meeting}/booths"),
+        Call("get", W + "/remote/meetings/{meeting}/"),
+    ),
+    Row(
+        "Ask IT support for help",
+        ALL,
+        Call(
+            "post",
+            C + "/support-requests",
+            {"subject": "No sound", "name": "A. Person", "email": "a.person@example.org"},
+        ),
+        Call(
+            "post",
+            W + "/help/",
+            {
+                "channel": "form",
+                "subject": "No sound",
+                "name": "A. Person",
+                "email": "a.person@example.org",
+            },
+        ),
+    ),
+    Row(
+        "Read one's own request to IT support",
+        frozenset({"speaker"}),
+        Call("get", C + "/support-requests/{support_request}"),
+        Call("get", W + "/help/{support_request}/"),
+        "The request of the test's world is the speaker's; each person reads their own only.",
+    ),
+    Row(
+        "Write to IT support on one's own request",
+        frozenset({"speaker"}),
+        Call("post", C + "/support-requests/{support_request}/messages", {"text": "Still none"}),
+        Call("post", W + "/help/{support_request}/", {"text": "Still none"}),
+    ),
+    Row(
+        "See the IT support desk",
+        SUPPORT,
+        Call("get", C + "/support-desk?status=open"),
+        Call("get", W + "/support/?status=open"),
+    ),
+    Row(
+        "Read a request at the IT support desk",
+        SUPPORT,
+        Call("get", C + "/support-desk/{support_request}"),
+        Call("get", W + "/support/{support_request}/"),
+    ),
+    Row(
+        "Take a support request",
+        SUPPORT,
+        Call("post", C + "/support-desk/{support_request}/assign", {}),
+        Call("post", W + "/support/{support_request}/", {"action": "take"}),
+    ),
+    Row(
+        "Set the status of a support request",
+        SUPPORT,
+        Call("post", C + "/support-desk/{support_request}/status", {"status": "waiting"}),
+        Call("post", W + "/support/{support_request}/", {"action": "status", "status": "waiting"}),
+    ),
+    Row(
+        "Answer a support request",
+        SUPPORT,
+        Call("post", C + "/support-desk/{support_request}/replies", {"text": "Try again now."}),
+        Call("post", W + "/support/{support_request}/", {"text": "Try again now."}),
     ),
     # --- tokens
     Row(

@@ -18,6 +18,7 @@ from plenary.api.base import PERMISSION_CODES
 from .access_matrix import ROLES, ROWS, markdown_table, notes
 from .conftest import OPEN, activate_totp, participant, user_token
 
+ROOM_ROLES = ("speaker", "viewer", "interpreter", "webcast")
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 
 # The messages of the services' refusals that mean "not you" (the codes of PERMISSION_CODES),
@@ -62,6 +63,7 @@ def _build_world(consultation):
     from plenary.outcomes import services as outcomes
     from plenary.registration import services as registration
     from plenary.registration.models import Delegation
+    from plenary.remote import services as remote
 
     api_tokens = __import__("plenary.api.tokens", fromlist=["tokens"])
     users = {
@@ -72,6 +74,7 @@ def _build_world(consultation):
         "voting_focal_point": activate_totp(
             User.objects.create_user("vote.ca@example.org", "a-long-passphrase-for-voting")
         ),
+        "interpreter": User.objects.get(email="interpreter.fr@example.org"),
     }
     secretariat, chair, focal = (
         users["secretariat"],
@@ -141,8 +144,25 @@ def _build_world(consultation):
         ballot, State.objects.get(iso2="CA"), users["voting_focal_point"], actor=secretariat
     )
 
+    # Remote participation: the rehearsal is on now, with its addresses; the speaker asked
+    # IT support for help.
+    rehearsal = consultation.meetings.get(kind="rehearsal")
+    rehearsal.starts_at = timezone.now() - datetime.timedelta(minutes=10)
+    rehearsal.ends_at = timezone.now() + datetime.timedelta(hours=2)
+    rehearsal.save()
+    remote.set_meeting_links(
+        rehearsal,
+        actor=secretariat,
+        **{f"{role}_url": f"https://meet.example.org/{role}" for role in ROOM_ROLES},
+    )
+    support_request = remote.open_request(
+        consultation, channel="form", subject="My link fails", participant=speaker
+    )
+
     ids = {
         "slug": consultation.slug,
+        "rehearsal": rehearsal.pk,
+        "support_request": support_request.pk,
         "item": item.pk,
         "subject": item.subject_en,
         "recorded_item": recorded_item.pk,

@@ -20,6 +20,7 @@ from . import (
     planning,
     reads,
     registration,
+    remote,
 )
 from .base import PERMISSION_CODES
 
@@ -88,3 +89,4 @@ api.add_router("/consultations", contributions.router)
 api.add_router("/consultations", floor.router)
 api.add_router("/consultations", outcomes.router)
 api.add_router("/consultations", ballots.router)
+api.add_router("/consultations", remote.router)
