@@ -310,7 +310,7 @@ LOGGING = {
     },
 }
 # Rate limits: (requests, seconds) per client address.
-PLENARY_RATE_LIMITS = {"join": (30, 60), "register": (20, 600)}
+PLENARY_RATE_LIMITS = {"join": (30, 60), "register": (20, 600), "support": (10, 600)}
 PLENARY_BASE_URL = os.environ.get("PLENARY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Remote participation ---------------------------------------------------------------

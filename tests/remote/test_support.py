@@ -247,3 +247,14 @@ def test_live_chat_between_the_participant_and_it_support(client, vcc2):
     accepted = [a["text"] for a in answers if a["type"] == "message"]
     assert 0 < len(accepted) < 6  # some went through before the rate limit, not all
     assert bodies[2:] == accepted
+
+
+def test_help_requests_from_one_connection_are_rate_limited(client, consultation, settings):
+    settings.PLENARY_RATE_LIMITS = {**settings.PLENARY_RATE_LIMITS, "support": (3, 600)}
+    form = {"channel": "form", "subject": "Help", "name": "A", "email": "a@example.org"}
+    statuses = [client.post(f"/en/c/{consultation.slug}/help/", form).status_code for _ in range(4)]
+    assert statuses == [302, 302, 302, 200]
+    assert SupportRequest.objects.filter(email="a@example.org").count() == 3
+    assert OutboxMessage.objects.filter(to=["a@example.org"]).count() == 3
+    refused = client.post(f"/en/c/{consultation.slug}/help/", form).content.decode()
+    assert "Too many requests from this connection" in refused

@@ -43,7 +43,7 @@ def _error(request, status: int, detail, code: str):
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    status = 403 if exc.code in PERMISSION_CODES else 400
+    status = 403 if exc.code in PERMISSION_CODES else 429 if exc.code == "rate_limited" else 400
     return _error(request, status, exc.user_message(), exc.code)
 
 

@@ -37,6 +37,7 @@ PERMISSION_CODES = frozenset(
         "not_yours",
         "not_member_state",
         "not_participant",
+        "viewer_cannot_publish",
     }
 )
 

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
+from plenary.core import ratelimit
 from plenary.core.errors import DomainError
 from plenary.core.models import ApiToken
 from plenary.planning.models import Meeting
@@ -335,15 +336,9 @@ def meeting_access(request, slug: str, meeting_id: Id, body: PublishIn):
     consultation = consultation_for(request, slug)
     participant = participant_for(request, consultation)
     meeting = _meeting(consultation, meeting_id)
-    try:
-        return services.meeting_access(
-            participant, meeting, publish=body.publish, link_id=_link_id(request)
-        )
-    except DomainError as refusal:
-        if refusal.code != "viewer_cannot_publish":
-            raise
-        # Not a refusal of this moment but of who asks: answered as a permission.
-        return Status(403, {"detail": refusal.user_message(), "code": refusal.code})
+    return services.meeting_access(
+        participant, meeting, publish=body.publish, link_id=_link_id(request)
+    )
 
 
 @router.put("/{slug}/listening", response=responses(ListeningOut), auth=AUTH)
@@ -480,6 +475,7 @@ def open_support_request(request, slug: str, body: SupportIn):
         language=request.LANGUAGE_CODE,
         participant=_person(request, consultation),
         user=request.user,
+        client=ratelimit.client_address(request),
     )
     if not isinstance(request.auth, ApiToken):
         # As the help page: the session remembers the requests it opened.

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from plenary.core import audit
+from plenary.core import audit, ratelimit
 from plenary.core.errors import DomainError
 from plenary.core.mail import mail_in_language
 from plenary.planning.models import Meeting
@@ -339,10 +339,17 @@ def open_request(
     language: str = "en",
     participant: Participant | None = None,
     user=None,
+    client: str | None = None,
 ) -> SupportRequest:
     """A new request to IT support. The person is the participant of the session, the
     signed-in user, or whoever gives a name and an e-mail address (a participant whose
     link does not work must still be able to ask for help)."""
+    if client is not None and not ratelimit.allow("support", client):
+        # Each request sends an acknowledgement: no mail cannon for strangers.
+        raise DomainError(
+            _("Too many requests from this connection. Please wait a few minutes."),
+            code="rate_limited",
+        )
     if channel not in SupportRequest.Channel.values:
         raise DomainError(_("Choose how IT support should answer."), code="bad_channel")
     if participant is not None:

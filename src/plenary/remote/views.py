@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from plenary.core import ratelimit
 from plenary.core.access import consultation_permission
 from plenary.core.errors import DomainError
 from plenary.planning.models import Meeting
@@ -323,6 +324,7 @@ def support_new(request, consultation):
                 language=request.LANGUAGE_CODE,
                 participant=participant,
                 user=request.user,
+                client=ratelimit.client_address(request),
             )
         except DomainError as error:
             form.add_error(None, error.user_message())
