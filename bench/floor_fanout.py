@@ -1,6 +1,7 @@
-"""Live floor fan-out: N WebSocket clients follow the floor while a chair makes changes;
-each client records when each snapshot arrives against the chair's send time (one host,
-one monotonic clock). The same clients, in the same run, follow a bare `websockets` server
+"""Live floor fan-out: N WebSocket clients follow the floor while a chair makes changes the
+way the console makes them (a message on the chair's own floor socket; `--chair http` for
+the form's POST, the console's fallback); each client records when each snapshot arrives
+against the chair's send time (one host, one monotonic clock). The same clients, in the same run, follow a bare `websockets` server
 that sends each snapshot with broadcast() (the baseline).
 
 Reported per server: last-client latency p50/p99 over the changes, lost updates, server
