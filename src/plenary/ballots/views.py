@@ -3,6 +3,7 @@ from datetime import UTC
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -136,8 +137,21 @@ def ballot_reply(request, consultation, ballot_id, proposal_id):
         raise DomainError(
             _("This form was already sent or has expired; reload the page."), code="replayed"
         )
-    request.session[TOKENS] = [t for t in tokens if t != form.cleaned_data["token"]]
-    reply = services.cast(proposal, form.cleaned_data["choice"], actor=request.user)
+    refusal = None
+    with transaction.atomic():
+        # The token is spent in the reply's own commit: a form sent again is refused exactly
+        # when its reply is stored, and once the reply is committed nothing is left to write
+        # that could fail (a lost database would otherwise turn the answer into an error page
+        # after the reply was recorded, and leave the form usable for a second reply).
+        request.session[TOKENS] = [t for t in tokens if t != form.cleaned_data["token"]]
+        request.session.save()
+        try:
+            reply = services.cast(proposal, form.cleaned_data["choice"], actor=request.user)
+        except DomainError as error:
+            refusal = error  # the refusal's audit event is kept: it commits with the token
+    request.session.modified = False  # saved above, with the reply
+    if refusal is not None:
+        raise refusal
     messages.success(
         request, _("Your reply is recorded. Receipt: %(digest)s") % {"digest": reply.digest}
     )
