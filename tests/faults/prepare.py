@@ -109,10 +109,15 @@ def floor(speakers: int) -> dict:
     return {"speakers": people, "chair": _signed_in(chair), "item": item.pk}
 
 
+VOTING_PASSWORD = "a-long-voting-passphrase"
+
+
 def ballot(voters: int) -> dict:
     """An open ballot with two proposals; `voters` Council Member States each with a voting
-    focal point who has a second factor and is signed in."""
+    focal point who has a password and a TOTP authenticator, to sign in through the pages.
+    The secrets are handed to the test as an authenticator app holds them."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
     from plenary.ballots import services as ballots
@@ -134,20 +139,56 @@ def ballot(voters: int) -> dict:
         actor=secretariat,
         approved_by=chair,
     )
+    # One hash for all: the password hasher is deliberately slow, and each account would
+    # otherwise cost the scenario half a second before it starts.
+    password = make_password(VOTING_PASSWORD)
     people = []
     for elector in launched.electors.filter(has_vote=True).select_related("state")[:voters]:
-        user = User.objects.create_user(
-            f"voter-{elector.state.iso2.lower()}@ballot.example.org", "a-long-voting-passphrase"
-        )
-        TOTP.activate(user, generate_totp_secret())
+        user = User.objects.create_user(f"voter-{elector.state.iso2.lower()}@ballot.example.org")
+        user.password = password
+        user.save(update_fields=["password"])
+        secret = generate_totp_secret()
+        TOTP.activate(user, secret)
         ballots.appoint_voting_focal_point(launched, elector.state, user, actor=secretariat)
         people.append(
-            {"elector": elector.pk, "state": elector.state.iso2, "session": _signed_in(user)}
+            {
+                "elector": elector.pk,
+                "state": elector.state.iso2,
+                "email": user.email,
+                "totp_secret": secret,
+            }
         )
     return {
         "ballot": launched.pk,
         "proposals": list(launched.proposals.order_by("pk").values_list("pk", flat=True)),
+        "electorate": launched.electors.filter(has_vote=True).count(),
+        "password": VOTING_PASSWORD,
         "voters": people,
+    }
+
+
+def close_ballot(ballot: int) -> dict:
+    """The deadline has passed: the secretariat closes the ballot (services.close, as the
+    page's button does) and the result it announces is handed back, per proposal."""
+    from plenary.ballots import services as ballots
+    from plenary.ballots.models import Ballot
+    from plenary.core.models import User
+
+    closing = Ballot.objects.get(pk=ballot)
+    outcome = ballots.close(
+        closing,
+        actor=User.objects.get(email="secretariat@example.org"),
+        now=closing.deadline + datetime.timedelta(minutes=1),
+    )
+    return {
+        str(proposal.pk): {
+            "in_favour": result.in_favour,
+            "against": result.against,
+            "abstain": result.abstain,
+            "not_replied": result.not_replied,
+            "adopted": result.adopted,
+        }
+        for proposal, result in outcome
     }
 
 
@@ -157,9 +198,13 @@ def main() -> None:
 
     django.setup()
     scenario, arguments = sys.argv[1], json.loads(sys.argv[2] if len(sys.argv) > 2 else "{}")
-    result = {"open_registration": open_registration, "floor": floor, "ballot": ballot}[scenario](
-        **arguments
-    )
+    steps = {
+        "open_registration": open_registration,
+        "floor": floor,
+        "ballot": ballot,
+        "close_ballot": close_ballot,
+    }
+    result = steps[scenario](**arguments)
     print(json.dumps(result))
 
 
