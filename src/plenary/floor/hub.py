@@ -5,10 +5,16 @@ socket write.)"""
 
 import asyncio
 import contextlib
+import logging
 
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 
+from . import snapshot
 from .publish import group_name
+
+logger = logging.getLogger(__name__)
 
 
 class Hub:
@@ -16,6 +22,7 @@ class Hub:
         self.rooms: dict[int, set] = {}
         self.listeners: dict[int, asyncio.Task] = {}
         self.last: dict[int, tuple[int, str]] = {}
+        self.watchers: dict[int, asyncio.Task] = {}
 
     async def join(self, consultation_id: int, connection) -> None:
         self.rooms.setdefault(consultation_id, set()).add(connection)
@@ -26,6 +33,11 @@ class Hub:
                 self._listen(consultation_id, ready)
             )
             await ready.wait()
+        watcher = self.watchers.get(consultation_id)
+        if watcher is None or watcher.done():
+            self.watchers[consultation_id] = asyncio.get_running_loop().create_task(
+                self._watch(consultation_id)
+            )
 
     def leave(self, consultation_id: int, connection) -> None:
         self.rooms.get(consultation_id, set()).discard(connection)
@@ -42,17 +54,36 @@ class Hub:
             while True:
                 message = await layer.receive(channel)
                 version, text = message.get("v", 0), message["text"]
-                known = self.last.get(consultation_id)
-                if known and known[0] > version:
-                    continue  # an older snapshot arriving late never replaces a newer one
-                self.last[consultation_id] = (version, text)
-                # No await per client: each connection's own writer sends it (consumers.py),
-                # so a client whose socket is full never holds up the others.
-                for connection in list(self.rooms.get(consultation_id, ())):
-                    connection.offer(text)
+                self._deliver(consultation_id, version, text)
         finally:
             with contextlib.suppress(Exception):
                 await layer.group_discard(group_name(consultation_id), channel)
+
+    def _deliver(self, consultation_id: int, version: int, text: str) -> None:
+        known = self.last.get(consultation_id)
+        if known and known[0] >= version:
+            return  # an older snapshot arriving late never replaces a newer one
+        self.last[consultation_id] = (version, text)
+        # No await per client: each connection's own writer sends it (consumers.py), so a
+        # client whose socket is full never holds up the others.
+        for connection in list(self.rooms.get(consultation_id, ())):
+            connection.offer(text)
+
+    async def _watch(self, consultation_id: int) -> None:
+        """The database is the truth: if it holds a newer version than this process has
+        sent (a publish lost while Redis was down, a process that missed it), send it.
+        One small query per process and consultation every PLENARY_FLOOR_WATCH_SECONDS."""
+        every = getattr(settings, "PLENARY_FLOOR_WATCH_SECONDS", 1.0)
+        while self.rooms.get(consultation_id):
+            await asyncio.sleep(every)
+            try:
+                version = await database_sync_to_async(snapshot.version)(consultation_id)
+                known = self.last.get(consultation_id)
+                if version > (known[0] if known else 0):
+                    data = await database_sync_to_async(snapshot.build)(consultation_id)
+                    self._deliver(consultation_id, data.get("v", 0), snapshot.encode(data))
+            except Exception:  # the database is away: try again at the next tick
+                logger.warning("floor watch of consultation %s failed", consultation_id)
 
 
 hub = Hub()

@@ -25,4 +25,7 @@ def publish(consultation_id: int) -> str:
 
 
 def publish_after_commit(consultation_id: int) -> None:
-    transaction.on_commit(lambda: publish(consultation_id))
+    # robust: once the change is committed, a channel layer that is away (Redis restarting)
+    # must not turn it into an error for the person who made it; the hub's watch sends the
+    # snapshot when it sees the newer version in the database.
+    transaction.on_commit(lambda: publish(consultation_id), robust=True)

@@ -60,6 +60,15 @@ def _changed(floor: Floor, action: str, actor, data: dict) -> Floor:
     return floor
 
 
+def shown_state_changed(consultation_id: int) -> None:
+    """Something the live pages show changed outside the floor (a proposed conclusion, an
+    objection): a new version, so that a page that missed it catches up when it resyncs."""
+    Floor.objects.filter(consultation_id=consultation_id).update(version=F("version") + 1)
+    from .publish import publish_after_commit
+
+    publish_after_commit(consultation_id)
+
+
 def open_meeting(consultation: Consultation, meeting: Meeting, *, actor) -> Floor:
     _may_chair(actor, consultation)
     if meeting.consultation_id != consultation.pk:

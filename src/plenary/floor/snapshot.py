@@ -11,6 +11,16 @@ from .models import Floor
 from .services import waiting_queue
 
 
+def version(consultation_id: int) -> int:
+    """The version of the live state, read without the rest of it."""
+    return (
+        Floor.objects.filter(consultation_id=consultation_id)
+        .values_list("version", flat=True)
+        .first()
+        or 0
+    )
+
+
 def build(consultation_id: int) -> dict:
     floor = (
         Floor.objects.select_related("consultation", "meeting", "item__group", "speaking")

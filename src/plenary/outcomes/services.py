@@ -310,6 +310,6 @@ def reopen(item: AgendaItem, *, actor, reason: str) -> ItemOutcome:
 
 
 def _publish(item: AgendaItem) -> None:
-    from plenary.floor.publish import publish_after_commit
+    from plenary.floor.services import shown_state_changed
 
-    publish_after_commit(item.group.consultation_id)
+    shown_state_changed(item.group.consultation_id)
