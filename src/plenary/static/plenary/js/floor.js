@@ -35,7 +35,7 @@
     });
     if (!(state.queue || []).length) {
       var empty = document.createElement("li");
-      empty.className = "list-group-item";
+      empty.className = "list-group-item list-group-empty";
       empty.textContent = labels.queue_empty;
       queue.appendChild(empty);
     }
