@@ -153,6 +153,9 @@ def test_refused_voters_are_recorded_and_nothing_is_counted(ballot, secretariat_
     assert AuditEvent.objects.filter(action="ballot.reply_refused").count() == 3
 
 
+EMAIL = b"From: focal.point@example.org\nSubject: Reply to the ballot\n\nIn favour.\n"
+
+
 def test_email_reply_entered_by_the_secretariat_with_evidence(ballot, secretariat_user):
     proposal = ballot.proposals.get()
     with pytest.raises(DomainError):
@@ -185,7 +188,7 @@ def test_result_and_its_recomputation_from_the_audit_log(ballot, secretariat_use
             proposal,
             state,
             "in_favour" if n < 25 else "against",
-            evidence=SimpleUploadedFile("r.eml", b"x"),
+            evidence=SimpleUploadedFile("r.eml", EMAIL),
             actor=secretariat_user,
         )
     with pytest.raises(DomainError):
@@ -307,7 +310,7 @@ def test_result_page_is_public_after_closing(client, ballot, secretariat_user):
         ballot.proposals.get(),
         State.objects.get(iso2="KE"),
         "in_favour",
-        evidence=SimpleUploadedFile("r.eml", b"x"),
+        evidence=SimpleUploadedFile("r.eml", EMAIL),
         actor=secretariat_user,
     )
     assert (
@@ -330,7 +333,7 @@ def test_audit_verify_recounts_closed_ballots(ballot, secretariat_user, capsys):
         ballot.proposals.get(),
         State.objects.get(iso2="KE"),
         "in_favour",
-        evidence=SimpleUploadedFile("r.eml", b"x"),
+        evidence=SimpleUploadedFile("r.eml", EMAIL),
         actor=secretariat_user,
     )
     services.close(
@@ -354,3 +357,28 @@ def test_voting_focal_point_is_invited_in_their_language(ballot, secretariat_use
     invitation = OutboxMessage.objects.get(to=["vote.mx@example.org"])
     assert invitation.language == "es"
     assert ballot.title in invitation.subject
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"x", "bad_evidence"),
+        (b"<html><script>alert(1)</script></html>", "bad_evidence"),
+        (b"PK\x03\x04 not an e-mail", "bad_evidence"),
+        (b"%PDF-1.7\n garbage", "corrupt"),
+        (b"From: a@example.org\n\n" + b"x" * (10 * 1024 * 1024), "too_large"),
+    ],
+)
+def test_evidence_that_is_not_an_email_or_its_pdf_is_refused(
+    ballot, secretariat_user, content, code
+):
+    with pytest.raises(DomainError) as refused:
+        services.enter_email_reply(
+            ballot.proposals.get(),
+            State.objects.get(iso2="KE"),
+            "in_favour",
+            evidence=SimpleUploadedFile("reply.eml", content),
+            actor=secretariat_user,
+        )
+    assert refused.value.code == code
+    assert not Reply.objects.filter(proposal__ballot=ballot).exists()

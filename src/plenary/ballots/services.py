@@ -203,6 +203,7 @@ def enter_email_reply(
     elector = Elector.objects.filter(ballot=ballot, state=state).select_related("state").first()
     if elector is None:
         _refuse(ballot, actor, "not_elector", _("This state is not in the electorate."))
+    evidence = _checked_evidence(evidence)
     return _record(
         proposal,
         elector,
@@ -212,6 +213,38 @@ def enter_email_reply(
         now=now,
         evidence=evidence,
     )
+
+
+def _checked_evidence(upload):
+    """The e-mail a reply came in, as evidence: the message itself (.eml) or a PDF of it,
+    at most the size of a contribution; a PDF goes through the contributions' isolated
+    check. Anything else is refused before it is stored."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from django.core.files.base import ContentFile
+
+    from plenary.contributions import filecheck
+
+    data = upload.read(filecheck.MAX_BYTES + 1)
+    if len(data) > filecheck.MAX_BYTES:
+        raise DomainError(
+            _("The file is larger than %(mb)s MB."),
+            code="too_large",
+            params={"mb": filecheck.MAX_BYTES // (1024 * 1024)},
+        )
+    if data.startswith(b"%PDF-"):
+        try:
+            filecheck.check_upload(data)
+        except filecheck.FileRefused as refused:
+            raise DomainError(refused.message, code=refused.code) from None
+        return ContentFile(data, name="evidence.pdf")
+    headers = BytesParser(policy=policy.compat32).parsebytes(data, headersonly=True)
+    if not headers.get("From"):
+        raise DomainError(
+            _("Attach the e-mail message itself (.eml) or a PDF of it."), code="bad_evidence"
+        )
+    return ContentFile(data, name="evidence.eml")
 
 
 def _record(proposal, elector, choice, *, actor, channel, now=None, evidence=None) -> Reply:
