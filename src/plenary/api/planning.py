@@ -9,8 +9,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from plenary.consultations.models import AgendaItem
-from plenary.planning import services
-from plenary.planning.views import _represented_state
+from plenary.planning import queries, services
 
 from .base import AUTH, Id, actor, consultation_for, get_or_404, responses
 
@@ -93,7 +92,7 @@ def item_progress(request, slug: str, item_id: Id, body: ProgressIn):
 def reply_on_item(request, slug: str, item_id: Id, body: ReplyIn):
     """The focal point's state says whether it will take the floor on the item."""
     consultation = consultation_for(request, slug, "planning.reply_on_items")
-    state = _represented_state(request.user, consultation)
+    state = queries.represented_state(request.user, consultation)
     if state is None:
         raise HttpError(403, _("You may not do this."))
     item = _item(consultation, item_id)

@@ -4,7 +4,13 @@ from datetime import datetime
 
 from django.db.models import Count, Q, Sum
 
-from plenary.consultations.models import AgendaGroup, AgendaItem, AgendaItemDocument, Consultation
+from plenary.consultations.models import (
+    AgendaGroup,
+    AgendaItem,
+    AgendaItemDocument,
+    Appointment,
+    Consultation,
+)
 
 from . import diff
 from .models import ItemReply, Meeting, PlanVersion
@@ -115,3 +121,15 @@ def minutes_behind_plan(consultation: Consultation, item_id: int, now: datetime)
     if slot is None:
         return None
     return int((now - datetime.fromisoformat(slot["end"])).total_seconds() // 60)
+
+
+def represented_state(user, consultation: Consultation):
+    """The Member State a focal point answers for in this consultation, if any."""
+    appointment = (
+        Appointment.objects.filter(
+            user=user, role=Appointment.Role.FOCAL_POINT, consultation=consultation
+        )
+        .select_related("state")
+        .first()
+    )
+    return appointment.state if appointment else None

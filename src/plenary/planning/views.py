@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from plenary.consultations.models import AgendaItem, Appointment
+from plenary.consultations.models import AgendaItem
 from plenary.core import timezones
 from plenary.core.access import consultation_permission
 from plenary.core.downloads import download
@@ -143,21 +143,10 @@ def item_progress(request, consultation, item_id):
     return redirect("plan_manage", consultation.slug)
 
 
-def _represented_state(user, consultation) -> State | None:
-    appointment = (
-        Appointment.objects.filter(
-            user=user, role=Appointment.Role.FOCAL_POINT, consultation=consultation
-        )
-        .select_related("state")
-        .first()
-    )
-    return appointment.state if appointment else None
-
-
 @consultation_permission("planning.reply_on_items")
 def replies(request, consultation):
     """A focal point says, per Group 1 and 2 item, whether the delegation will take the floor."""
-    state = _represented_state(request.user, consultation)
+    state = queries.represented_state(request.user, consultation)
     if state is None:
         raise PermissionDenied
     items = queries.reply_totals(consultation)
