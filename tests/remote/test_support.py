@@ -44,6 +44,9 @@ def test_anyone_can_ask_for_help_by_the_form_and_gets_an_acknowledgement(client,
     assert request.messages.get().body == "Page blanche."
     mail = OutboxMessage.objects.filter(to=["jeanne@example.org"]).get()
     assert mail.language == "fr" and f"#{request.pk}" in mail.subject
+    desk = OutboxMessage.objects.filter(to=[consultation.remote_participation_email]).get()
+    assert f"/en/c/{consultation.slug}/support/{request.pk}/" in desk.body
+    assert "Mon lien ne fonctionne pas" in desk.subject
     # The person sees their own request, and only theirs.
     assert client.get(response["Location"]).status_code == 200
     stranger = client.__class__()

@@ -396,6 +396,15 @@ def open_request(
             target=request,
             data={"channel": channel, "participant": participant.pk if participant else None},
         )
+    # IT support's mailbox hears of every request, so that nothing waits unseen on the desk.
+    mail_in_language(
+        to=consultation.remote_participation_email,
+        language="en",
+        subject=_("New IT support request #%(number)s: %(subject)s"),
+        params={"number": request.pk, "subject": subject[:80]},
+        template="remote/email/new_request.txt",
+        context={"request": request, "consultation": consultation, "url": _desk_url(request)},
+    )
     if email:
         mail_in_language(
             to=email,
@@ -406,6 +415,16 @@ def open_request(
             context={"request": request, "consultation": consultation},
         )
     return request
+
+
+def _desk_url(request: SupportRequest) -> str:
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override("en"):
+        path = reverse("desk_request", args=[request.consultation.slug, request.pk])
+    return f"{settings.PLENARY_BASE_URL}{path}"
 
 
 def post_message(request: SupportRequest, text: str, *, from_support: bool, author=None):
