@@ -20,6 +20,7 @@ import time
 from channels.db import database_sync_to_async
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from websockets.protocol import State
 
 from plenary.consultations.models import Consultation
 from plenary.core import audit
@@ -43,6 +44,7 @@ class FloorConsumer:
     """One connection to the live floor."""
 
     __slots__ = (
+        "_direct",
         "_pending",
         "_writer",
         "consultation_id",
@@ -70,6 +72,7 @@ class FloorConsumer:
         self.sent = None
         self._pending = None
         self._writer = None
+        self._direct = None
 
     async def run(self, receive) -> None:
         if (await receive())["type"] != "websocket.connect":
@@ -83,6 +86,7 @@ class FloorConsumer:
         self.user_id = user.pk if user is not None and user.is_authenticated else None
         self.scope = None  # nothing of the session is kept for the connection's lifetime
         await self.send({"type": "websocket.accept"})
+        self._direct = _direct_socket(self.send)
         await self.deliver(await database_sync_to_async(self._current)())
         await hub.join(self.consultation_id, self)
         try:
@@ -97,16 +101,22 @@ class FloorConsumer:
         finally:
             hub.leave(self.consultation_id, self)
 
-    def offer(self, text: str) -> None:
+    def offer(self, text: str, frame: bytes | None = None) -> None:
         """Write the newest snapshot to this connection without waiting for it.
 
-        The hub calls this for every client on every change. The write is started here, as
-        an eager task would start it: while the socket has room (nearly always) it is done
-        before this returns, with no task at all. A client whose socket is full (a slow link)
-        gets a task that waits for it alone, never holding up the others; if snapshots
+        The hub calls this for every client on every change, with the snapshot's WebSocket
+        frame encoded once for all of them. While the socket has room (nearly always) that
+        frame is written straight to it, as `broadcast()` of `websockets` does: no frame
+        built per client, no coroutine. Otherwise the write goes through the ASGI `send`,
+        started here as an eager task would start it. A client whose socket is full (a slow
+        link) gets a task that waits for it alone, never holding up the others; if snapshots
         arrive meanwhile, it then gets the newest, which holds the whole state."""
         if self._writer is not None:
             self._pending = text
+            return
+        direct = self._direct
+        if frame is not None and direct is not None and _writable(direct):
+            direct.transport.write(frame)
             return
         write = self.send({"type": "websocket.send", "text": text})
         try:
@@ -308,6 +318,35 @@ class FloorConsumer:
             return None
         language = participant.language if participant else getattr(user, "language", "en")
         return consultation.pk, participant.pk if participant else None, is_chair, language
+
+
+def _direct_socket(send):
+    """The uvicorn connection behind `send`, if a frame encoded once may be written to it
+    as it is: uvicorn's `websockets` protocol (the one `serve` runs; uvicorn is pinned) with
+    no extension negotiated, since per-message deflate compresses each connection's frames
+    with its own context. Anything else (another server, a test's communicator, deflate
+    on) gets every snapshot through its ASGI `send`."""
+    try:
+        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    except ImportError:  # pragma: no cover - uvicorn[standard] is a dependency
+        return None
+    protocol = getattr(send, "__self__", None)
+    if type(protocol) is not WebSocketsSansIOProtocol or protocol.conn.extensions:
+        return None
+    return protocol
+
+
+def _writable(protocol) -> bool:
+    """Open, accepted, not closing, and its socket below the high-water mark: what uvicorn's
+    own `send` waits for. A frame written now goes out whole between uvicorn's own frames
+    (pings, a close), which it also writes whole in one call."""
+    return (
+        protocol.writable.is_set()
+        and protocol.handshake_complete
+        and not protocol.close_sent
+        and protocol.conn.state is State.OPEN
+        and not protocol.transport.is_closing()
+    )
 
 
 def _parse(text_data: str | None) -> dict | None:

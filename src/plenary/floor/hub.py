@@ -10,6 +10,7 @@ import logging
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from websockets.frames import Frame, Opcode
 
 from . import snapshot
 from .publish import group_name
@@ -64,10 +65,12 @@ class Hub:
         if known and known[0] >= version:
             return  # an older snapshot arriving late never replaces a newer one
         self.last[consultation_id] = (version, text)
-        # No await per client: each connection's own writer sends it (consumers.py), so a
-        # client whose socket is full never holds up the others.
+        # One frame for every client, as `websockets.broadcast()` encodes it: a server's
+        # frames are not masked, so the bytes are the same for all. No await per client:
+        # each connection writes it or, if its socket is full, waits alone (consumers.py).
+        frame = Frame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[])
         for connection in list(self.rooms.get(consultation_id, ())):
-            connection.offer(text)
+            connection.offer(text, frame)
 
     async def _watch(self, consultation_id: int) -> None:
         """The database is the truth: if it holds a newer version than this process has
