@@ -13,12 +13,12 @@ CPU time and resident memory per connected client. Results: bench/results/floor_
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import resource
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -87,6 +87,11 @@ class Clients:
             self.tasks.append(asyncio.create_task(self._read(ws, index)))
 
         await asyncio.gather(*(one(i) for i in range(self.count)))
+        # The connections live to the end of the run: out of the collector's way, so that
+        # a full collection of this process does not stall every client at once (and
+        # show as the server's latency). Done the same way for both servers.
+        gc.collect()
+        gc.freeze()
 
     async def _read(self, ws, index: int) -> None:
         record = self.arrivals[index]
@@ -117,51 +122,76 @@ class Clients:
         await asyncio.gather(*(ws.close() for ws in self.sockets), return_exceptions=True)
 
 
-def _summary(
-    latencies: list[float], lost: int, changes: int, cpu: float, rss_per_client_kib: float
-) -> dict:
-    ordered = sorted(latencies)
+def _percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 1)
+
+
+def _summary(measured: dict, changes: int, cpu: float, rss_per_client_kib: float) -> dict:
+    per_change = measured["per_change"]
+    latencies = [c["last_client_ms"] / 1000 for c in per_change if c["last_client_ms"] is not None]
+    requests = [c["request_ms"] / 1000 for c in per_change]
     return {
         "changes": changes,
         "measured": len(latencies),
-        "last_client_latency_ms_p50": round(statistics.median(ordered) * 1000, 1)
-        if ordered
-        else None,
-        "last_client_latency_ms_p99": round(
-            ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000, 1
-        )
-        if ordered
-        else None,
-        "lost_updates": lost,
+        "last_client_latency_ms_p50": _percentile(latencies, 0.5),
+        "last_client_latency_ms_p99": _percentile(latencies, 0.99),
+        "lost_updates": measured["lost"],
         "server_cpu_seconds": round(cpu, 2),
         "server_rss_per_client_kib": round(rss_per_client_kib, 1),
-        "change_request_ms_p50": round(statistics.median(REQUEST_TIMES) * 1000, 1)
-        if REQUEST_TIMES
-        else None,
-        "change_request_ms_p99": round(
-            sorted(REQUEST_TIMES)[int(0.99 * (len(REQUEST_TIMES) - 1))] * 1000, 1
-        )
-        if REQUEST_TIMES
-        else None,
+        "change_request_ms_p50": _percentile(requests, 0.5),
+        "change_request_ms_p99": _percentile(requests, 0.99),
+        # One row per change, in order, so that a tail can be traced to the changes that
+        # made it: until the chair's answer (or the trigger's send), until the first, the
+        # median and the last client had the snapshot, and the clients that never had it.
+        "per_change": per_change,
     }
 
 
-REQUEST_TIMES: list[float] = []
+class CollectorPauses:
+    """Time the load generator spends in Python's garbage collector: a full collection over
+    thousands of client connections stalls every client of this process at once, which
+    would show as the server's latency."""
+
+    def __init__(self):
+        self.total = 0.0
+        self._started = 0.0
+        gc.callbacks.append(self._note)
+
+    def _note(self, phase: str, _info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.total += time.perf_counter() - self._started
+
+
+PAUSES = CollectorPauses()
 
 
 async def _measure(clients: Clients, send_change, changes: int, first_version: int, timeout: float):
-    latencies, lost = [], 0
-    REQUEST_TIMES.clear()
+    per_change, lost = [], 0
     for n in range(changes):
         version = first_version + n + 1
+        paused = PAUSES.total
         sent = time.monotonic()
         await send_change(n)
-        REQUEST_TIMES.append(time.monotonic() - sent)
+        answered = time.monotonic()
+        row = {"v": version, "request_ms": round((answered - sent) * 1000, 2)}
         if await clients.wait_for(version, timeout):
-            latencies.append(max(record[version] for record in clients.arrivals) - sent)
+            arrivals = sorted(record[version] for record in clients.arrivals)
+            row["first_client_ms"] = round((arrivals[0] - sent) * 1000, 2)
+            row["median_client_ms"] = round((arrivals[len(arrivals) // 2] - sent) * 1000, 2)
+            row["last_client_ms"] = round((arrivals[-1] - sent) * 1000, 2)
+            row["load_generator_gc_ms"] = round((PAUSES.total - paused) * 1000, 2)
         else:
-            lost += sum(1 for record in clients.arrivals if version not in record)
-    return latencies, lost
+            missing = sum(1 for record in clients.arrivals if version not in record)
+            lost += missing
+            row["last_client_ms"] = None
+            row["missing"] = missing
+        per_change.append(row)
+    return {"per_change": per_change, "lost": lost}
 
 
 # --- Plenary ---------------------------------------------------------------------------------
@@ -245,15 +275,12 @@ async def _run_plenary(args, var_dir: str) -> dict:
         else:
             change, done = await _chair_over_http(port, prepared["chair"])
 
-        latencies, lost = await _measure(
-            clients, change, args.changes, prepared["version"], args.timeout
-        )
+        measured = await _measure(clients, change, args.changes, prepared["version"], args.timeout)
         cpu_after, _rss = _process_stats([server.pid])
         await done()
         await clients.close()
         return _summary(
-            latencies,
-            lost,
+            measured,
             args.changes,
             cpu_after - cpu_before,
             (rss_connected - idle_rss) / args.clients,
@@ -362,13 +389,12 @@ async def _run_baseline(args, snapshot_bytes: int) -> dict:
         async def change(n: int):
             await control.send(f'{{"type":"snapshot","v":{n + 1},"pad":"{padding}"}}')
 
-        latencies, lost = await _measure(clients, change, args.changes, 0, args.timeout)
+        measured = await _measure(clients, change, args.changes, 0, args.timeout)
         cpu_after, _rss = _process_stats([server.pid])
         await control.close()
         await clients.close()
         return _summary(
-            latencies,
-            lost,
+            measured,
             args.changes,
             cpu_after - cpu_before,
             (rss_connected - idle_rss) / args.clients,
