@@ -8,7 +8,8 @@ Reported per server: last-client latency p50/p99 over the changes, lost updates,
 CPU time and resident memory per connected client. Results: bench/results/floor_fanout.json.
 
   .venv/bin/python bench/floor_fanout.py --clients 2300 --changes 200
-  .venv/bin/python bench/floor_fanout.py --clients 23000 --workers 2 --redis redis://127.0.0.1:6379/5
+  .venv/bin/python bench/floor_fanout.py --clients 23000 --changes 30 --workers 2 \
+      --redis redis://127.0.0.1:6379/11 --load-processes 2
 """
 
 import argparse
@@ -116,10 +117,103 @@ class Clients:
             await asyncio.sleep(0.002)
         return False
 
+    async def outcome(self, version: int, timeout: float) -> dict:
+        """When the first, the median and the last client had `version` (monotonic seconds),
+        or how many never had it; and this process's collector pauses meanwhile."""
+        paused = PAUSES.total
+        if not await self.wait_for(version, timeout):
+            missing = sum(1 for record in self.arrivals if version not in record)
+            return {"missing": missing}
+        arrivals = sorted(record[version] for record in self.arrivals)
+        return {
+            "first": arrivals[0],
+            "median": arrivals[len(arrivals) // 2],
+            "last": arrivals[-1],
+            "gc": PAUSES.total - paused,
+        }
+
     async def close(self) -> None:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*(ws.close() for ws in self.sockets), return_exceptions=True)
+
+
+class SpreadClients:
+    """The same clients spread over several processes of this script, for more clients than
+    one process may hold sockets (20,000 here). Each process reports, for each version, when
+    its first, median and last client had it; CLOCK_MONOTONIC is the same clock for every
+    process of the host, so these compare with the chair's send time. The median reported is
+    the median of the processes' medians."""
+
+    def __init__(self, urls: list[str], count: int, headers: dict, processes: int, first: int):
+        self.urls, self.count, self.headers = urls, count, headers
+        self.processes, self.first = processes, first
+        self.children = []
+
+    async def open(self) -> None:
+        share = -(-self.count // self.processes)
+        for index in range(self.processes):
+            count = min(share, self.count - index * share)
+            child = await asyncio.create_subprocess_exec(
+                PYTHON,
+                __file__,
+                "--follow",
+                self.urls[index % len(self.urls)],
+                "--clients",
+                str(count),
+                "--follow-headers",
+                json.dumps(self.headers),
+                "--follow-from",
+                str(self.first),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                limit=2**20,
+            )
+            self.children.append(child)
+        for child in self.children:
+            line = await child.stdout.readline()
+            if line.strip() != b"ready":
+                raise RuntimeError(f"a load process did not open its clients: {line!r}")
+
+    async def outcome(self, version: int, timeout: float) -> dict:
+        reports = []
+        for child in self.children:
+            child.stdin.write(f"{version} {timeout}\n".encode())
+        await asyncio.gather(*(child.stdin.drain() for child in self.children))
+        for child in self.children:
+            reports.append(json.loads(await child.stdout.readline()))
+        missing = sum(report.get("missing", 0) for report in reports)
+        if missing:
+            return {"missing": missing}
+        return {
+            "first": min(report["first"] for report in reports),
+            "median": sorted(report["median"] for report in reports)[len(reports) // 2],
+            "last": max(report["last"] for report in reports),
+            "gc": max(report["gc"] for report in reports),
+        }
+
+    async def close(self) -> None:
+        for child in self.children:
+            child.stdin.close()
+        await asyncio.gather(*(child.wait() for child in self.children))
+
+
+async def _follow(args) -> None:
+    """One load process of SpreadClients: open the clients, say "ready", then answer each
+    "<version> <timeout>" line on stdin with the outcome of that version as JSON."""
+    clients = Clients(args.follow, args.clients, json.loads(args.follow_headers))
+    await clients.open()
+    await clients.wait_for(args.follow_from, 120)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while line := await reader.readline():
+        version, timeout = line.split()
+        sys.stdout.write(json.dumps(await clients.outcome(int(version), float(timeout))) + "\n")
+        sys.stdout.flush()
+    await clients.close()
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -170,26 +264,23 @@ class CollectorPauses:
 PAUSES = CollectorPauses()
 
 
-async def _measure(clients: Clients, send_change, changes: int, first_version: int, timeout: float):
+async def _measure(clients, send_change, changes: int, first_version: int, timeout: float):
     per_change, lost = [], 0
     for n in range(changes):
         version = first_version + n + 1
-        paused = PAUSES.total
         sent = time.monotonic()
         await send_change(n)
         answered = time.monotonic()
         row = {"v": version, "request_ms": round((answered - sent) * 1000, 2)}
-        if await clients.wait_for(version, timeout):
-            arrivals = sorted(record[version] for record in clients.arrivals)
-            row["first_client_ms"] = round((arrivals[0] - sent) * 1000, 2)
-            row["median_client_ms"] = round((arrivals[len(arrivals) // 2] - sent) * 1000, 2)
-            row["last_client_ms"] = round((arrivals[-1] - sent) * 1000, 2)
-            row["load_generator_gc_ms"] = round((PAUSES.total - paused) * 1000, 2)
-        else:
-            missing = sum(1 for record in clients.arrivals if version not in record)
-            lost += missing
+        outcome = await clients.outcome(version, timeout)
+        if "missing" in outcome:
+            lost += outcome["missing"]
             row["last_client_ms"] = None
-            row["missing"] = missing
+            row["missing"] = outcome["missing"]
+        else:
+            for name in ("first", "median", "last"):
+                row[f"{name}_client_ms"] = round((outcome[name] - sent) * 1000, 2)
+            row["load_generator_gc_ms"] = round(outcome["gc"] * 1000, 2)
         per_change.append(row)
     return {"per_change": per_change, "lost": lost}
 
@@ -260,11 +351,12 @@ async def _run_plenary(args, var_dir: str) -> dict:
             "Cookie": f"sessionid={prepared['viewer']}",
             "Origin": f"http://127.0.0.1:{port}",
         }
-        clients = Clients(
-            f"ws://127.0.0.1:{port}/ws/consultations/vcc-2/floor/", args.clients, headers
+        clients = await _open_clients(
+            args,
+            [f"ws://127.0.0.1:{port}/ws/consultations/vcc-2/floor/"],
+            headers,
+            prepared["version"],
         )
-        await clients.open()
-        await clients.wait_for(prepared["version"], 60)
         cpu_before, rss_connected = _process_stats([server.pid])
         chair_headers = {
             "Cookie": f"sessionid={prepared['chair']}",
@@ -374,24 +466,35 @@ asyncio.run(main())
 
 
 async def _run_baseline(args, snapshot_bytes: int) -> dict:
-    port = _free_port()
-    server = subprocess.Popen([PYTHON, "-c", BASELINE, str(port)], start_new_session=True)
+    """As many bare servers as Plenary has workers, the clients shared among them."""
+    ports = [_free_port() for _ in range(args.workers)]
+    servers = [
+        subprocess.Popen([PYTHON, "-c", BASELINE, str(port)], start_new_session=True)
+        for port in ports
+    ]
+    pids = [server.pid for server in servers]
     try:
-        await _wait_port(port)
-        _idle_cpu, idle_rss = _process_stats([server.pid])
-        clients = Clients(f"ws://127.0.0.1:{port}/floor", args.clients, {})
-        await clients.open()
-        await clients.wait_for(0, 60)
-        cpu_before, rss_connected = _process_stats([server.pid])
-        control = await connect(f"ws://127.0.0.1:{port}/control", ping_interval=None)
+        for port in ports:
+            await _wait_port(port)
+        _idle_cpu, idle_rss = _process_stats(pids)
+        clients = await _open_clients(
+            args, [f"ws://127.0.0.1:{port}/floor" for port in ports], {}, 0
+        )
+        cpu_before, rss_connected = _process_stats(pids)
+        controls = [
+            await connect(f"ws://127.0.0.1:{port}/control", ping_interval=None) for port in ports
+        ]
         padding = "x" * max(0, snapshot_bytes - 40)
 
         async def change(n: int):
-            await control.send(f'{{"type":"snapshot","v":{n + 1},"pad":"{padding}"}}')
+            message = f'{{"type":"snapshot","v":{n + 1},"pad":"{padding}"}}'
+            for control in controls:
+                await control.send(message)
 
         measured = await _measure(clients, change, args.changes, 0, args.timeout)
-        cpu_after, _rss = _process_stats([server.pid])
-        await control.close()
+        cpu_after, _rss = _process_stats(pids)
+        for control in controls:
+            await control.close()
         await clients.close()
         return _summary(
             measured,
@@ -400,8 +503,24 @@ async def _run_baseline(args, snapshot_bytes: int) -> dict:
             (rss_connected - idle_rss) / args.clients,
         )
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+
+
+async def _open_clients(args, urls: list[str], headers: dict, first_version: int):
+    """The clients in this process, or spread over --load-processes processes (each of
+    them on one of `urls` in turn)."""
+    if args.load_processes > 1:
+        clients = SpreadClients(urls, args.clients, headers, args.load_processes, first_version)
+        await clients.open()
+        return clients
+    if len(urls) > 1:
+        raise SystemExit("several servers need --load-processes of at least their number")
+    clients = Clients(urls[0], args.clients, headers)
+    await clients.open()
+    await clients.wait_for(first_version, 60)
+    return clients
 
 
 async def _wait_port(port: int) -> None:
@@ -430,6 +549,8 @@ async def main_async(args) -> dict:
         "channel_layer": "redis" if args.redis else "in-memory",
         "database": "postgresql" if args.database_url else "sqlite",
         "chair": args.chair,
+        "load_processes": args.load_processes,
+        "baseline_processes": args.workers,
         "plenary": plenary,
         "baseline_websockets_broadcast": baseline,
         "p99_ratio_to_baseline": ratio,
@@ -453,11 +574,23 @@ def main() -> int:
         default="socket",
         help="how the chair's changes are sent: the console's socket, or its form's POST",
     )
+    parser.add_argument(
+        "--load-processes",
+        type=int,
+        default=1,
+        help="spread the clients over this many processes (one holds at most ~20,000 sockets)",
+    )
+    parser.add_argument("--follow", help=argparse.SUPPRESS)  # a load process's server URL
+    parser.add_argument("--follow-headers", default="{}", help=argparse.SUPPRESS)
+    parser.add_argument("--follow-from", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(
         resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 2 + 1000)), hard)
     )
+    if args.follow:
+        asyncio.run(_follow(args))
+        return 0
     result = asyncio.run(main_async(args))
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
