@@ -90,9 +90,11 @@ class Clients:
         await asyncio.gather(*(one(i) for i in range(self.count)))
         # The connections live to the end of the run: out of the collector's way, so that
         # a full collection of this process does not stall every client at once (and
-        # show as the server's latency). Done the same way for both servers.
+        # show as the server's latency). And no collection while a change is on its way:
+        # this process collects between changes (outcome()). The same for both servers.
         gc.collect()
         gc.freeze()
+        gc.disable()
 
     async def _read(self, ws, index: int) -> None:
         record = self.arrivals[index]
@@ -123,19 +125,23 @@ class Clients:
         paused = PAUSES.total
         if not await self.wait_for(version, timeout):
             missing = sum(1 for record in self.arrivals if version not in record)
+            gc.collect()
             return {"missing": missing}
         arrivals = sorted(record[version] for record in self.arrivals)
-        return {
+        outcome = {
             "first": arrivals[0],
             "median": arrivals[len(arrivals) // 2],
             "last": arrivals[-1],
             "gc": PAUSES.total - paused,
         }
+        gc.collect()  # every client has it: the next change is not sent yet
+        return outcome
 
     async def close(self) -> None:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*(ws.close() for ws in self.sockets), return_exceptions=True)
+        gc.enable()
 
 
 class SpreadClients:
