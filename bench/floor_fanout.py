@@ -294,8 +294,13 @@ async def _measure(clients, send_change, changes: int, first_version: int, timeo
 # --- Plenary ---------------------------------------------------------------------------------
 
 
-def _prepare_plenary(var_dir: str, database_url: str | None) -> dict:
-    env = {**os.environ, "PLENARY_VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "plenary.settings"}
+def _prepare_plenary(var_dir: str, database_url: str | None, speakers: int) -> dict:
+    env = {
+        **os.environ,
+        "PLENARY_VAR_DIR": var_dir,
+        "DJANGO_SETTINGS_MODULE": "plenary.settings",
+        "BENCH_SPEAKERS": str(speakers),
+    }
     if database_url:
         env["DATABASE_URL"] = database_url
     script = r"""
@@ -321,11 +326,28 @@ p = registration.register(c, delegation=d, name="Viewer", email="viewer@bench.ex
 registration.approve(p, actor=sec)
 services.open_meeting(c, c.meetings.get(kind="meeting", number=1), actor=chair)
 services.set_item(c, c.groups.get(number=1).items.get(number=2), actor=chair)
+# Speakers waiting in the queue, so that the snapshot has the size of a meeting's (1-2 KB).
+from plenary.core.errors import DomainError
+waiting = 0
+for n, delegation in enumerate(Delegation.objects.filter(consultation=c).order_by("pk")):
+    if waiting >= int(os.environ["BENCH_SPEAKERS"]):
+        break
+    try:
+        s = registration.register(c, delegation=delegation, name=f"Speaker {n}", email=f"s{n}@bench.example.org", now=datetime.datetime(2020, 10, 20, tzinfo=datetime.UTC))
+        registration.approve(s, actor=sec)
+        registration.designate_speaker(s, actor=sec)
+        s.refresh_from_db()
+        services.ask_for_floor(s)
+        waiting += 1
+    except DomainError:
+        continue
+from plenary.floor import snapshot
+size = len(snapshot.encode(snapshot.build(c.pk)).encode())
 viewer = SessionStore(); viewer[SESSION_KEY] = p.pk; viewer.create()
 chair_session = SessionStore()
 chair_session[USER_KEY] = str(chair.pk); chair_session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 chair_session[HASH_SESSION_KEY] = chair.get_session_auth_hash(); chair_session.create()
-print(json.dumps({"viewer": viewer.session_key, "chair": chair_session.session_key, "version": services.floor_of(c).version}))
+print(json.dumps({"viewer": viewer.session_key, "chair": chair_session.session_key, "version": services.floor_of(c).version, "bytes": size, "waiting": waiting}))
 """
     output = subprocess.run(
         [PYTHON, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=ROOT
@@ -334,7 +356,7 @@ print(json.dumps({"viewer": viewer.session_key, "chair": chair_session.session_k
 
 
 async def _run_plenary(args, var_dir: str) -> dict:
-    prepared = _prepare_plenary(var_dir, args.database_url)
+    prepared = _prepare_plenary(var_dir, args.database_url, args.speakers)
     port = _free_port()
     env = {**os.environ, "PLENARY_VAR_DIR": var_dir, "PLENARY_LOG_LEVEL": "warning"}
     if args.database_url:
@@ -377,12 +399,13 @@ async def _run_plenary(args, var_dir: str) -> dict:
         cpu_after, _rss = _process_stats([server.pid])
         await done()
         await clients.close()
-        return _summary(
+        summary = _summary(
             measured,
             args.changes,
             cpu_after - cpu_before,
             (rss_connected - idle_rss) / args.clients,
         )
+        return {"snapshot_bytes": prepared["bytes"], "queue": prepared["waiting"], **summary}
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -543,7 +566,8 @@ async def _wait_port(port: int) -> None:
 async def main_async(args) -> dict:
     var_dir = tempfile.mkdtemp(prefix="plenary-fanout-")
     plenary = await _run_plenary(args, var_dir)
-    baseline = await _run_baseline(args, args.snapshot_bytes)
+    # The baseline sends frames of the size of Plenary's snapshot in this run.
+    baseline = await _run_baseline(args, args.snapshot_bytes or plenary["snapshot_bytes"])
     ratio = None
     if plenary["last_client_latency_ms_p99"] and baseline["last_client_latency_ms_p99"]:
         ratio = round(
@@ -573,7 +597,18 @@ def main() -> int:
     parser.add_argument("--redis", default="")
     parser.add_argument("--database-url", default="")
     parser.add_argument("--timeout", type=float, default=20.0)
-    parser.add_argument("--snapshot-bytes", type=int, default=1200)
+    parser.add_argument(
+        "--speakers",
+        type=int,
+        default=25,
+        help="delegations waiting for the floor, which set the snapshot's size",
+    )
+    parser.add_argument(
+        "--snapshot-bytes",
+        type=int,
+        default=0,
+        help="the baseline's frame size (by default that of Plenary's snapshot in the run)",
+    )
     parser.add_argument(
         "--chair",
         choices=["socket", "http"],
