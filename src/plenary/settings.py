@@ -189,6 +189,9 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Plenary"
+# A code of the previous or next 30-second period is accepted too: a person on a slow link,
+# or a phone whose clock drifts, is not refused a code they typed in time.
+MFA_TOTP_TOLERANCE = 1
 # Roles whose holders must have a second factor before they may do anything else.
 PLENARY_MFA_REQUIRED_ROLES = ["secretariat"]
 

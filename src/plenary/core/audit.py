@@ -46,6 +46,10 @@ def _lock_chain() -> None:
     # appends only, without blocking readers.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # Foreign keys are checked now, not at COMMIT: a transaction holding the chain's
+            # lock must never wait at COMMIT for a row that a transaction waiting for the
+            # lock holds (a deadlock seen when a focal point sent one ballot form twice).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
 
 
