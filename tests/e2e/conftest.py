@@ -98,3 +98,24 @@ def wait_until(page, expression: str, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout} s: {expression}")
         page.wait_for_timeout(50)
+
+
+def off_the_browsers_loop(function, *args, **kwargs):
+    """Run a service in a thread of its own: Playwright keeps an event loop in this one,
+    and publishing a floor snapshot from sync code needs a thread without one."""
+    import threading
+
+    from django.db import connection
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = function(*args, **kwargs)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+    return outcome.get("value")

@@ -8,7 +8,6 @@ import datetime
 import json
 import os
 import re
-import threading
 import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,6 +22,8 @@ from plenary.directory.models import State
 from plenary.floor import services as floor
 from plenary.registration import services as registration
 from plenary.registration.models import Delegation, Participant
+
+from .conftest import off_the_browsers_loop
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 AXE_SOURCE = (Path(__file__).parent / "axe" / "axe.min.js").read_text(encoding="utf-8")
@@ -141,25 +142,6 @@ def _registration_open(consultation):
     consultation.registration_opens_on = datetime.date(2020, 1, 1)
     consultation.starts_on = datetime.date(2099, 1, 5)  # the contribution deadline follows
     consultation.save()
-
-
-def _off_the_browsers_loop(function, *args, **kwargs):
-    """Run a service in a thread of its own: Playwright keeps an event loop in this one,
-    and publishing a floor snapshot from sync code needs a thread without one."""
-    from django.db import connection
-
-    outcome = {}
-
-    def run():
-        try:
-            outcome["value"] = function(*args, **kwargs)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=30)
-    return outcome.get("value")
 
 
 def _speaker(consultation, iso2, language):
@@ -303,7 +285,7 @@ def test_presiding_officer_chairs_from_the_console(live_server, vcc2, browser, c
         assert floor.floor_of(consultation).item_id == item.pk
         audit.check(page, "console, item taken up", language)
 
-        _off_the_browsers_loop(floor.ask_for_floor, speaker)
+        off_the_browsers_loop(floor.ask_for_floor, speaker)
         page.goto(console)
         _follow(page.locator("button[value=give]").first)
         expect(page.locator("#console-countdown")).to_contain_text(":")
@@ -330,13 +312,13 @@ LIVE_SPEAKERS = {"en": "KE", "ar": "EG", "zh-hans": "CN"}
 def test_speaker_asks_for_the_floor_on_the_live_page(uvicorn_server, vcc2, browser, audit):
     consultation = vcc2.consultation
     chair = User.objects.get(email="chair@example.org")
-    _off_the_browsers_loop(
+    off_the_browsers_loop(
         floor.open_meeting,
         consultation,
         consultation.meetings.get(kind="meeting", number=1),
         actor=chair,
     )
-    _off_the_browsers_loop(
+    off_the_browsers_loop(
         floor.set_item,
         consultation,
         consultation.groups.get(number=1).items.get(number=2),

@@ -19,7 +19,7 @@ from plenary.registration.views import LINK_SESSION_KEY, current_participant
 from plenary.remote import services
 from plenary.remote.forms import CaptionForm, InterpreterForm, MeetingLinksForm, RemoteSettingsForm
 from plenary.remote.models import MeetingLinks, RemoteSettings, SupportRequest
-from plenary.remote.views import SUPPORT_SESSION_KEY, _owns
+from plenary.remote.views import SUPPORT_SESSION_KEY
 
 from .base import (
     AUTH,
@@ -312,7 +312,12 @@ def _checked(form) -> dict:
 def _own_request(request, consultation, request_id) -> SupportRequest:
     """The caller's own request (as the help page finds it); another's is not found."""
     support_request = get_or_404(SupportRequest.objects, pk=request_id, consultation=consultation)
-    if not _owns(request, support_request, _person(request, consultation)):
+    if not services.owns(
+        support_request,
+        participant=_person(request, consultation),
+        user=request.user,
+        remembered=request.session.get(SUPPORT_SESSION_KEY, []),
+    ):
         raise Http404
     return support_request
 

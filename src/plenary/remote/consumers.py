@@ -121,15 +121,16 @@ class SupportChatConsumer(AsyncWebsocketConsumer):
             and user.has_perm("remote.support", support_request.consultation)
         ):
             return support_request.pk, True, getattr(user, "language", "en")
-        participant_id = session.get(SESSION_KEY)
-        if participant_id and support_request.participant_id == participant_id:
-            participant = Participant.objects.filter(pk=participant_id, status="approved").first()
-            if participant is not None:
-                return support_request.pk, False, participant.language
-        if user is not None and user.is_authenticated and support_request.user_id == user.pk:
-            return support_request.pk, False, getattr(user, "language", "en")
         from .views import SUPPORT_SESSION_KEY
 
-        if support_request.pk in session.get(SUPPORT_SESSION_KEY, []):
-            return support_request.pk, False, support_request.language
-        return None
+        participant = Participant.objects.filter(
+            pk=session.get(SESSION_KEY) or 0, status="approved"
+        ).first()
+        if not services.owns(
+            support_request,
+            participant=participant,
+            user=user,
+            remembered=session.get(SUPPORT_SESSION_KEY, []),
+        ):
+            return None
+        return support_request.pk, False, support_request.language

@@ -3,6 +3,7 @@ check, the webcast, the secretariat's set-up, the interpreters' booth, and IT su
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -267,8 +268,6 @@ def booth(request, consultation):
     interpreter = services.interpreter_of(request.user, consultation)
     if interpreter is None:
         if not request.user.is_authenticated:
-            from django.contrib.auth.views import redirect_to_login
-
             return redirect_to_login(request.get_full_path())
         raise PermissionDenied
     meeting, access, refusal = None, None, None
@@ -297,11 +296,12 @@ def booth(request, consultation):
 
 
 def _owns(request, support_request, participant) -> bool:
-    if participant is not None and support_request.participant_id == participant.pk:
-        return True
-    if request.user.is_authenticated and support_request.user_id == request.user.pk:
-        return True
-    return support_request.pk in request.session.get(SUPPORT_SESSION_KEY, [])
+    return services.owns(
+        support_request,
+        participant=participant,
+        user=request.user,
+        remembered=request.session.get(SUPPORT_SESSION_KEY, []),
+    )
 
 
 @consultation_permission(None)
