@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "plenary.contributions",
     "plenary.floor",
     "plenary.outcomes",
+    "plenary.reports",
     "plenary.ballots",
     "plenary.remote",
     "plenary.scenarios",

@@ -12,6 +12,7 @@ from plenary.floor import views as floor_views
 from plenary.outcomes import views as outcome_views
 from plenary.planning import views as planning_views
 from plenary.registration import views as registration_views
+from plenary.reports import views as report_views
 
 urlpatterns = [
     path("i18n/setlang/", core_views.set_language, name="set_language"),
@@ -127,7 +128,7 @@ urlpatterns += i18n_patterns(
     path(
         "c/<slug:slug>/outcomes/<int:item_id>/", outcome_views.outcome_action, name="outcome_action"
     ),
-    path("c/<slug:slug>/report/", outcome_views.report, name="report"),
+    path("c/<slug:slug>/report/", report_views.report, name="report"),
     path("c/<slug:slug>/ballots/", ballot_views.ballot_list, name="ballots"),
     path("c/<slug:slug>/ballots/new/", ballot_views.ballot_new, name="ballot_new"),
     path(
@@ -143,8 +144,8 @@ urlpatterns += i18n_patterns(
         ballot_views.ballot_manage,
         name="ballot_manage",
     ),
-    path("c/<slug:slug>/report.docx", outcome_views.report_docx, name="report_docx"),
-    path("c/<slug:slug>/report.pdf", outcome_views.report_pdf, name="report_pdf"),
+    path("c/<slug:slug>/report.docx", report_views.report_docx, name="report_docx"),
+    path("c/<slug:slug>/report.pdf", report_views.report_pdf, name="report_pdf"),
     path("c/<slug:slug>/console/action/", floor_views.console_action, name="floor_console_action"),
     path(
         "c/<slug:slug>/contributions/", contribution_views.contribution_list, name="contributions"

@@ -13,7 +13,7 @@ from django.conf import settings
 from websockets.frames import Frame, Opcode
 
 from . import snapshot
-from .publish import group_name
+from .live import group_name
 
 logger = logging.getLogger(__name__)
 

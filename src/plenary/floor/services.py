@@ -8,19 +8,20 @@ floor; a viewer may not. No contribution is needed to speak (R20).
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plenary.consultations.models import AgendaGroup, AgendaItem, Consultation
 from plenary.core import audit
 from plenary.core.errors import DomainError
+from plenary.outcomes.services import take_up
 from plenary.planning.models import Meeting
 from plenary.registration.models import Participant
 from plenary.registration.services import holds_extra_grant
 
-from . import queue as queue_rules
+from . import live
 from .models import Floor, FloorRequest
+from .queries import waiting_queue
 
 
 def floor_of(consultation: Consultation) -> Floor:
@@ -46,7 +47,7 @@ def _may_chair(actor, consultation) -> None:
 
 
 def _changed(floor: Floor, action: str, actor, data: dict) -> Floor:
-    Floor.objects.filter(pk=floor.pk).update(version=F("version") + 1)
+    live.changed(floor.consultation_id)
     floor.refresh_from_db()
     audit.record(
         f"floor.{action}",
@@ -54,19 +55,7 @@ def _changed(floor: Floor, action: str, actor, data: dict) -> Floor:
         target=floor.consultation,
         data={**data, "version": floor.version},
     )
-    from .publish import publish_after_commit
-
-    publish_after_commit(floor.consultation_id)
     return floor
-
-
-def shown_state_changed(consultation_id: int) -> None:
-    """Something the live pages show changed outside the floor (a proposed conclusion, an
-    objection): a new version, so that a page that missed it catches up when it resyncs."""
-    Floor.objects.filter(consultation_id=consultation_id).update(version=F("version") + 1)
-    from .publish import publish_after_commit
-
-    publish_after_commit(consultation_id)
 
 
 def open_meeting(consultation: Consultation, meeting: Meeting, *, actor) -> Floor:
@@ -98,8 +87,6 @@ def set_item(consultation: Consultation, item: AgendaItem, *, actor) -> Floor:
         floor.item = item
         floor.list_open = True
         floor.save(update_fields=["item", "list_open"])
-        from plenary.outcomes.services import take_up
-
         take_up(item, actor=actor)
         return _changed(floor, "item_taken_up", actor, {"item": item.label})
 
@@ -209,23 +196,6 @@ def withdraw_request(
         request.save(update_fields=["status", "ended_at"])
         _changed(floor, "request_withdrawn", actor, {"request": request.pk})
     return request
-
-
-def waiting_queue(floor: Floor) -> list[FloorRequest]:
-    """The waiting requests on the current item in the order of the rules (R21)."""
-    if floor.item_id is None:
-        return []
-    requests = list(
-        FloorRequest.objects.filter(
-            floor=floor, item_id=floor.item_id, status=FloorRequest.Status.WAITING
-        ).select_related("delegation")
-    )
-    by_key = {r.pk: r for r in requests}
-    entries = [queue_rules.Entry(r.pk, r.delegation.category, r.kind, r.pk) for r in requests]
-    classes = (
-        tuple(tuple(group) for group in floor.consultation.queue_classes) or queue_rules.CLASS_ORDER
-    )
-    return [by_key[entry.key] for entry in queue_rules.queue_order(entries, classes)]
 
 
 def give_floor(consultation: Consultation, request: FloorRequest | None = None, *, actor) -> Floor:

@@ -5,10 +5,13 @@ them up by id, so that one encoding serves every language."""
 
 import json
 
+from django.conf import settings
+
+from plenary.outcomes.models import ItemOutcome, Objection, ProposedConclusion
 from plenary.planning.queries import latest_plan
 
 from .models import Floor
-from .services import waiting_queue
+from .queries import waiting_queue
 
 
 def version(consultation_id: int) -> int:
@@ -62,10 +65,6 @@ def _outcome(floor: Floor) -> dict:
     exists in), and the objections recorded."""
     if floor.item_id is None:
         return {"state": None, "conclusion": None, "objections": []}
-    from django.conf import settings
-
-    from plenary.outcomes.models import ItemOutcome, Objection, ProposedConclusion
-
     outcome = ItemOutcome.objects.filter(item_id=floor.item_id).first()
     conclusion = ProposedConclusion.objects.filter(item_id=floor.item_id, shown=True).first()
     texts = None

@@ -11,7 +11,7 @@ from plenary.core import audit
 from plenary.core.errors import DomainError
 from plenary.registration.models import Delegation, Participant
 
-from . import rule
+from . import rule, signals
 from .models import ItemOutcome, Objection, ProposedConclusion
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -77,6 +77,7 @@ def draft_conclusion(item: AgendaItem, *, texts: dict, original: str, actor) -> 
     if unknown:
         raise DomainError(_("Unknown language."), code="unknown_language")
     with transaction.atomic():
+        _announce(item)
         outcome = _locked(item)
         if outcome.recorded:
             raise DomainError(
@@ -97,19 +98,22 @@ def draft_conclusion(item: AgendaItem, *, texts: dict, original: str, actor) -> 
             target=item,
             data={"original": original, "languages": sorted(texts)},
         )
-    _publish(item)
     return conclusion
 
 
 def show_conclusion(item: AgendaItem, *, shown: bool = True, actor) -> ProposedConclusion:
+    """The secretariat shows the drafted conclusion on the live pages, or hides it again."""
     _may_run(actor, item)
-    conclusion = ProposedConclusion.objects.filter(item=item).first()
-    if conclusion is None:
-        raise DomainError(_("No conclusion has been drafted for this item."), code="no_conclusion")
-    conclusion.shown = shown
-    conclusion.save(update_fields=["shown", "updated_at"])
-    audit.record("outcome.conclusion_shown", actor=actor, target=item, data={"shown": shown})
-    _publish(item)
+    with transaction.atomic():
+        _announce(item)
+        conclusion = ProposedConclusion.objects.filter(item=item).first()
+        if conclusion is None:
+            raise DomainError(
+                _("No conclusion has been drafted for this item."), code="no_conclusion"
+            )
+        conclusion.shown = shown
+        conclusion.save(update_fields=["shown", "updated_at"])
+        audit.record("outcome.conclusion_shown", actor=actor, target=item, data={"shown": shown})
     return conclusion
 
 
@@ -117,6 +121,25 @@ def _registered(delegation: Delegation) -> bool:
     return Participant.objects.filter(
         delegation=delegation, status=Participant.Status.APPROVED
     ).exists()
+
+
+def _may_object(
+    item: AgendaItem, delegation: Delegation, participant: Participant | None, actor
+) -> None:
+    """The secretariat (no participant) or a speaker of the delegation, for a registered
+    delegation of the item's consultation."""
+    if participant is None:
+        _may_run(actor, item)
+    elif participant.delegation_id != delegation.pk or not participant.is_speaker:
+        raise DomainError(
+            _("Only a speaker of the delegation may record this."), code="not_speaker"
+        )
+    if delegation.consultation_id != item.group.consultation_id:
+        raise DomainError(_("Choose a delegation of this consultation."), code="wrong_delegation")
+    if not _registered(delegation):
+        raise DomainError(
+            _("This delegation has no registered participant."), code="not_registered"
+        )
 
 
 def record_objection(
@@ -133,19 +156,9 @@ def record_objection(
     if kind not in Objection.Kind.values:
         raise DomainError(_("Unknown request."), code="bad_kind")
     on_behalf = participant is None
-    if on_behalf:
-        _may_run(actor, item)
-    elif participant.delegation_id != delegation.pk or not participant.is_speaker:
-        raise DomainError(
-            _("Only a speaker of the delegation may record this."), code="not_speaker"
-        )
-    if delegation.consultation_id != item.group.consultation_id:
-        raise DomainError(_("Choose a delegation of this consultation."), code="wrong_delegation")
-    if not _registered(delegation):
-        raise DomainError(
-            _("This delegation has no registered participant."), code="not_registered"
-        )
+    _may_object(item, delegation, participant, actor)
     with transaction.atomic():
+        _announce(item)
         outcome = _locked(item)
         if outcome.recorded:
             raise DomainError(
@@ -182,7 +195,6 @@ def record_objection(
             },
         )
         _apply_rule(outcome, actor)
-    _publish(item)
     return objection
 
 
@@ -195,6 +207,7 @@ def withdraw_objection(
     elif participant.delegation_id != objection.delegation_id:
         raise DomainError(_("This request belongs to another delegation."), code="not_yours")
     with transaction.atomic():
+        _announce(item)
         outcome = _locked(item)
         if outcome.recorded:
             raise DomainError(
@@ -212,7 +225,6 @@ def withdraw_objection(
             data={"delegation": str(objection.delegation), "kind": objection.kind},
         )
         _apply_rule(outcome, actor)
-    _publish(item)
     return objection
 
 
@@ -251,6 +263,7 @@ def record_outcome(item: AgendaItem, state: str, *, actor, reason: str = "") -> 
     if state not in ItemOutcome.FINAL:
         raise DomainError(_("Choose one of the outcomes."), code="bad_outcome")
     with transaction.atomic():
+        _announce(item)
         outcome = _locked(item)
         if outcome.recorded:
             raise DomainError(
@@ -283,7 +296,6 @@ def record_outcome(item: AgendaItem, state: str, *, actor, reason: str = "") -> 
                 code="not_urgent",
             )
         _set(outcome, state, actor, reason=reason or outcome.reason, recorded=True)
-    _publish(item)
     return outcome
 
 
@@ -293,6 +305,7 @@ def reopen(item: AgendaItem, *, actor, reason: str) -> ItemOutcome:
     if not (reason or "").strip():
         raise DomainError(_("Give the reason for reopening the item."), code="reason_required")
     with transaction.atomic():
+        _announce(item)
         outcome = _locked(item)
         if not outcome.recorded:
             raise DomainError(_("This item has no recorded outcome."), code="not_recorded")
@@ -305,11 +318,10 @@ def reopen(item: AgendaItem, *, actor, reason: str) -> ItemOutcome:
         _set(outcome, state, actor, reason=reason.strip(), recorded=False)
         audit.record("outcome.reopened", actor=actor, target=item, data={"reason": reason.strip()})
         _apply_rule(outcome, actor)
-    _publish(item)
     return outcome
 
 
-def _publish(item: AgendaItem) -> None:
-    from plenary.floor.services import shown_state_changed
-
-    shown_state_changed(item.group.consultation_id)
+def _announce(item: AgendaItem) -> None:
+    """What the live pages show is about to change in this transaction; sent first, before
+    any row of the outcome or the audit chain is locked (see signals.py)."""
+    signals.shown_state_changed.send(sender=ItemOutcome, consultation_id=item.group.consultation_id)

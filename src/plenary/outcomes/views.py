@@ -1,14 +1,11 @@
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from plenary.consultations.models import AgendaItem
 from plenary.core.access import consultation_permission
-from plenary.core.downloads import download
 from plenary.core.errors import DomainError
 from plenary.registration.models import Delegation
 
@@ -57,33 +54,3 @@ def outcome_action(request, consultation, item_id):
     else:
         raise DomainError(_("Unknown action."), code="unknown_action")
     return redirect("floor_console", consultation.slug)
-
-
-@consultation_permission(None)
-def report(request, consultation):
-    from .report import report_context
-
-    return render(
-        request,
-        "outcomes/report.html",
-        {"consultation": consultation, **report_context(consultation, translation.get_language())},
-    )
-
-
-@consultation_permission(None)
-def report_docx(request, consultation):
-    from .report import report_docx as build
-
-    language = translation.get_language()
-    return download(build(consultation, language), f"{consultation.slug}-report-{language}.docx")
-
-
-@consultation_permission(None)
-def report_pdf(request, consultation):
-    from .report import report_pdf as build
-
-    language = translation.get_language()
-    content = build(consultation, language)
-    if content is None:
-        raise Http404(_("PDF is not available on this server; download the Word document."))
-    return download(content, f"{consultation.slug}-report-{language}.pdf")

@@ -11,14 +11,7 @@ import io
 import re
 from datetime import datetime
 
-from django.conf import settings
 from django.utils.translation import gettext, ngettext, override
-from docx import Document as new_docx
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_DIRECTION
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm
 from icalendar import Calendar, Event
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -27,6 +20,15 @@ from openpyxl.utils import get_column_letter
 from plenary.consultations.models import Consultation, Document
 from plenary.consultations.queries import agenda_groups
 from plenary.core import timezones
+from plenary.core.docx import (
+    add_table,
+    document_symbol,
+    docx_bytes,
+    fill_cell,
+    is_rtl,
+    new_docx,
+    set_widths,
+)
 from plenary.directory.models import State
 
 from .models import ItemReply, Meeting, PlanVersion
@@ -34,34 +36,6 @@ from .queries import plan_days, unscheduled_items
 from .reasons import reason_text
 
 UTC = timezones.UTC
-
-# Where a paragraph's, a section's bidi element goes: before these siblings (OOXML order).
-_AFTER_PPR_BIDI = (
-    "w:adjustRightInd",
-    "w:snapToGrid",
-    "w:spacing",
-    "w:ind",
-    "w:contextualSpacing",
-    "w:mirrorIndents",
-    "w:suppressOverlap",
-    "w:jc",
-    "w:textDirection",
-    "w:textAlignment",
-    "w:textboxTightWrap",
-    "w:outlineLvl",
-    "w:divId",
-    "w:cnfStyle",
-    "w:rPr",
-    "w:sectPr",
-    "w:pPrChange",
-)
-_AFTER_SECTPR_BIDI = ("w:rtlGutter", "w:docGrid", "w:printerSettings", "w:sectPrChange")
-
-# Right-to-left documents: runs with Arabic letters are marked right to left, runs of Latin
-# letters and digits only are embedded left to right (Unicode LRE ... PDF).
-_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
-_LEFT_TO_RIGHT = re.compile(r"[A-Za-z0-9]")
-LRE, PDF = "\u202a", "\u202c"
 
 # Plan table column widths in millimetres, landscape A4 with 20 mm margins (257 mm).
 _PLAN_WIDTHS_MM = (22, 80, 30, 40, 35, 50)
@@ -95,17 +69,12 @@ def _duration(minutes: int) -> str:
     return ngettext("%(minutes)s minute", "%(minutes)s minutes", minutes) % {"minutes": minutes}
 
 
-def _symbol(document: Document) -> str:
-    """A document's symbol, in square brackets while the document is not yet available."""
-    return f"[{document.symbol}]" if document.pending else document.symbol
-
-
 def _council_documents(documents) -> list[str]:
-    return [_symbol(d) for d in documents if d.kind != Document.Kind.CONTRIBUTION]
+    return [document_symbol(d) for d in documents if d.kind != Document.Kind.CONTRIBUTION]
 
 
 def _related_information(item, documents) -> list[str]:
-    contributions = [_symbol(d) for d in documents if d.kind == Document.Kind.CONTRIBUTION]
+    contributions = [document_symbol(d) for d in documents if d.kind == Document.Kind.CONTRIBUTION]
     return contributions + [str(reference) for reference in (item.references if item else [])]
 
 
@@ -179,98 +148,17 @@ def _unscheduled_rows(consultation: Consultation, version: PlanVersion | None) -
     ]
 
 
-def _is_rtl(language: str) -> bool:
-    return language.split("-")[0] in settings.LANGUAGES_BIDI
-
-
 # --- Word --------------------------------------------------------------------------------
-def _new_docx(*, landscape: bool):
-    document = new_docx()
-    section = document.sections[0]
-    if landscape:
-        section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = Mm(297), Mm(210)
-    else:
-        section.page_width, section.page_height = Mm(210), Mm(297)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Mm(20))
-    return document
-
-
-def _fill(cell, lines: list[str], *, bold: bool = False, italic_from: int | None = None) -> None:
-    """Each line of a table cell as its own paragraph (first one reused)."""
-    for n, line in enumerate(lines or [""]):
-        paragraph = cell.paragraphs[0] if n == 0 else cell.add_paragraph()
-        run = paragraph.add_run(line)
-        run.bold = bold or None
-        if italic_from is not None and n >= italic_from:
-            run.italic = True
-
-
-def _table(document, columns: list[str]):
-    table = document.add_table(rows=1, cols=len(columns))
-    table.style = "Table Grid"
-    table.autofit = False
-    for cell, text in zip(table.rows[0].cells, columns, strict=True):
-        _fill(cell, [text], bold=True)
-    # The header row repeats on every page.
-    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-    return table
-
-
-def _set_widths(table, widths_mm) -> None:
-    for column, width in zip(table.columns, widths_mm, strict=True):
-        column.width = Mm(width)
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths_mm, strict=True):
-            cell.width = Mm(width)
-
-
-def _make_rtl(document) -> None:
-    """Every paragraph, table and section of the body reads right to left."""
-    body = document.element.body
-    for paragraph in body.iter(qn("w:p")):
-        properties = paragraph.get_or_add_pPr()
-        if properties.find(qn("w:bidi")) is None:
-            properties.insert_element_before(OxmlElement("w:bidi"), *_AFTER_PPR_BIDI)
-    for run in body.iter(qn("w:r")):
-        texts = run.findall(qn("w:t"))
-        content = "".join(text.text or "" for text in texts)
-        if _ARABIC.search(content):
-            run.get_or_add_rPr().get_or_add_rtl()
-        elif texts and _LEFT_TO_RIGHT.search(content):
-            # A symbol such as [C20/40] or C20/21(Rev.3) keeps its order and its brackets
-            # inside a right-to-left paragraph: a left-to-right embedding around it.
-            texts[0].text = LRE + (texts[0].text or "")
-            texts[-1].text = (texts[-1].text or "") + PDF
-    for table in document.tables:
-        table.table_direction = WD_TABLE_DIRECTION.RTL
-    for section in document.sections:
-        properties = section._sectPr
-        if properties.find(qn("w:bidi")) is None:
-            properties.insert_element_before(OxmlElement("w:bidi"), *_AFTER_SECTPR_BIDI)
-
-
-def _docx_bytes(document, language: str, title: str) -> bytes:
-    document.core_properties.title = title
-    document.core_properties.language = language
-    if _is_rtl(language):
-        _make_rtl(document)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
 def plan_docx(consultation: Consultation, version: PlanVersion | None, language: str) -> bytes:
     """The time management plan as a Word document: one table per meeting day in the
     Council's columns, then the items that are not scheduled and why."""
     with override(language):
-        document = _new_docx(landscape=True)
+        document = new_docx(landscape=True)
         document.add_heading(_heading_title(consultation), level=0)
         document.add_heading(gettext("Time management plan"), level=1)
         if version is None:
             document.add_paragraph(gettext("No time management plan has been published yet."))
-            return _docx_bytes(document, language, gettext("Time management plan"))
+            return docx_bytes(document, language, gettext("Time management plan"))
 
         document.add_paragraph(_published(consultation, version, language))
         if version.reason:
@@ -289,19 +177,19 @@ def plan_docx(consultation: Consultation, version: PlanVersion | None, language:
             if not rows:
                 document.add_paragraph(gettext("No item is planned on this day."))
                 continue
-            table = _table(document, plan_columns())
+            table = add_table(document, plan_columns())
             for row in rows:
                 time_lines = [row["label"], row["time"]]
                 if row["done"]:
                     time_lines.append(gettext("(finished)"))
                 cells = table.add_row().cells
-                _fill(cells[0], time_lines, italic_from=1)
-                _fill(cells[1], [row["subject"]])
-                _fill(cells[2], row["documents"])
-                _fill(cells[3], row["related"])
-                _fill(cells[4], [])
-                _fill(cells[5], [row["instruments"]])
-            _set_widths(table, _PLAN_WIDTHS_MM)
+                fill_cell(cells[0], time_lines, italic_from=1)
+                fill_cell(cells[1], [row["subject"]])
+                fill_cell(cells[2], row["documents"])
+                fill_cell(cells[3], row["related"])
+                fill_cell(cells[4], [])
+                fill_cell(cells[5], [row["instruments"]])
+            set_widths(table, _PLAN_WIDTHS_MM)
 
         document.add_heading(gettext("Not scheduled"), level=2)
         if version.missing_minutes:
@@ -321,13 +209,13 @@ def plan_docx(consultation: Consultation, version: PlanVersion | None, language:
                 + gettext("%(reason)s Planned time: %(duration)s.")
                 % {"reason": entry["reason"], "duration": _duration(entry["minutes"])}
             ).italic = True
-        return _docx_bytes(document, language, gettext("Time management plan"))
+        return docx_bytes(document, language, gettext("Time management plan"))
 
 
 def agenda_docx(consultation: Consultation, language: str) -> bytes:
     """The agenda by group, each item with its references and documents."""
     with override(language):
-        document = _new_docx(landscape=False)
+        document = new_docx(landscape=False)
         document.add_heading(_heading_title(consultation), level=0)
         document.add_heading(gettext("Agenda"), level=1)
         if consultation.agenda_confirmed_at:
@@ -356,16 +244,18 @@ def agenda_docx(consultation: Consultation, language: str) -> bytes:
             if not group.ordered_items:
                 document.add_paragraph(gettext("No item in this group."))
                 continue
-            table = _table(document, agenda_columns())
+            table = add_table(document, agenda_columns())
             for item in group.ordered_items:
                 cells = table.add_row().cells
-                _fill(cells[0], [item.label])
+                fill_cell(cells[0], [item.label])
                 subject = [item.subject] + ([item.note] if item.note else [])
-                _fill(cells[1], subject, italic_from=1)
-                _fill(cells[2], [", ".join(str(r) for r in item.references)])
-                _fill(cells[3], [_symbol(link.document) for link in item.document_links])
-            _set_widths(table, _AGENDA_WIDTHS_MM)
-        return _docx_bytes(document, language, gettext("Agenda"))
+                fill_cell(cells[1], subject, italic_from=1)
+                fill_cell(cells[2], [", ".join(str(r) for r in item.references)])
+                fill_cell(
+                    cells[3], [document_symbol(link.document) for link in item.document_links]
+                )
+            set_widths(table, _AGENDA_WIDTHS_MM)
+        return docx_bytes(document, language, gettext("Agenda"))
 
 
 # --- Excel -------------------------------------------------------------------------------
@@ -442,7 +332,7 @@ def plan_xlsx(consultation: Consultation, version: PlanVersion | None, language:
             rest.append([entry["label"], entry["subject"], entry["minutes"], entry["reason"]])
         _wrap_rows(rest)
 
-        if _is_rtl(language):
+        if is_rtl(language):
             for sheet in workbook.worksheets:
                 sheet.sheet_view.rightToLeft = True
         workbook.properties.title = f"{consultation.acronym} — {gettext('Time management plan')}"
@@ -554,7 +444,7 @@ def _speaking_events(consultation, days, state, stamp, sequence, language):
             if documents:
                 lines.append(
                     gettext("Documents: %(symbols)s")
-                    % {"symbols": ", ".join(_symbol(d) for d in documents)}
+                    % {"symbols": ", ".join(document_symbol(d) for d in documents)}
                 )
             lines.append(
                 gettext("Planned in meeting %(number)s, %(time)s %(zone)s.")

@@ -17,10 +17,10 @@ from plenary.core import timezones
 from plenary.core.models import User
 from plenary.floor import services as floor
 from plenary.floor.models import FloorRequest
-from plenary.outcomes import report
 from plenary.outcomes import services as outcomes
 from plenary.registration import services as registration
 from plenary.registration.models import Delegation
+from plenary.reports import report
 
 UTC = datetime.UTC
 REGISTERED = datetime.datetime(2020, 10, 20, tzinfo=UTC)
@@ -272,7 +272,7 @@ def test_the_html_page_shows_the_report(situation, rf):
     from django.contrib.auth.models import AnonymousUser
 
     request.user = AnonymousUser()
-    html = render_to_string("outcomes/report.html", context, request=request)
+    html = render_to_string("reports/report.html", context, request=request)
     assert "Report of the Chair of the Second Virtual Consultation" in html
     assert AGREED_EN in html
     assert "<svg" in html and 'role="img"' in html

@@ -28,24 +28,25 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from plenary.consultations.models import AgendaGroup, Consultation, Document
+from plenary.consultations.models import Consultation, Document
 from plenary.consultations.queries import agenda_groups
 from plenary.core import timezones
+from plenary.core.docx import (
+    AFTER_PPR_BIDI,
+    add_table,
+    document_symbol,
+    docx_bytes,
+    fill_cell,
+    is_rtl,
+    new_docx,
+    set_widths,
+)
 from plenary.directory.models import Region
 from plenary.floor.models import FloorRequest
-from plenary.planning.exports import (
-    _AFTER_PPR_BIDI,
-    _docx_bytes,
-    _fill,
-    _is_rtl,
-    _new_docx,
-    _set_widths,
-    _symbol,
-    _table,
-)
+from plenary.outcomes.models import ItemOutcome, Objection, ProposedConclusion
 from plenary.registration.models import Delegation, Participant
 
-from .models import ItemOutcome, Objection, ProposedConclusion
+from . import sections
 
 logger = logging.getLogger(__name__)
 
@@ -433,112 +434,144 @@ def _introduction(consultation: Consultation, language: str) -> dict:
 
 def _documents(item) -> tuple[list[str], list[str]]:
     documents = [link.document for link in getattr(item, "document_links", [])]
-    council = [_symbol(d) for d in documents if d.kind != Document.Kind.CONTRIBUTION]
-    contributions = [_symbol(d) for d in documents if d.kind == Document.Kind.CONTRIBUTION]
+    council = [document_symbol(d) for d in documents if d.kind != Document.Kind.CONTRIBUTION]
+    contributions = [document_symbol(d) for d in documents if d.kind == Document.Kind.CONTRIBUTION]
     return council, contributions
+
+
+def _outcome_reads(consultation: Consultation) -> tuple[dict, dict, dict]:
+    """By item: its outcome, its proposed conclusion, and the Council Member States whose
+    objection (not withdrawn) asks for its deferral, each named once."""
+    outcomes = {
+        outcome.item_id: outcome
+        for outcome in ItemOutcome.objects.filter(item__group__consultation=consultation)
+    }
+    conclusions = {
+        conclusion.item_id: conclusion
+        for conclusion in ProposedConclusion.objects.filter(item__group__consultation=consultation)
+    }
+    requesters: dict[int, list[str]] = defaultdict(list)
+    for objection in Objection.objects.filter(
+        item__group__consultation=consultation,
+        withdrawn_at__isnull=True,
+        delegation__category=Delegation.Category.COUNCIL,
+    ).select_related("delegation__state", "delegation__sector_member"):
+        name = str(objection.delegation)
+        if name not in requesters[objection.item_id]:
+            requesters[objection.item_id].append(name)
+    return outcomes, conclusions, requesters
+
+
+def _item_entry(item) -> dict:
+    documents, contributions = _documents(item)
+    return {
+        "label": item.label,
+        "subject": item.subject,
+        "documents": documents,
+        "contributions": contributions,
+    }
+
+
+def _discussed_entry(
+    item, outcome: ItemOutcome | None, conclusion, asked: list[str], language: str
+) -> dict:
+    """An item discussed: its outcome, and either its proposed conclusion or, deferred,
+    who asked for the deferral (or the reason recorded)."""
+    state = outcome.state if outcome else State.NOT_DISCUSSED
+    deferred = state == State.DEFERRED
+    reason = ""
+    if deferred:
+        reason = (
+            gettext("At the request of: %(who)s") % {"who": ", ".join(asked)}
+            if asked
+            else (outcome.reason or "")
+        )
+    return {
+        **_item_entry(item),
+        "state": str(state),
+        "state_label": str(State(state).label),
+        "recorded": bool(outcome and outcome.recorded),
+        "conclusion": None if deferred else _conclusion(conclusion, language),
+        "reason": reason,
+        "requested_by": asked if deferred else [],
+    }
+
+
+def _items(consultation: Consultation, language: str) -> dict:
+    """The agenda items of sections 3 to 6, placed by sections.sort_items; an item listed
+    in two sections is one entry."""
+    outcomes, conclusions, requesters = _outcome_reads(consultation)
+    placed = sections.sort_items(
+        (
+            group,
+            group.kind,
+            [(item, getattr(outcomes.get(item.pk), "state", None)) for item in group.ordered_items],
+        )
+        for group in agenda_groups(consultation)
+    )
+    entries = {
+        item.pk: _discussed_entry(
+            item,
+            outcomes.get(item.pk),
+            conclusions.get(item.pk),
+            requesters.get(item.pk, []),
+            language,
+        )
+        for _group, items in placed.discussed
+        for item in items
+    }
+    return {
+        "discussed": [
+            {
+                "number": group.number,
+                "title": gettext("Group %(number)s: %(title)s")
+                % {"number": group.number, "title": group.title},
+                "items": [entries[item.pk] for item in items],
+            }
+            for group, items in placed.discussed
+        ],
+        "deferred": [entries[item.pk] for item in placed.deferred],
+        "correspondence": [entries[item.pk] for item in placed.correspondence],
+        "information": [_item_entry(item) for item in placed.information],
+    }
+
+
+def _charts(statistics: dict, rtl: bool) -> dict:
+    """Speaking time by region and by category as bar charts, once anybody spoke."""
+    if not statistics["interventions"]:
+        return {"by_region": "", "by_category": ""}
+    # Translators: abbreviation of "minutes", after a number in the report's charts.
+    unit = gettext("min")
+    return {
+        "by_region": bar_chart_svg(
+            [(r["label"], round(r["seconds"] / 60, 1)) for r in statistics["by_region"]],
+            title=gettext("Speaking time by region (minutes)"),
+            unit=unit,
+            rtl=rtl,
+        ),
+        "by_category": bar_chart_svg(
+            [(r["label"], round(r["seconds"] / 60, 1)) for r in statistics["by_category"]],
+            title=gettext("Speaking time by category (minutes)"),
+            unit=unit,
+            rtl=rtl,
+        ),
+    }
+
+
+def _statistics_summary(statistics: dict) -> str:
+    return ngettext(
+        "%(count)s intervention, %(duration)s of speaking time in total.",
+        "%(count)s interventions, %(duration)s of speaking time in total.",
+        statistics["interventions"],
+    ) % {"count": statistics["interventions"], "duration": statistics["duration"]}
 
 
 def report_context(consultation: Consultation, language: str) -> dict:
     """Everything the report shows, every text in `language` (plain strings, so that the
     page may be rendered under any active language)."""
     with override(language):
-        outcomes = {
-            outcome.item_id: outcome
-            for outcome in ItemOutcome.objects.filter(item__group__consultation=consultation)
-        }
-        conclusions = {
-            conclusion.item_id: conclusion
-            for conclusion in ProposedConclusion.objects.filter(
-                item__group__consultation=consultation
-            )
-        }
-        requesters: dict[int, list[str]] = defaultdict(list)
-        for objection in Objection.objects.filter(
-            item__group__consultation=consultation,
-            withdrawn_at__isnull=True,
-            delegation__category=Delegation.Category.COUNCIL,
-        ).select_related("delegation__state", "delegation__sector_member"):
-            name = str(objection.delegation)
-            if name not in requesters[objection.item_id]:
-                requesters[objection.item_id].append(name)
-
-        discussed, deferred, correspondence, information = [], [], [], []
-        for group in agenda_groups(consultation):
-            entries = []
-            for item in group.ordered_items:
-                documents, contributions = _documents(item)
-                base = {
-                    "label": item.label,
-                    "subject": item.subject,
-                    "documents": documents,
-                    "contributions": contributions,
-                }
-                if group.kind == AgendaGroup.Kind.FOR_INFORMATION:
-                    information.append(base)
-                    continue
-                outcome = outcomes.get(item.pk)
-                state = outcome.state if outcome else State.NOT_DISCUSSED
-                if state == State.NOT_DISCUSSED:
-                    continue
-                asked = requesters.get(item.pk, [])
-                reason = ""
-                if state == State.DEFERRED:
-                    reason = (
-                        gettext("At the request of: %(who)s") % {"who": ", ".join(asked)}
-                        if asked
-                        else (outcome.reason or "")
-                    )
-                entry = {
-                    **base,
-                    "state": str(state),
-                    "state_label": str(State(state).label),
-                    "recorded": bool(outcome and outcome.recorded),
-                    "conclusion": None
-                    if state == State.DEFERRED
-                    else _conclusion(conclusions.get(item.pk), language),
-                    "reason": reason,
-                    "requested_by": asked if state == State.DEFERRED else [],
-                }
-                entries.append(entry)
-                if state == State.DEFERRED:
-                    deferred.append(entry)
-                elif state == State.CORRESPONDENCE:
-                    correspondence.append(entry)
-            if entries:
-                discussed.append(
-                    {
-                        "number": group.number,
-                        "title": gettext("Group %(number)s: %(title)s")
-                        % {"number": group.number, "title": group.title},
-                        "items": entries,
-                    }
-                )
-
         statistics = speaking_statistics(consultation)
-        rtl = _is_rtl(language)
-        # Translators: abbreviation of "minutes", after a number in the report's charts.
-        unit = gettext("min")
-        charts = {"by_region": "", "by_category": ""}
-        if statistics["interventions"]:
-            charts = {
-                "by_region": bar_chart_svg(
-                    [(r["label"], round(r["seconds"] / 60, 1)) for r in statistics["by_region"]],
-                    title=gettext("Speaking time by region (minutes)"),
-                    unit=unit,
-                    rtl=rtl,
-                ),
-                "by_category": bar_chart_svg(
-                    [(r["label"], round(r["seconds"] / 60, 1)) for r in statistics["by_category"]],
-                    title=gettext("Speaking time by category (minutes)"),
-                    unit=unit,
-                    rtl=rtl,
-                ),
-            }
-        summary = ngettext(
-            "%(count)s intervention, %(duration)s of speaking time in total.",
-            "%(count)s interventions, %(duration)s of speaking time in total.",
-            statistics["interventions"],
-        ) % {"count": statistics["interventions"], "duration": statistics["duration"]}
+        rtl = is_rtl(language)
         return {
             "consultation": consultation,
             "language": language,
@@ -548,13 +581,10 @@ def report_context(consultation: Consultation, language: str) -> dict:
             "labels": _labels(),
             "introduction": _introduction(consultation, language),
             "attendance": attendance(consultation),
-            "discussed": discussed,
-            "deferred": deferred,
-            "correspondence": correspondence,
-            "information": information,
+            **_items(consultation, language),
             "statistics": statistics,
-            "statistics_summary": summary,
-            "charts": charts,
+            "statistics_summary": _statistics_summary(statistics),
+            "charts": _charts(statistics, rtl),
         }
 
 
@@ -578,36 +608,55 @@ def _page_footer(document, text: str, rtl: bool) -> None:
     paragraph._p.append(field)
     if rtl:
         properties = paragraph._p.get_or_add_pPr()
-        properties.insert_element_before(OxmlElement("w:bidi"), *_AFTER_PPR_BIDI)
+        properties.insert_element_before(OxmlElement("w:bidi"), *AFTER_PPR_BIDI)
 
 
 def _count_table(document, first: str, rows: list[tuple[str, int, int]], labels: dict) -> None:
-    table = _table(document, [first, labels["delegations"], labels["participants"]])
+    table = add_table(document, [first, labels["delegations"], labels["participants"]])
     for label, delegations, participants in rows:
         cells = table.add_row().cells
-        _fill(cells[0], [label])
-        _fill(cells[1], [str(delegations)])
-        _fill(cells[2], [str(participants)])
-    _set_widths(table, _COUNT_WIDTHS_MM)
+        fill_cell(cells[0], [label])
+        fill_cell(cells[1], [str(delegations)])
+        fill_cell(cells[2], [str(participants)])
+    set_widths(table, _COUNT_WIDTHS_MM)
 
 
 def _statistics_table(document, first: str, rows: list[dict], key: str, labels: dict) -> None:
-    table = _table(document, [first, labels["interventions"], labels["speaking_time"]])
+    table = add_table(document, [first, labels["interventions"], labels["speaking_time"]])
     for row in rows:
         cells = table.add_row().cells
-        _fill(cells[0], [row[key]])
-        _fill(cells[1], [str(row["interventions"])])
-        _fill(cells[2], [row["duration"]])
-    _set_widths(table, _STATISTICS_WIDTHS_MM)
+        fill_cell(cells[0], [row[key]])
+        fill_cell(cells[1], [str(row["interventions"])])
+        fill_cell(cells[2], [row["duration"]])
+    set_widths(table, _STATISTICS_WIDTHS_MM)
+
+
+def _delegation_table(document, rows: list[dict], labels: dict) -> None:
+    table = add_table(
+        document,
+        [
+            labels["delegation"],
+            labels["category"],
+            labels["interventions"],
+            labels["speaking_time"],
+        ],
+    )
+    for row in rows:
+        cells = table.add_row().cells
+        fill_cell(cells[0], [row["name"]])
+        fill_cell(cells[1], [row["category_label"]])
+        fill_cell(cells[2], [str(row["interventions"])])
+        fill_cell(cells[3], [row["duration"]])
+    set_widths(table, _DELEGATION_WIDTHS_MM)
 
 
 def _item_table(document, columns: list[str], rows: list[list[list[str]]]) -> None:
-    table = _table(document, columns)
+    table = add_table(document, columns)
     for row in rows:
         cells = table.add_row().cells
         for cell, lines in zip(cells, row, strict=True):
-            _fill(cell, lines)
-    _set_widths(table, _ITEM_WIDTHS_MM)
+            fill_cell(cell, lines)
+    set_widths(table, _ITEM_WIDTHS_MM)
 
 
 def _add_item(document, entry: dict, labels: dict) -> None:
@@ -638,170 +687,166 @@ def _add_item(document, entry: dict, labels: dict) -> None:
             document.add_paragraph().add_run(conclusion["note"]).italic = True
 
 
+def _docx_cover(document, cover: dict) -> None:
+    body = document.add_paragraph()
+    body.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    body.add_run(cover["body"]).bold = True
+    title = document.add_heading(cover["heading"], level=0)
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    submitted = document.add_paragraph(cover["submitted"], style="Subtitle")
+    submitted.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    dates = document.add_paragraph(cover["dates"])
+    dates.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document.add_page_break()
+
+
+def _docx_introduction(document, report: dict) -> None:
+    document.add_heading(report["headings"]["introduction"], level=1)
+    introduction = report["introduction"]
+    for text in introduction["paragraphs"]:
+        document.add_paragraph(text)
+    document.add_paragraph().add_run(introduction["nature"]).bold = True
+    for text in introduction["closing"]:
+        document.add_paragraph(text)
+
+
+def _docx_attendance(document, report: dict) -> None:
+    labels = report["labels"]
+    document.add_heading(report["headings"]["attendance"], level=1)
+    document.add_paragraph(labels["attendance_note"])
+    counts = report["attendance"]
+    total = counts["total"]
+    document.add_heading(labels["by_category"], level=2)
+    _count_table(
+        document,
+        labels["category"],
+        [
+            (row["label"], row["delegations"], row["participants"])
+            for row in counts["by_category"].values()
+        ]
+        + [(labels["total"], total["delegations"], total["participants"])],
+        labels,
+    )
+    document.add_heading(labels["by_region"], level=2)
+    _count_table(
+        document,
+        labels["region"],
+        [
+            (row["label"], row["delegations"], row["participants"])
+            for row in counts["by_region"].values()
+        ],
+        labels,
+    )
+    document.add_paragraph(labels["region_note"]).runs[0].italic = True
+
+
+def _docx_discussed(document, report: dict) -> None:
+    labels = report["labels"]
+    document.add_heading(report["headings"]["discussed"], level=1)
+    document.add_paragraph(labels["pending_note"]).runs[0].italic = True
+    if not report["discussed"]:
+        document.add_paragraph(labels["no_discussed"])
+    for group in report["discussed"]:
+        document.add_heading(group["title"], level=2)
+        for entry in group["items"]:
+            _add_item(document, entry, labels)
+
+
+def _docx_item_lists(document, report: dict) -> None:
+    """Sections 4 to 6: the items deferred, proposed for decision by correspondence, and
+    for information, each as a table."""
+    labels, headings = report["labels"], report["headings"]
+    document.add_heading(headings["deferred"], level=1)
+    if report["deferred"]:
+        _item_table(
+            document,
+            [labels["item"], labels["subject"], labels["reason"]],
+            [[[e["label"]], [e["subject"]], [e["reason"]]] for e in report["deferred"]],
+        )
+    else:
+        document.add_paragraph(labels["no_deferred"])
+
+    document.add_heading(headings["correspondence"], level=1)
+    if report["correspondence"]:
+        _item_table(
+            document,
+            [labels["item"], labels["subject"], labels["proposed_conclusion"]],
+            [
+                [
+                    [e["label"]],
+                    [e["subject"]],
+                    _lines(
+                        [e["conclusion"]["text"]] if e["conclusion"] else [],
+                        [e["conclusion"]["note"]]
+                        if e["conclusion"] and e["conclusion"]["note"]
+                        else [],
+                    ),
+                ]
+                for e in report["correspondence"]
+            ],
+        )
+    else:
+        document.add_paragraph(labels["no_correspondence"])
+
+    document.add_heading(headings["information"], level=1)
+    if report["information"]:
+        _item_table(
+            document,
+            [labels["item"], labels["subject"], labels["documents"]],
+            [
+                [[e["label"]], [e["subject"]], _lines(e["documents"], e["contributions"])]
+                for e in report["information"]
+            ],
+        )
+    else:
+        document.add_paragraph(labels["no_information"])
+
+
+def _docx_statistics(document, report: dict) -> None:
+    labels = report["labels"]
+    document.add_heading(report["headings"]["statistics"], level=1)
+    statistics = report["statistics"]
+    if not statistics["interventions"]:
+        document.add_paragraph(labels["no_speech"])
+        return
+    document.add_paragraph(report["statistics_summary"])
+    document.add_paragraph(labels["time_note"]).runs[0].italic = True
+    document.add_heading(labels["by_category"], level=2)
+    _statistics_table(document, labels["category"], statistics["by_category"], "label", labels)
+    document.add_heading(labels["by_region"], level=2)
+    _statistics_table(document, labels["region"], statistics["by_region"], "label", labels)
+    document.add_paragraph(labels["region_note"]).runs[0].italic = True
+    document.add_heading(labels["by_delegation"], level=2)
+    _delegation_table(document, statistics["by_delegation"], labels)
+    document.add_heading(labels["by_item"], level=2)
+    _statistics_table(
+        document,
+        labels["item"],
+        [{**row, "item": f"{row['label']} {row['subject']}"} for row in statistics["items"]],
+        "item",
+        labels,
+    )
+    document.add_paragraph(labels["chart_note"]).runs[0].italic = True
+
+
 def report_docx(consultation: Consultation, language: str) -> bytes:
     """The report as a Word document: a cover page, then numbered sections with tables for
     the attendance and the statistics; right to left in Arabic. The charts are not drawn:
     their figures are in the tables (a note says so)."""
     report = report_context(consultation, language)
-    labels, headings, cover = report["labels"], report["headings"], report["cover"]
+    cover = report["cover"]
     with override(language):
-        document = _new_docx(landscape=False)
+        document = new_docx(landscape=False)
         document.core_properties.author = cover["body"]
         document.core_properties.subject = cover["acronym"]
         _page_footer(document, f"{cover['acronym']} — {gettext('Report')}", report["rtl"])
-
-        # Cover page.
-        body = document.add_paragraph()
-        body.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        body.add_run(cover["body"]).bold = True
-        title = document.add_heading(cover["heading"], level=0)
-        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        submitted = document.add_paragraph(cover["submitted"], style="Subtitle")
-        submitted.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        dates = document.add_paragraph(cover["dates"])
-        dates.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        document.add_page_break()
-
-        # 1. Introduction.
-        document.add_heading(headings["introduction"], level=1)
-        introduction = report["introduction"]
-        for text in introduction["paragraphs"]:
-            document.add_paragraph(text)
-        document.add_paragraph().add_run(introduction["nature"]).bold = True
-        for text in introduction["closing"]:
-            document.add_paragraph(text)
-
-        # 2. Attendance.
-        document.add_heading(headings["attendance"], level=1)
-        document.add_paragraph(labels["attendance_note"])
-        counts = report["attendance"]
-        total = counts["total"]
-        document.add_heading(labels["by_category"], level=2)
-        _count_table(
-            document,
-            labels["category"],
-            [
-                (row["label"], row["delegations"], row["participants"])
-                for row in counts["by_category"].values()
-            ]
-            + [(labels["total"], total["delegations"], total["participants"])],
-            labels,
-        )
-        document.add_heading(labels["by_region"], level=2)
-        _count_table(
-            document,
-            labels["region"],
-            [
-                (row["label"], row["delegations"], row["participants"])
-                for row in counts["by_region"].values()
-            ],
-            labels,
-        )
-        document.add_paragraph(labels["region_note"]).runs[0].italic = True
-
-        # 3. Items discussed.
-        document.add_heading(headings["discussed"], level=1)
-        document.add_paragraph(labels["pending_note"]).runs[0].italic = True
-        if not report["discussed"]:
-            document.add_paragraph(labels["no_discussed"])
-        for group in report["discussed"]:
-            document.add_heading(group["title"], level=2)
-            for entry in group["items"]:
-                _add_item(document, entry, labels)
-
-        # 4. Deferred items.
-        document.add_heading(headings["deferred"], level=1)
-        if report["deferred"]:
-            _item_table(
-                document,
-                [labels["item"], labels["subject"], labels["reason"]],
-                [[[e["label"]], [e["subject"]], [e["reason"]]] for e in report["deferred"]],
-            )
-        else:
-            document.add_paragraph(labels["no_deferred"])
-
-        # 5. Decision by correspondence.
-        document.add_heading(headings["correspondence"], level=1)
-        if report["correspondence"]:
-            _item_table(
-                document,
-                [labels["item"], labels["subject"], labels["proposed_conclusion"]],
-                [
-                    [
-                        [e["label"]],
-                        [e["subject"]],
-                        _lines(
-                            [e["conclusion"]["text"]] if e["conclusion"] else [],
-                            [e["conclusion"]["note"]]
-                            if e["conclusion"] and e["conclusion"]["note"]
-                            else [],
-                        ),
-                    ]
-                    for e in report["correspondence"]
-                ],
-            )
-        else:
-            document.add_paragraph(labels["no_correspondence"])
-
-        # 6. Group 3.
-        document.add_heading(headings["information"], level=1)
-        if report["information"]:
-            _item_table(
-                document,
-                [labels["item"], labels["subject"], labels["documents"]],
-                [
-                    [[e["label"]], [e["subject"]], _lines(e["documents"], e["contributions"])]
-                    for e in report["information"]
-                ],
-            )
-        else:
-            document.add_paragraph(labels["no_information"])
-
-        # 7. Speaking statistics.
-        document.add_heading(headings["statistics"], level=1)
-        statistics = report["statistics"]
-        if not statistics["interventions"]:
-            document.add_paragraph(labels["no_speech"])
-        else:
-            document.add_paragraph(report["statistics_summary"])
-            document.add_paragraph(labels["time_note"]).runs[0].italic = True
-            document.add_heading(labels["by_category"], level=2)
-            _statistics_table(
-                document, labels["category"], statistics["by_category"], "label", labels
-            )
-            document.add_heading(labels["by_region"], level=2)
-            _statistics_table(document, labels["region"], statistics["by_region"], "label", labels)
-            document.add_paragraph(labels["region_note"]).runs[0].italic = True
-            document.add_heading(labels["by_delegation"], level=2)
-            table = _table(
-                document,
-                [
-                    labels["delegation"],
-                    labels["category"],
-                    labels["interventions"],
-                    labels["speaking_time"],
-                ],
-            )
-            for row in statistics["by_delegation"]:
-                cells = table.add_row().cells
-                _fill(cells[0], [row["name"]])
-                _fill(cells[1], [row["category_label"]])
-                _fill(cells[2], [str(row["interventions"])])
-                _fill(cells[3], [row["duration"]])
-            _set_widths(table, _DELEGATION_WIDTHS_MM)
-            document.add_heading(labels["by_item"], level=2)
-            _statistics_table(
-                document,
-                labels["item"],
-                [
-                    {**row, "item": f"{row['label']} {row['subject']}"}
-                    for row in statistics["items"]
-                ],
-                "item",
-                labels,
-            )
-            document.add_paragraph(labels["chart_note"]).runs[0].italic = True
-        return _docx_bytes(document, language, cover["heading"])
+        _docx_cover(document, cover)
+        _docx_introduction(document, report)  # 1
+        _docx_attendance(document, report)  # 2
+        _docx_discussed(document, report)  # 3
+        _docx_item_lists(document, report)  # 4 to 6
+        _docx_statistics(document, report)  # 7
+        return docx_bytes(document, language, cover["heading"])
 
 
 # --- PDF -----------------------------------------------------------------------------------------
