@@ -1,5 +1,8 @@
 """The `plenary` command: demo, serve, worker, load-scenario, audit verify, backup, restore,
-manage."""
+manage.
+
+The project's modules are imported inside the commands, after `_setup()`: they need the
+settings and the app registry, which `django.setup()` brings."""
 
 import argparse
 import os
@@ -44,6 +47,7 @@ def cmd_load_scenario(args) -> int:
 
 def cmd_audit(args) -> int:
     _setup()
+    # Imported after django.setup(): it needs the settings and the app registry.
     from plenary.core.audit import verify_chain
 
     report = verify_chain()
@@ -60,6 +64,7 @@ def cmd_audit(args) -> int:
 
 def _verify_ballots() -> int:
     """Every closed decision by correspondence recounted from the audit log alone."""
+    # Imported here: cmd_audit calls this after django.setup(), which the models need.
     from plenary.ballots.models import Ballot
     from plenary.ballots.services import results, tally_from_audit
 
@@ -82,6 +87,7 @@ def _verify_ballots() -> int:
 
 def cmd_worker(args) -> int:
     _setup()
+    # Imported after django.setup(): it needs the settings and the app registry.
     from plenary.core.health import enqueue_heartbeat, start_heartbeat
 
     # The heartbeat shows on /health that a worker takes tasks from the queue.
@@ -106,6 +112,7 @@ def cmd_worker(args) -> int:
 
 def cmd_backup(args) -> int:
     _setup()
+    # Imported after django.setup(): it needs the settings and the app registry.
     from plenary.core.backup import BackupRefused, create_backup
 
     try:
@@ -122,6 +129,7 @@ def cmd_backup(args) -> int:
 
 def cmd_restore(args) -> int:
     _setup()
+    # Imported after django.setup(): it needs the settings and the app registry.
     from plenary.core.backup import BackupRefused, restore_backup
 
     try:
@@ -177,6 +185,7 @@ def cmd_demo(args) -> int:
         shutil.rmtree(var / "mail", ignore_errors=True)
     _setup()
     _manage("migrate", "--noinput", "--verbosity", "0")
+    # Imported after django.setup(): it needs the settings and the app registry.
     from plenary.scenarios.loader import load_scenario
 
     result = load_scenario(args.scenario)

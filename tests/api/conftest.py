@@ -16,7 +16,7 @@ def activate_totp(user):
 
 
 def user_token(user, name="test") -> str:
-    from plenary.api import tokens
+    from plenary.core import tokens
 
     _row, token = tokens.create_user_token(user, name=name)
     return token

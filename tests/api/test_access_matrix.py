@@ -66,7 +66,7 @@ def _build_world(consultation):
     from plenary.registration.models import Delegation
     from plenary.remote import services as remote
 
-    api_tokens = __import__("plenary.api.tokens", fromlist=["tokens"])
+    api_tokens = __import__("plenary.core.tokens", fromlist=["tokens"])
     users = {
         "secretariat": User.objects.get(email="secretariat@example.org"),
         "presiding_officer": User.objects.get(email="chair@example.org"),

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from livekit.api import TokenVerifier
 
-from plenary.api import tokens as api_tokens
+from plenary.core import tokens as api_tokens
 from plenary.core.models import User
 from plenary.registration import services as registration
 from plenary.registration.models import AccessLink

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from plenary.api import tokens
+from plenary.core import tokens
 from plenary.core.errors import DomainError
 from plenary.core.models import ApiToken, User
 from plenary.registration import services as registration

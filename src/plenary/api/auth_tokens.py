@@ -7,11 +7,10 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from plenary.core import ratelimit
+from plenary.core import ratelimit, tokens
 from plenary.core.models import ApiToken
 from plenary.registration import services as registration
 
-from . import tokens
 from .base import AUTH, SESSION_ONLY, Id, actor, get_or_404, responses
 
 router = Router(tags=["tokens"])

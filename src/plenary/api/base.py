@@ -21,10 +21,9 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from plenary.consultations.models import Consultation
+from plenary.core import tokens
 from plenary.core.accounts import has_totp, requires_mfa
 from plenary.registration.models import Participant
-
-from . import tokens
 
 # DomainError codes that mean "not you" rather than "not now" or "not this way": the API
 # answers them 403, like a permission the rules refused. Every other refusal is a 400.

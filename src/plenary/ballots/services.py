@@ -5,23 +5,33 @@ result by the ballot's majority rule. Transactional and audited; every refusal c
 nothing and is recorded."""
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
+from email import policy
+from email.parser import BytesParser
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plenary.consultations.models import AgendaItem, Consultation
 from plenary.consultations.rules import is_presiding_officer
+from plenary.contributions import filecheck
 from plenary.core import audit
 from plenary.core.accounts import has_totp
 from plenary.core.errors import DomainError
 from plenary.core.mail import mail_in_language
+from plenary.core.models import AuditEvent
 from plenary.directory.models import State
 from plenary.directory.queries import states_without_vote_on
+from plenary.registration.models import FocalPoint
 
 from . import tally
 from .models import Ballot, Elector, Proposal, Reply
+
+# `remind` is offered here with the other services (the pages and the API call it).
+from .reminders import remind  # noqa: F401
+from .tasks import send_reminders
 
 
 def launch(
@@ -39,20 +49,14 @@ def launch(
     """The secretariat launches, with the presiding officer's approval recorded. The
     electorate is frozen now: the Council Member States of the consultation's term, each
     with its right to vote on this day (Constitution No. 169)."""
-    if not actor.has_perm("consultations.manage_consultation", consultation):
-        raise DomainError(
-            _("Only the secretariat launches a decision by correspondence."), code="not_secretariat"
-        )
-    if not is_presiding_officer(approved_by, consultation):
-        raise DomainError(
-            _("The presiding officer's approval is required."), code="approval_required"
-        )
-    if deadline <= timezone.now():
-        raise DomainError(_("The deadline must be in the future."), code="bad_deadline")
-    if not proposals or not all(text.strip() for _item, text in proposals):
-        raise DomainError(_("Give at least one proposal."), code="no_proposal")
-    if rule not in tally.RULES:
-        raise DomainError(_("Choose one of the majority rules."), code="bad_rule")
+    _check_launch(
+        consultation,
+        proposals=proposals,
+        deadline=deadline,
+        actor=actor,
+        approved_by=approved_by,
+        rule=rule,
+    )
     today = timezone.localdate()
     without_vote = states_without_vote_on(today)
     with transaction.atomic():
@@ -68,16 +72,7 @@ def launch(
         )
         for position, (item, text) in enumerate(proposals, start=1):
             Proposal.objects.create(ballot=ballot, item=item, text=text.strip(), position=position)
-        for state in State.objects.filter(council_seats__term=consultation.council_term).order_by(
-            "iso2"
-        ):
-            suspension = without_vote.get(state.pk)
-            Elector.objects.create(
-                ballot=ballot,
-                state=state,
-                has_vote=suspension is None and state.is_member_on(today),
-                exclusion=suspension.get_reason_display() if suspension else "",
-            )
+        _freeze_electorate(ballot, today, without_vote)
         audit.record(
             "ballot.launched",
             actor=actor,
@@ -93,44 +88,45 @@ def launch(
     return ballot
 
 
+def _check_launch(consultation, *, proposals, deadline, actor, approved_by, rule) -> None:
+    """The refusals of `launch`, in this order; nothing is written unless all pass."""
+    if not actor.has_perm("consultations.manage_consultation", consultation):
+        raise DomainError(
+            _("Only the secretariat launches a decision by correspondence."), code="not_secretariat"
+        )
+    if not is_presiding_officer(approved_by, consultation):
+        raise DomainError(
+            _("The presiding officer's approval is required."), code="approval_required"
+        )
+    if deadline <= timezone.now():
+        raise DomainError(_("The deadline must be in the future."), code="bad_deadline")
+    if not proposals or not all(text.strip() for _item, text in proposals):
+        raise DomainError(_("Give at least one proposal."), code="no_proposal")
+    if rule not in tally.RULES:
+        raise DomainError(_("Choose one of the majority rules."), code="bad_rule")
+
+
+def _freeze_electorate(ballot: Ballot, today, without_vote: dict) -> None:
+    """One elector for each Council Member State of the consultation's term, with its right
+    to vote on `today`: not suspended (`without_vote`) and a member on that day."""
+    for state in State.objects.filter(
+        council_seats__term=ballot.consultation.council_term
+    ).order_by("iso2"):
+        suspension = without_vote.get(state.pk)
+        Elector.objects.create(
+            ballot=ballot,
+            state=state,
+            has_vote=suspension is None and state.is_member_on(today),
+            exclusion=suspension.get_reason_display() if suspension else "",
+        )
+
+
 REMIND_BEFORE_HOURS = 48
 
 
 def _schedule_reminders(ballot: Ballot) -> None:
-    from datetime import timedelta
-
-    from .tasks import send_reminders
-
     when = max(ballot.deadline - timedelta(hours=REMIND_BEFORE_HOURS), timezone.now())
     transaction.on_commit(lambda: send_reminders.using(run_after=when).enqueue(ballot.pk))
-
-
-def remind(ballot_id: int) -> int:
-    """Before the deadline, the voting focal points of states that have not replied to every
-    proposal are reminded, in their language. Returns how many were reminded."""
-
-    ballot = Ballot.objects.get(pk=ballot_id)
-    if ballot.status != Ballot.Status.OPEN or timezone.now() > ballot.deadline:
-        return 0
-    proposals = ballot.proposals.count()
-    reminded = 0
-    for elector in ballot.electors.filter(has_vote=True, focal_point__isnull=False).select_related(
-        "focal_point", "state"
-    ):
-        if Reply.objects.filter(elector=elector, current=True).count() >= proposals:
-            continue
-        user = elector.focal_point
-        mail_in_language(
-            to=user.email,
-            language=user.language,
-            subject=_("Reminder: %(title)s"),
-            params={"title": ballot.title[:120]},
-            template="ballots/email/reminder.txt",
-            context={"ballot": ballot, "elector": elector},
-        )
-        reminded += 1
-    audit.record("ballot.reminders_sent", target=ballot, data={"count": reminded})
-    return reminded
 
 
 def appoint_voting_focal_point(ballot: Ballot, state: State, user, *, actor) -> Elector:
@@ -219,13 +215,6 @@ def _checked_evidence(upload):
     """The e-mail a reply came in, as evidence: the message itself (.eml) or a PDF of it,
     at most the size of a contribution; a PDF goes through the contributions' isolated
     check. Anything else is refused before it is stored."""
-    from email import policy
-    from email.parser import BytesParser
-
-    from django.core.files.base import ContentFile
-
-    from plenary.contributions import filecheck
-
     data = upload.read(filecheck.MAX_BYTES + 1)
     if len(data) > filecheck.MAX_BYTES:
         raise DomainError(
@@ -354,9 +343,6 @@ def close(
 def _announce(ballot: Ballot, outcome) -> None:
     """The result goes by e-mail to every focal point of the consultation and every voting
     focal point, in their language."""
-
-    from plenary.registration.models import FocalPoint
-
     users = {
         point.user
         for point in FocalPoint.objects.filter(
@@ -381,8 +367,6 @@ def _announce(ballot: Ballot, outcome) -> None:
 def tally_from_audit(ballot: Ballot) -> dict[int, tally.Result]:
     """The result recomputed from the audit log alone: the last reply recorded per state and
     proposal, counted by the ballot's rule. `plenary audit verify` compares it."""
-    from plenary.core.models import AuditEvent
-
     launched = AuditEvent.objects.filter(action="ballot.launched", target_id=str(ballot.pk)).first()
     electorate = launched.data["electorate"] if launched else 0
     last: dict[tuple[int, str], str] = {}

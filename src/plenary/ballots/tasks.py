@@ -1,8 +1,8 @@
 from django_tasks import task
 
-from . import services
+from . import reminders
 
 
 @task()
 def send_reminders(ballot_id: int) -> int:
-    return services.remind(ballot_id)
+    return reminders.remind(ballot_id)

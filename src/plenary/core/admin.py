@@ -1,9 +1,11 @@
 """The administration is for the secretariat: signed in through the same login as every
 page (with the second factor), and permitted by the rules, not by Django's staff flags."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from . import tokens
+from .errors import DomainError
 from .models import ApiToken, AuditEvent, OutboxMessage, User
 
 
@@ -86,11 +88,6 @@ class ApiTokenAdmin(SecretariatAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        from django.contrib import messages
-
-        from plenary.api import tokens
-        from plenary.core.errors import DomainError
-
         try:
             row, token = tokens.create_user_token(
                 obj.user, name=obj.name, expires_at=obj.expires_at, actor=request.user
@@ -106,7 +103,5 @@ class ApiTokenAdmin(SecretariatAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
-        from plenary.api import tokens
-
         for row in queryset:
             tokens.revoke(row, actor=request.user)

@@ -1,8 +1,55 @@
+"""The worker's side of the mail outbox: delivering a queued message, and trying a failed one
+again later. The delivery lives beside its task because a failure schedules the task again;
+`mail` queues messages and imports this module, never the other way round."""
+
+from datetime import timedelta
+
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
 from django_tasks import task
 
-from . import mail
+from .models import OutboxMessage
+
+# A message that could not be sent is tried again after 2, 4, 8 … seconds, then every
+# RETRY_CEILING, until the server takes it: nobody has to notice that SMTP was down.
+RETRY_CEILING = timedelta(minutes=1)
 
 
 @task()
 def deliver_outbox_message(message_id: int) -> str:
-    return mail.deliver(message_id).status
+    return deliver(message_id).status
+
+
+def deliver(message_id: int) -> OutboxMessage:
+    """Send one queued message over the configured backend; a sent message is never resent."""
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().get(pk=message_id)
+        if message.status == OutboxMessage.Status.SENT:
+            return message
+        message.attempts += 1
+        try:
+            email = EmailMessage(
+                subject=message.subject, body=message.body, to=message.to, cc=message.cc
+            )
+            for name in message.attachments:
+                with default_storage.open(name, "rb") as handle:
+                    email.attach(name.rsplit("/", 1)[-1], handle.read())
+            email.send(fail_silently=False)
+        except OSError as error:  # smtplib.SMTPException is an OSError
+            message.status = OutboxMessage.Status.FAILED
+            message.last_error = f"{type(error).__name__}: {error}"
+        else:
+            message.status = OutboxMessage.Status.SENT
+            message.sent_at = timezone.now()
+            message.last_error = ""
+        message.save(update_fields=["status", "attempts", "sent_at", "last_error"])
+    if message.status == OutboxMessage.Status.FAILED:
+        _retry_later(message)
+    return message
+
+
+def _retry_later(message: OutboxMessage) -> None:
+    delay = min(timedelta(seconds=2 ** min(message.attempts, 16)), RETRY_CEILING)
+    deliver_outbox_message.using(run_after=timezone.now() + delay).enqueue(message.pk)

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .names import state_name
+
 
 class Region(models.Model):
     """An ITU administrative region, A to E. `name` is translated (modeltranslation)."""
@@ -60,8 +62,6 @@ class State(models.Model):
         ]
 
     def __str__(self):
-        from .names import state_name
-
         return state_name(self)
 
     def is_member_on(self, day) -> bool:

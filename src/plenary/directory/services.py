@@ -108,92 +108,112 @@ def translated_values(path, container, key, field_name: str) -> dict:
 
 
 def load_reference_data() -> Changes:
-    """Regions, the Member States (dated), the State of Palestine, official names, RTOs."""
+    """Regions, the Member States (dated), the State of Palestine, official names, RTOs:
+    one data file each, in one transaction, audited when something changed."""
     changes = Changes()
     with transaction.atomic():
-        path = DATA_DIR / "regions.yaml"
-        data = load(path)
-        regions = {}
-        for code in require(path, data, "regions", dict):
-            regions[code] = upsert(
-                changes,
-                Region,
-                {"code": code},
-                translated_values(path, data["regions"], code, "name"),
-            )
-
-        path = DATA_DIR / "member-states.yaml"
-        data = load(path)
-        seen = set()
-        for entry in require(path, data, "states", list):
-            iso2 = str(require(path, entry, "iso2"))
-            if iso2 in seen:
-                raise DataFileError(
-                    path, line_of(entry), _("the state “%(code)s” is listed twice") % {"code": iso2}
-                )
-            seen.add(iso2)
-            region_code = require(path, entry, "region")
-            if region_code not in regions:
-                raise DataFileError(
-                    path,
-                    line_of(entry, "region"),
-                    _("unknown region “%(code)s”") % {"code": region_code},
-                )
-            # Seeded once: the secretariat's corrections (region, dates) are kept on reload.
-            _state, created = State.objects.get_or_create(
-                iso2=iso2,
-                defaults={
-                    "iso3": str(require(path, entry, "iso3")),
-                    "region": regions[region_code],
-                    "status": State.Status.MEMBER,
-                    "joined_on": as_date(path, entry, "joined_on", required=False),
-                },
-            )
-            changes.note(State, created=created, updated=False)
-        _palestine, created = State.objects.get_or_create(
-            iso2="PS",
-            defaults={
-                "iso3": "PSE",
-                "status": State.Status.OBSERVER,
-                "status_basis": "Resolution 99 (Rev. Dubai, 2018)",
-            },
-        )
-        changes.note(State, created=created, updated=False)
-
-        path = DATA_DIR / "official-names.yaml"
-        data = load(path)
-        names = require(path, data, "names", dict)
-        for iso2, by_language in names.items():
-            state = State.objects.filter(iso2=iso2).first()
-            if state is None:
-                raise DataFileError(
-                    path,
-                    line_of(names, iso2),
-                    _("unknown country code “%(code)s”") % {"code": iso2},
-                )
-            for code, name in by_language.items():
-                language = language_code(path, by_language, code)
-                # Seeded once: the secretariat's later edits are kept on reload.
-                _name, created = OfficialName.objects.get_or_create(
-                    state=state, language=language, defaults={"name": str(name)}
-                )
-                changes.note(OfficialName, created=created, updated=False)
-
-        path = DATA_DIR / "regional-organizations.yaml"
-        data = load(path)
-        for entry in require(path, data, "organizations", list):
-            upsert(
-                changes,
-                RegionalOrganization,
-                {"acronym": require(path, entry, "acronym")},
-                {"name_en": require(path, entry, "name")},
-            )
+        regions = _load_regions(changes)
+        _load_member_states(regions, changes)
+        _load_official_names(changes)
+        _load_regional_organizations(changes)
         if changes.count:
             audit.record(
                 "directory.reference_data_loaded",
                 data={"created": changes.created, "updated": changes.updated},
             )
     return changes
+
+
+def _load_regions(changes: Changes) -> dict[str, Region]:
+    """The regions of regions.yaml, by code."""
+    path = DATA_DIR / "regions.yaml"
+    data = load(path)
+    regions = {}
+    for code in require(path, data, "regions", dict):
+        regions[code] = upsert(
+            changes,
+            Region,
+            {"code": code},
+            translated_values(path, data["regions"], code, "name"),
+        )
+    return regions
+
+
+def _load_member_states(regions: dict[str, Region], changes: Changes) -> None:
+    """The Member States of member-states.yaml, each in one of `regions`, and the State of
+    Palestine as an observer."""
+    path = DATA_DIR / "member-states.yaml"
+    data = load(path)
+    seen = set()
+    for entry in require(path, data, "states", list):
+        iso2 = str(require(path, entry, "iso2"))
+        if iso2 in seen:
+            raise DataFileError(
+                path, line_of(entry), _("the state “%(code)s” is listed twice") % {"code": iso2}
+            )
+        seen.add(iso2)
+        region_code = require(path, entry, "region")
+        if region_code not in regions:
+            raise DataFileError(
+                path,
+                line_of(entry, "region"),
+                _("unknown region “%(code)s”") % {"code": region_code},
+            )
+        # Seeded once: the secretariat's corrections (region, dates) are kept on reload.
+        _state, created = State.objects.get_or_create(
+            iso2=iso2,
+            defaults={
+                "iso3": str(require(path, entry, "iso3")),
+                "region": regions[region_code],
+                "status": State.Status.MEMBER,
+                "joined_on": as_date(path, entry, "joined_on", required=False),
+            },
+        )
+        changes.note(State, created=created, updated=False)
+    _palestine, created = State.objects.get_or_create(
+        iso2="PS",
+        defaults={
+            "iso3": "PSE",
+            "status": State.Status.OBSERVER,
+            "status_basis": "Resolution 99 (Rev. Dubai, 2018)",
+        },
+    )
+    changes.note(State, created=created, updated=False)
+
+
+def _load_official_names(changes: Changes) -> None:
+    """The organisation's official state names of official-names.yaml."""
+    path = DATA_DIR / "official-names.yaml"
+    data = load(path)
+    names = require(path, data, "names", dict)
+    for iso2, by_language in names.items():
+        state = State.objects.filter(iso2=iso2).first()
+        if state is None:
+            raise DataFileError(
+                path,
+                line_of(names, iso2),
+                _("unknown country code “%(code)s”") % {"code": iso2},
+            )
+        for code, name in by_language.items():
+            language = language_code(path, by_language, code)
+            # Seeded once: the secretariat's later edits are kept on reload.
+            _name, created = OfficialName.objects.get_or_create(
+                state=state, language=language, defaults={"name": str(name)}
+            )
+            changes.note(OfficialName, created=created, updated=False)
+
+
+def _load_regional_organizations(changes: Changes) -> None:
+    """The regional telecommunication organizations of regional-organizations.yaml."""
+    path = DATA_DIR / "regional-organizations.yaml"
+    data = load(path)
+    for entry in require(path, data, "organizations", list):
+        upsert(
+            changes,
+            RegionalOrganization,
+            {"acronym": require(path, entry, "acronym")},
+            {"name_en": require(path, entry, "name")},
+        )
 
 
 def load_council_term(path) -> tuple[CouncilTerm, Changes]:

@@ -11,12 +11,17 @@ from email.parser import BytesParser
 from email.utils import parseaddr
 
 import phonenumbers
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from plenary.consultations.models import Appointment
 from plenary.core import audit, ratelimit
 from plenary.core.errors import DomainError
 from plenary.core.mail import mail_in_language
@@ -92,8 +97,6 @@ def listening_language(participant: Participant) -> str:
 
 def consultation_languages(consultation) -> list[tuple[str, str]]:
     """(code, name in the reader's language) of each interpretation channel."""
-    from django.conf import settings
-
     names = dict(settings.LANGUAGES)
     return [(code, names.get(code, code)) for code in consultation.languages]
 
@@ -352,6 +355,41 @@ def open_request(
         )
     if channel not in SupportRequest.Channel.values:
         raise DomainError(_("Choose how IT support should answer."), code="bad_channel")
+    name, email, language = _requester(
+        channel, name=name, email=email, language=language, participant=participant, user=user
+    )
+    phone = _callback_phone(channel, phone, participant)
+    subject = clean_text(subject, limit=200)
+    body = clean_text(body) if body.strip() else ""
+    with transaction.atomic():
+        account = user if user is not None and user.is_authenticated else None
+        request = SupportRequest.objects.create(
+            consultation=consultation,
+            participant=participant,
+            user=account,
+            name=name,
+            email=email,
+            phone=phone,
+            language=language,
+            channel=channel,
+            subject=subject,
+        )
+        if body:
+            SupportMessage.objects.create(request=request, body=body)
+        audit.record(
+            "remote.support_opened",
+            actor=account,
+            target=request,
+            data={"channel": channel, "participant": participant.pk if participant else None},
+        )
+    _announce_request(request)
+    return request
+
+
+def _requester(channel, *, name, email, language, participant, user) -> tuple[str, str, str]:
+    """The name, e-mail address and language of the person asking: the participant's own,
+    else the signed-in account's where none is given. A name is required, and an address
+    unless IT support is to call back."""
     if participant is not None:
         name, email, language = participant.name, participant.email, participant.language
     elif user is not None and user.is_authenticated:
@@ -367,61 +405,44 @@ def open_request(
             raise DomainError(
                 _("Give an e-mail address where IT support can answer."), code="bad_email"
             ) from None
-    if channel == SupportRequest.Channel.CALLBACK:
-        region = None
-        if participant is not None and participant.delegation.state_id:
-            region = participant.delegation.state.iso2
-        phone = normalise_phone(phone, region=region)
-    else:
-        phone = ""
-    subject = clean_text(subject, limit=200)
-    body = clean_text(body) if body.strip() else ""
-    with transaction.atomic():
-        request = SupportRequest.objects.create(
-            consultation=consultation,
-            participant=participant,
-            user=user if user is not None and user.is_authenticated else None,
-            name=name,
-            email=email,
-            phone=phone,
-            language=language,
-            channel=channel,
-            subject=subject,
-        )
-        if body:
-            SupportMessage.objects.create(request=request, body=body)
-        audit.record(
-            "remote.support_opened",
-            actor=user if user is not None and user.is_authenticated else None,
-            target=request,
-            data={"channel": channel, "participant": participant.pk if participant else None},
-        )
-    # IT support's mailbox hears of every request, so that nothing waits unseen on the desk.
+    return name, email, language
+
+
+def _callback_phone(channel, phone, participant) -> str:
+    """The number to call back in E.164, read in the participant's country; none for the
+    other channels."""
+    if channel != SupportRequest.Channel.CALLBACK:
+        return ""
+    region = None
+    if participant is not None and participant.delegation.state_id:
+        region = participant.delegation.state.iso2
+    return normalise_phone(phone, region=region)
+
+
+def _announce_request(request: SupportRequest) -> None:
+    """IT support's mailbox hears of every request, so that nothing waits unseen on the
+    desk; the person who asked is told it was received, where there is an address."""
+    consultation = request.consultation
     mail_in_language(
         to=consultation.remote_participation_email,
         language="en",
         subject=_("New IT support request #%(number)s: %(subject)s"),
-        params={"number": request.pk, "subject": subject[:80]},
+        params={"number": request.pk, "subject": request.subject[:80]},
         template="remote/email/new_request.txt",
         context={"request": request, "consultation": consultation, "url": _desk_url(request)},
     )
-    if email:
+    if request.email:
         mail_in_language(
-            to=email,
-            language=language,
+            to=request.email,
+            language=request.language,
             subject=_("IT support: we received your request #%(number)s"),
             params={"number": request.pk},
             template="remote/email/received.txt",
             context={"request": request, "consultation": consultation},
         )
-    return request
 
 
 def _desk_url(request: SupportRequest) -> str:
-    from django.conf import settings
-    from django.urls import reverse
-    from django.utils import translation
-
     with translation.override("en"):
         path = reverse("desk_request", args=[request.consultation.slug, request.pk])
     return f"{settings.PLENARY_BASE_URL}{path}"
@@ -470,11 +491,6 @@ def reply_by_mail(request: SupportRequest, text: str, *, actor) -> SupportMessag
 def support_staff(consultation):
     """The accounts a request can be assigned to: IT support of this consultation (or of
     all) and the secretariat."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Q
-
-    from plenary.consultations.models import Appointment
-
     return (
         get_user_model()
         .objects.filter(

@@ -13,6 +13,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -27,6 +29,7 @@ from plenary.consultations.models import (
 from plenary.consultations.services import document_kind
 from plenary.core import audit
 from plenary.core.models import User
+from plenary.core.timezones import is_valid_zone
 from plenary.core.yamlfile import DataFileError, Mapping, line_of, load, require
 from plenary.directory.models import SectorMember, State
 from plenary.directory.services import (
@@ -42,6 +45,7 @@ from plenary.planning.models import Meeting
 from plenary.planning.services import sync_meetings
 from plenary.registration.models import Delegation, FocalPoint
 from plenary.registration.services import delegation_for_state, setup_delegations
+from plenary.remote.models import Interpreter
 
 SCENARIOS_DIR = Path(__file__).resolve().parent
 TRANSLATED_SETTINGS = {"title", "body", "legal_basis", "presiding_officer_title", "time_zone_label"}
@@ -179,8 +183,6 @@ def _language(path, items, index) -> str:
 
 
 def _setting_problems(consultation: Consultation) -> list[str]:
-    from plenary.core.timezones import is_valid_zone
-
     problems = []
     if not is_valid_zone(consultation.time_zone):
         problems.append(_("unknown time zone “%(zone)s”") % {"zone": consultation.time_zone})
@@ -215,6 +217,8 @@ def _texts(entry: Mapping, prefix: str) -> dict:
 
 
 def _load_agenda(path, agenda, scenario_path, scenario, consultation, changes) -> None:
+    """The agenda file's groups, each with its items; a group's kind comes from the scenario
+    file. A group number used twice is refused."""
     kinds = require(scenario_path, scenario, "groups", dict)
     extra_titles = scenario.get("group_titles") or {}
     groups = require(path, agenda, "groups", list)
@@ -228,73 +232,94 @@ def _load_agenda(path, agenda, scenario_path, scenario, consultation, changes) -
                 _("group %(number)s appears twice") % {"number": number},
             )
         seen_groups.add(number)
-        kind_data = kinds.get(number)
-        if not isinstance(kind_data, dict) or kind_data.get("kind") not in GROUP_KINDS:
-            raise DataFileError(
-                scenario_path,
-                line_of(kinds),
-                _("group %(number)s needs a kind: urgent, if_time or information")
-                % {"number": number},
-            )
-        require(path, group_data, "title_en", str)
-        titles = _texts(group_data, "title")
-        for code, text in (extra_titles.get(number) or {}).items():
-            titles[
-                f"title_{language_code(scenario_path, extra_titles[number], code).replace('-', '_')}"
-            ] = text
-        group = upsert(
-            changes,
-            AgendaGroup,
-            {"consultation": consultation, "number": number},
-            {"kind": kind_data["kind"], **titles},
+        group = _load_group(
+            path, group_data, number, kinds, extra_titles, scenario_path, consultation, changes
         )
-        seen_items: set[int] = set()
-        for position, item_data in enumerate(require(path, group_data, "items", list), start=1):
-            item_number = require(path, item_data, "number", int)
-            if item_number in seen_items:
-                raise DataFileError(
-                    path,
-                    line_of(item_data, "number"),
-                    _("item number %(number)s appears twice in group %(group)s")
-                    % {"number": item_number, "group": number},
-                )
-            seen_items.add(item_number)
-            require(path, item_data, "subject_en", str)
-            item = upsert(
-                changes,
-                AgendaItem,
-                {"group": group, "number": item_number},
-                {
-                    "position": position,
-                    "references": [str(ref) for ref in item_data.get("references") or []],
-                    **_texts(item_data, "subject"),
-                    **_texts(item_data, "instruments"),
-                    **_texts(item_data, "note"),
-                },
+        _load_items(path, group_data, group, consultation, changes)
+
+
+def _load_group(
+    path, group_data, number, kinds, extra_titles, scenario_path, consultation, changes
+) -> AgendaGroup:
+    """One group: its kind (from the scenario file) and its titles, the agenda file's and
+    any the scenario adds in other languages."""
+    kind_data = kinds.get(number)
+    if not isinstance(kind_data, dict) or kind_data.get("kind") not in GROUP_KINDS:
+        raise DataFileError(
+            scenario_path,
+            line_of(kinds),
+            _("group %(number)s needs a kind: urgent, if_time or information") % {"number": number},
+        )
+    require(path, group_data, "title_en", str)
+    titles = _texts(group_data, "title")
+    for code, text in (extra_titles.get(number) or {}).items():
+        titles[
+            f"title_{language_code(scenario_path, extra_titles[number], code).replace('-', '_')}"
+        ] = text
+    return upsert(
+        changes,
+        AgendaGroup,
+        {"consultation": consultation, "number": number},
+        {"kind": kind_data["kind"], **titles},
+    )
+
+
+def _load_items(path, group_data, group, consultation, changes) -> None:
+    """A group's items in their order, each with its documents. An item number used twice
+    in the group is refused."""
+    seen_items: set[int] = set()
+    for position, item_data in enumerate(require(path, group_data, "items", list), start=1):
+        item_number = require(path, item_data, "number", int)
+        if item_number in seen_items:
+            raise DataFileError(
+                path,
+                line_of(item_data, "number"),
+                _("item number %(number)s appears twice in group %(group)s")
+                % {"number": item_number, "group": group.number},
             )
-            pending = {str(symbol) for symbol in item_data.get("pending_documents") or []}
-            for doc_position, symbol in enumerate(item_data.get("documents") or [], start=1):
-                symbol = str(symbol)
-                document = upsert(
-                    changes,
-                    Document,
-                    {"consultation": consultation, "symbol": symbol},
-                    {"kind": document_kind(symbol), "pending": symbol in pending},
-                )
-                upsert(
-                    changes,
-                    AgendaItemDocument,
-                    {"item": item, "document": document},
-                    {"position": doc_position},
-                )
-            unknown_pending = pending - {str(symbol) for symbol in item_data.get("documents") or []}
-            if unknown_pending:
-                raise DataFileError(
-                    path,
-                    line_of(item_data, "pending_documents"),
-                    _("pending document %(symbol)s is not among the item's documents")
-                    % {"symbol": sorted(unknown_pending)[0]},
-                )
+        seen_items.add(item_number)
+        require(path, item_data, "subject_en", str)
+        item = upsert(
+            changes,
+            AgendaItem,
+            {"group": group, "number": item_number},
+            {
+                "position": position,
+                "references": [str(ref) for ref in item_data.get("references") or []],
+                **_texts(item_data, "subject"),
+                **_texts(item_data, "instruments"),
+                **_texts(item_data, "note"),
+            },
+        )
+        _load_item_documents(path, item_data, item, consultation, changes)
+
+
+def _load_item_documents(path, item_data, item, consultation, changes) -> None:
+    """An item's documents in their order; those listed as pending are marked so, and a
+    pending document that is not among the item's documents is refused."""
+    pending = {str(symbol) for symbol in item_data.get("pending_documents") or []}
+    for doc_position, symbol in enumerate(item_data.get("documents") or [], start=1):
+        symbol = str(symbol)
+        document = upsert(
+            changes,
+            Document,
+            {"consultation": consultation, "symbol": symbol},
+            {"kind": document_kind(symbol), "pending": symbol in pending},
+        )
+        upsert(
+            changes,
+            AgendaItemDocument,
+            {"item": item, "document": document},
+            {"position": doc_position},
+        )
+    unknown_pending = pending - {str(symbol) for symbol in item_data.get("documents") or []}
+    if unknown_pending:
+        raise DataFileError(
+            path,
+            line_of(item_data, "pending_documents"),
+            _("pending document %(symbol)s is not among the item's documents")
+            % {"symbol": sorted(unknown_pending)[0]},
+        )
 
 
 def _state(path, container, index_or_key) -> State:
@@ -353,8 +378,6 @@ def _sync_m2m(manager, wanted, changes) -> None:
 
 def _interpreter(path, entry, consultation, user, changes) -> None:
     """An interpreter account takes the booth of one language, with an optional relay."""
-    from plenary.remote.models import Interpreter
-
     booth = language_code(path, entry, "booth", code=require(path, entry, "booth", str))
     relay = language_code(path, entry, "relay", code=entry["relay"]) if entry.get("relay") else ""
     _found, created = Interpreter.objects.get_or_create(
@@ -364,9 +387,6 @@ def _interpreter(path, entry, consultation, user, changes) -> None:
 
 
 def _load_demo_accounts(path, data, consultation, changes) -> list[dict]:
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
     credentials = []
     roles = set(Appointment.Role.values)
     for entry in data.get("demo_accounts") or []:

@@ -1,3 +1,7 @@
+"""The template tags every page may use: `{% load plenary %}`. They know core only; a tag or
+filter that needs an app lives in that app's own library (`{% load planning %}`,
+`{% load directory %}`)."""
+
 from datetime import datetime
 
 from django import template
@@ -6,7 +10,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from plenary.core import timezones
-from plenary.directory.names import state_name
 
 register = template.Library()
 
@@ -43,11 +46,6 @@ def day(value, fmt="full"):
     return timezones.format_day(value, translation.get_language(), fmt)
 
 
-@register.filter
-def name_of(state):
-    return state_name(state, translation.get_language())
-
-
 @register.simple_tag
 def translated(obj, field):
     """A translated field in the reader's language; where that text is missing, the English
@@ -72,13 +70,6 @@ def clock(moment, consultation):
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     return timezones.format_clock(moment, consultation.time_zone, translation.get_language())
-
-
-@register.simple_tag
-def plan_reason(code):
-    from plenary.planning.reasons import reason_text
-
-    return reason_text(code)
 
 
 @register.simple_tag(takes_context=True)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from plenary.core import tokens
 from plenary.core.errors import DomainError
 from plenary.core.models import ApiToken, User
 
@@ -25,8 +26,6 @@ class Command(BaseCommand):
         revoke.add_argument("token_id", type=int)
 
     def handle(self, *args, action, **options):
-        from plenary.api import tokens
-
         if action == "create":
             user = User.objects.filter(email=options["email"].strip().lower()).first()
             if user is None:

@@ -1,7 +1,10 @@
 """Personal API tokens (docs/adr/006-api.md): created, found by their hash, revoked.
 
 A token is 256 random bits behind a fixed prefix; only its SHA-256 is stored, so the token
-is shown once, to the person who created it."""
+is shown once, to the person who created it.
+
+In core, beside its model, because the administration and the `api_token` command use it
+as well as the API."""
 
 import hashlib
 import secrets
