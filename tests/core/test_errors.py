@@ -11,15 +11,20 @@ three and reports anything else, so that a code passed in a way it cannot see is
 silently missed."""
 
 import ast
+import datetime
 import json
 import logging
 from pathlib import Path
 
 import pytest
+from django.test import Client
+from django.utils import timezone
 
 import plenary
 from plenary.core import errors
 from plenary.core.errors import REFUSALS, DomainError, Kind, UndeclaredRefusal
+
+from ..api.conftest import activate_totp, bearer, participant, user_token
 
 SRC = Path(plenary.__file__).resolve().parent
 
@@ -240,6 +245,8 @@ def test_each_kind_answers_its_status():
     assert DomainError("No.", code="not_chair").status == 403
     assert DomainError("Wait.", code="rate_limited").status == 429
     assert DomainError("Closed.", code="closed").kind is Kind.INVALID
+    for code in ("not_your_state", "not_elector", "not_submitter", "not_support_staff"):
+        assert REFUSALS[code] is Kind.PERMISSION, code
 
 
 def test_an_undeclared_code_fails_loudly_under_tests():
@@ -257,3 +264,86 @@ def test_in_production_an_undeclared_code_is_a_400_with_a_warning(monkeypatch, s
     settings.DEBUG = True
     with pytest.raises(UndeclaredRefusal):
         DomainError("Refused.", code="no_such_refusal")
+
+
+# --- the "not you" codes through the API --------------------------------------------------
+
+
+def _post(path, data, token):
+    return Client().post(path, data, content_type="application/json", **bearer(token))
+
+
+def _refused(response, code):
+    assert (response.status_code, response.json()["code"]) == (403, code), response.content
+    return True
+
+
+def _french_contribution(consultation):
+    from plenary.contributions import services as contributions
+    from plenary.core.models import User
+    from plenary.directory.models import State
+
+    return contributions.submit_form(
+        consultation,
+        item=consultation.groups.get(number=1).items.get(number=2),
+        title="Views of France",
+        comments="",
+        way_forward="",
+        lead_state=State.objects.get(iso2="FR"),
+        actor=User.objects.get(email="secretariat@example.org"),
+        accept_late=True,
+    )
+
+
+def test_a_focal_point_acting_for_another_state_is_refused_403(consultation):
+    from plenary.core.models import User
+
+    contribution = _french_contribution(consultation)
+    focal_ch = user_token(User.objects.get(email="focal.point.ch@example.org"))
+    base = f"/api/v1/consultations/{consultation.slug}/contributions/{contribution.pk}"
+    assert _refused(_post(f"{base}/withdraw", {}, focal_ch), "not_your_state")
+    assert _refused(_post(f"{base}/co-submission", {"state": "FR"}, focal_ch), "not_your_state")
+    # Switzerland is the focal point's own state, but not among this contribution's submitters.
+    assert _refused(_post(f"{base}/co-submission", {"state": "CH"}, focal_ch), "not_submitter")
+
+
+def test_a_voting_focal_point_for_a_state_outside_the_electorate_is_refused_403(
+    consultation, secretariat_user
+):
+    from plenary.ballots import services as ballots
+    from plenary.core.models import User
+    from plenary.directory.models import State
+
+    ballot = ballots.launch(
+        consultation,
+        title="Ballot",
+        question="Do you approve?",
+        proposals=[(None, "The proposal.")],
+        deadline=timezone.now() + datetime.timedelta(days=20),
+        actor=activate_totp(secretariat_user),
+        approved_by=User.objects.get(email="chair@example.org"),
+    )
+    outside = State.objects.exclude(pk__in=ballot.electors.values("state")).order_by("iso2")[0]
+    answer = _post(
+        f"/api/v1/consultations/{consultation.slug}/ballots/{ballot.pk}/voting-focal-points",
+        {"state": outside.iso2, "email": "focal.point.ch@example.org"},
+        user_token(secretariat_user),
+    )
+    assert _refused(answer, "not_elector")
+
+
+def test_a_support_request_assigned_to_someone_outside_it_support_is_refused_403(consultation):
+    from plenary.core.models import User
+    from plenary.remote import services as remote
+
+    support_request = remote.open_request(
+        consultation,
+        channel="form",
+        subject="My link fails",
+        participant=participant(consultation, "CH", 1),
+    )
+    it_support = user_token(User.objects.get(email="it.support@example.org"))
+    path = f"/api/v1/consultations/{consultation.slug}/support-desk/{support_request.pk}/assign"
+    focal_ch = User.objects.get(email="focal.point.ch@example.org")
+    assert _refused(_post(path, {"to": focal_ch.pk}, it_support), "not_support_staff")
+    assert _refused(_post(path, {"to": 2_000_000_000}, it_support), "not_support_staff")
