@@ -14,7 +14,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from plenary.api.base import PERMISSION_CODES
+from plenary.core.errors import REFUSALS, Kind
 
 from .access_matrix import ROLES, ROWS, markdown_table, notes
 from .conftest import OPEN, activate_totp, participant, user_token
@@ -22,8 +22,8 @@ from .conftest import OPEN, activate_totp, participant, user_token
 ROOM_ROLES = ("speaker", "viewer", "interpreter", "webcast")
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 
-# The messages of the services' refusals that mean "not you" (the codes of PERMISSION_CODES),
-# as a page shows them.
+# The messages of the services' refusals that mean "not you" (the codes declared
+# Kind.PERMISSION in plenary.core.errors), as a page shows them.
 PERMISSION_MESSAGES = {
     "Only Member States submit contributions.",
     "Only a Member State's focal point or delegate may submit a contribution.",
@@ -258,7 +258,7 @@ def _api_verdict(response) -> str:
         return "allow"
     if status in (401, 403, 404):
         return "deny"
-    if status == 400 and response.json().get("code") not in PERMISSION_CODES:
+    if status == 400 and REFUSALS.get(response.json().get("code")) is not Kind.PERMISSION:
         return "allow"
     return f"unexpected {status}: {response.content[:300]!r}"
 

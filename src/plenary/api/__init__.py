@@ -22,7 +22,6 @@ from . import (
     registration,
     remote,
 )
-from .base import PERMISSION_CODES
 
 api = NinjaAPI(
     title="Plenary",
@@ -43,8 +42,8 @@ def _error(request, status: int, detail, code: str):
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    status = 403 if exc.code in PERMISSION_CODES else 429 if exc.code == "rate_limited" else 400
-    return _error(request, status, exc.user_message(), exc.code)
+    # The status is the code's declared kind (core.errors): 403 for "not you", 429, or 400.
+    return _error(request, exc.status, exc.user_message(), exc.code)
 
 
 @api.exception_handler(AuthenticationError)

@@ -25,21 +25,6 @@ from plenary.core import tokens
 from plenary.core.accounts import has_totp, requires_mfa
 from plenary.registration.models import Participant
 
-# DomainError codes that mean "not you" rather than "not now" or "not this way": the API
-# answers them 403, like a permission the rules refused. Every other refusal is a 400.
-PERMISSION_CODES = frozenset(
-    {
-        "not_chair",
-        "not_secretariat",
-        "not_focal_point",
-        "not_speaker",
-        "not_yours",
-        "not_member_state",
-        "not_participant",
-        "viewer_cannot_publish",
-    }
-)
-
 
 # An id as the database holds it: a larger number is no object, not a server error.
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]

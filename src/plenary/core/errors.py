@@ -1,18 +1,270 @@
-"""The one exception type a service raises when a person asked for something not allowed."""
+"""The one exception type a service raises when a person asked for something not allowed,
+and the one declaration of every refusal code with its kind.
+
+A code says why something was refused; its kind says what that means for the request, and
+every entry point answers from it: the API with the kind's HTTP status, a page that shows a
+refusal with the same status, the WebSocket consumers with the code itself.
+tests/core/test_errors.py finds every code raised in src/plenary and fails on one that is not
+declared here, or on one declared here that nothing raises."""
+
+import enum
+import logging
+import os
+
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+
+class Kind(enum.Enum):
+    """What a refusal says about the request; the value is the HTTP status it is answered with."""
+
+    PERMISSION = 403  # not you: who is asking may not do this, whatever they send
+    RATE_LIMIT = 429  # not so often
+    INVALID = 400  # not now, or not this way
+
+    @property
+    def status(self) -> int:
+        return self.value
+
+
+class UndeclaredRefusal(LookupError):
+    """A refusal code that is not declared below (raised in development and under tests)."""
+
+
+REFUSALS: dict[str, Kind] = {}
+
+
+def _declare(kind: Kind, *codes: str) -> None:
+    for code in codes:
+        if code in REFUSALS:
+            raise ValueError(f"refusal code {code!r} is declared twice")
+        REFUSALS[code] = kind
+
+
+# Not you: the API answers 403, like a permission the rules refused.
+_declare(
+    Kind.PERMISSION,
+    "not_chair",
+    "not_secretariat",
+    "not_focal_point",
+    "not_speaker",
+    "not_yours",
+    "not_member_state",
+    "not_your_state",
+    "not_submitter",
+    "not_elector",
+    "not_support_staff",
+    "viewer_cannot_publish",
+    # Remote access without a participant or an interpreter behind it; the API refuses
+    # these callers before the service does.
+    "no_participant",
+    "not_interpreter",
+)
+
+_declare(Kind.RATE_LIMIT, "rate_limited")
+
+# Everything else is "not now" or "not this way": 400.
+
+# Said by several areas.
+_declare(
+    Kind.INVALID,
+    "refused",  # the default of a DomainError built without a code (src always names one)
+    "invalid",  # a page's form refused the input (the API uses the page's forms)
+    "unknown_action",
+    "unknown_language",
+    "unknown_state",
+    "wrong_consultation",
+    "wrong_delegation",
+    "wrong_item",
+    "no_item",
+    "no_account",
+    "not_member",
+    "for_information",
+    "reason_required",
+    "already_confirmed",
+    "already_withdrawn",
+    "bad_kind",
+    "closed",
+    "mfa_required",
+    "revoked_link",
+    "too_large",
+    "bad_message",  # a WebSocket frame that is not a message of the protocol
+)
+
+# The directory and the agenda.
+_declare(
+    Kind.INVALID,
+    "bad_dates",
+    "at_end",
+    "not_attached",
+    "subject_required",
+    "subject_too_long",
+    "symbol_required",
+    "bad_step",
+)
+
+# The time management plan.
+_declare(
+    Kind.INVALID,
+    "already_ended",
+    "bad_day",
+    "bad_minutes",
+    "bad_time",
+    "not_invited",
+    "not_started",
+)
+
+# Registration and personal links.
+_declare(
+    Kind.INVALID,
+    "already_decided",
+    "already_registered",
+    "already_speaker",
+    "already_viewer",
+    "bad_link",
+    "duplicate_request",
+    "meeting_or_item",
+    "no_capacity",
+    "not_approved",
+    "not_open",
+    "not_viewer",
+    "speaker_capacity",
+    "speaker_quota",
+    "viewer_capacity",
+)
+
+# Contributions; the file checks' codes (contributions.filecheck) become the refusal's code.
+_declare(
+    Kind.INVALID,
+    "already_submitted",
+    "deadline_passed",
+    "file_required",
+    "item_not_open",
+    "not_published",
+    "not_submitted",
+    "title_required",
+    "too_long",
+    "unconfirmed",
+    "corrupt",
+    "embedded_objects",
+    "empty",
+    "encrypted",
+    "external_reference",
+    "macros",
+    "not_docx_or_pdf",
+    "pdf_active_content",
+    "too_complex",
+    "xml_entities",
+    "zip_bomb",
+)
+
+# The floor, its chair and its socket.
+_declare(
+    Kind.INVALID,
+    "already_waiting",
+    "bad_seconds",
+    "bad_value",
+    "list_closed",
+    "nobody_speaking",
+    "not_waiting",
+    "once_per_item",
+    "queue_empty",
+    "speech_running",
+    "wrong_meeting",
+    "unknown_op",
+)
+
+# Outcomes.
+_declare(
+    Kind.INVALID,
+    "bad_outcome",
+    "deferral_requested",
+    "duplicate",
+    "no_conclusion",
+    "not_recorded",
+    "not_registered",
+    "not_urgent",
+    "original_required",
+    "outcome_recorded",
+)
+
+# Decisions by correspondence.
+_declare(
+    Kind.INVALID,
+    "already_closed",
+    "approval_required",
+    "bad_choice",
+    "bad_deadline",
+    "bad_evidence",
+    "bad_item",
+    "bad_rule",
+    "before_deadline",
+    "evidence_required",
+    "no_proposal",
+    "no_right_to_vote",
+    "replayed",
+)
+
+# Remote participation and IT support.
+_declare(
+    Kind.INVALID,
+    "bad_booth",
+    "bad_channel",
+    "bad_email",
+    "bad_phone",
+    "bad_relay",
+    "bad_status",
+    "empty_message",
+    "meeting_ended",
+    "message_too_long",
+    "no_address",
+    "no_name",
+    "not_open_yet",
+    "other_consultation",
+    "platform_not_configured",
+)
+
+# API tokens.
+_declare(Kind.INVALID, "bad_expiry", "bad_name", "inactive")
+
+
+def _strict() -> bool:
+    # Under pytest (which sets DEBUG to False) the variable is set while a test runs.
+    return (settings.configured and settings.DEBUG) or "PYTEST_CURRENT_TEST" in os.environ
+
+
+def kind_of(code: str) -> Kind:
+    """The declared kind of a code. An undeclared code is a mistake to be seen at once: it
+    raises in development and under tests, and is answered as INVALID (400) with a warning
+    in production, where a refusal should still reach the person."""
+    kind = REFUSALS.get(code)
+    if kind is not None:
+        return kind
+    if _strict():
+        raise UndeclaredRefusal(f"refusal code {code!r} is not declared in plenary.core.errors")
+    log.warning("Refusal code %r is not declared; answered as invalid (400).", code)
+    return Kind.INVALID
 
 
 class DomainError(Exception):
     """A refusal with a message a person understands, in their language.
 
     `message` is usually a lazy translation, so that it is rendered in the language of the
-    request that shows it. `code` is a stable identifier for the API and for tests.
+    request that shows it. `code` is a stable identifier for the API and for tests, declared
+    above with its kind; `status` is the HTTP status every entry point answers it with.
     """
 
     def __init__(self, message, *, code: str = "refused", params: dict | None = None):
         self.message = message
         self.code = code
+        self.kind = kind_of(code)
         self.params = params or {}
         super().__init__(str(message) if not self.params else str(message) % self.params)
+
+    @property
+    def status(self) -> int:
+        return self.kind.status
 
     def user_message(self) -> str:
         text = str(self.message)

@@ -71,7 +71,8 @@ class RequireMFAMiddleware:
 
 
 class DomainErrorMiddleware:
-    """A refused action goes back to the page it came from, with the reason shown."""
+    """A refused action goes back to the page it came from, with the reason shown; without a
+    page to go back to, the reason is a page of its own, with the status of the code's kind."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -92,5 +93,5 @@ class DomainErrorMiddleware:
             request,
             "core/refused.html",
             {"message": exception.user_message(), "home": reverse("home")},
-            status=400,
+            status=exception.status,
         )
