@@ -25,7 +25,6 @@ from plenary.core import tokens
 from plenary.core.accounts import has_totp, requires_mfa
 from plenary.registration.models import Participant
 
-
 # An id as the database holds it: a larger number is no object, not a server error.
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
