@@ -21,6 +21,9 @@ class Kind(enum.Enum):
 
     PERMISSION = 403  # not you: who is asking may not do this, whatever they send
     RATE_LIMIT = 429  # not so often
+    # what the request names does not exist; no code is declared with it yet, since missing
+    # objects are Http404 before a service runs, but an entry point maps it like the others
+    NOT_FOUND = 404
     INVALID = 400  # not now, or not this way
 
     @property
