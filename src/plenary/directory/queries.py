@@ -5,6 +5,7 @@ import datetime
 from django.db.models import Prefetch, Q
 
 from .models import CouncilSeat, CouncilTerm, OfficialName, State, VotingRightSuspension
+from .names import state_name
 
 
 def member_states_on(day: datetime.date):
@@ -39,8 +40,6 @@ def has_right_to_vote(state: State, day: datetime.date) -> bool:
 def directory_rows(day: datetime.date, language: str, region: str | None = None) -> list[dict]:
     """Every state of the directory on a day, with its name in the language, its region,
     its Council seat in the term of that day and its right to vote; sorted by name."""
-    from .names import state_name
-
     term = term_on(day)
     seated = (
         set(CouncilSeat.objects.filter(term=term).values_list("state_id", flat=True))
