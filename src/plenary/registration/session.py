@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from .models import AccessLink, Participant
 
 SESSION_KEY = "plenary_participant"
-# The link that opened the session: the session ends when that link is replaced or withdrawn.
+# The link that opened the session. A withdrawn participant is found no more; a replaced
+# link still finds its participant here (the pages follow their current role), but gives no
+# access to a meeting (remote.services.meeting_access, given `link_of`).
 LINK_SESSION_KEY = "plenary_link"
 
 
