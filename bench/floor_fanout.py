@@ -316,7 +316,7 @@ from plenary.core.models import User
 from plenary.floor import services
 from plenary.registration import services as registration
 from plenary.registration.models import Delegation
-from plenary.registration.views import SESSION_KEY
+from plenary.registration.session import SESSION_KEY
 result = load_scenario("vcc2")
 c = result.consultation
 chair = User.objects.get(email="chair@example.org")

@@ -69,7 +69,7 @@ def floor(speakers: int) -> dict:
     from plenary.floor import services as floor_services
     from plenary.registration import services as registration
     from plenary.registration.models import Delegation
-    from plenary.registration.views import SESSION_KEY
+    from plenary.registration.session import SESSION_KEY
 
     open_registration()
     consultation = _consultation()

@@ -8,12 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
-from plenary.ballots import services
+from plenary.ballots import queries, services
 from plenary.ballots.models import Ballot, Proposal, Reply
 from plenary.core.errors import DomainError
-from plenary.core.models import User
 from plenary.directory.models import State
-from plenary.outcomes.models import ItemOutcome
 
 from .base import AUTH, Id, actor, consultation_for, get_or_404, responses
 
@@ -104,7 +102,7 @@ class CountOut(Schema):
 
 def _ballot(request, slug, ballot_id, permission=None):
     consultation = consultation_for(request, slug, permission)
-    return get_or_404(Ballot.objects, pk=ballot_id, consultation=consultation)
+    return get_or_404(queries.ballots_of(consultation), pk=ballot_id)
 
 
 def _state(iso2: str) -> State:
@@ -116,16 +114,14 @@ def _state(iso2: str) -> State:
 
 @router.post("/{slug}/ballots", response=responses(BallotOut, 201), auth=AUTH)
 def launch(request, slug: str, body: LaunchIn):
-    consultation = consultation_for(request, slug, "consultations.manage_consultation")
-    candidates = consultation.groups.get(number=1).items.filter(
-        outcome__state=ItemOutcome.State.CORRESPONDENCE
-    )
+    consultation = consultation_for(request, slug, "ballots.manage")
+    candidates = queries.items_for_correspondence(consultation)
     items = list(candidates.filter(pk__in=body.items).select_related("conclusion"))
     if len(items) != len(set(body.items)):
         raise DomainError(
             _("Choose items proposed for decision by correspondence."), code="bad_item"
         )
-    approver = User.objects.filter(email=body.approved_by.strip().lower()).first()
+    approver = queries.account_with_email(body.approved_by)
     if approver is None:
         raise DomainError(_("No account has this e-mail address."), code="no_account")
     deadline = body.deadline
@@ -165,8 +161,8 @@ def reply(request, slug: str, ballot_id: Id, proposal_id: Id, body: ReplyIn):
     "/{slug}/ballots/{ballot_id}/voting-focal-points", response=responses(ElectorOut), auth=AUTH
 )
 def appoint_voting_focal_point(request, slug: str, ballot_id: Id, body: FocalPointIn):
-    ballot = _ballot(request, slug, ballot_id, "consultations.manage_consultation")
-    user = User.objects.filter(email=body.email.strip().lower()).first()
+    ballot = _ballot(request, slug, ballot_id, "ballots.manage")
+    user = queries.account_with_email(body.email)
     if user is None:
         raise DomainError(_("No account has this e-mail address."), code="no_account")
     return services.appoint_voting_focal_point(
@@ -185,7 +181,7 @@ def enter_email_reply(
     evidence: File[UploadedFile],
 ):
     """A reply received by e-mail, entered by the secretariat with the message as evidence."""
-    ballot = _ballot(request, slug, ballot_id, "consultations.manage_consultation")
+    ballot = _ballot(request, slug, ballot_id, "ballots.manage")
     target = get_or_404(Proposal.objects, pk=proposal, ballot=ballot)
     return services.enter_email_reply(
         target, _state(state), choice, evidence=evidence, actor=actor(request)
@@ -194,7 +190,7 @@ def enter_email_reply(
 
 @router.post("/{slug}/ballots/{ballot_id}/close", response=responses(list[ResultOut]), auth=AUTH)
 def close(request, slug: str, ballot_id: Id):
-    ballot = _ballot(request, slug, ballot_id, "consultations.manage_consultation")
+    ballot = _ballot(request, slug, ballot_id, "ballots.manage")
     return [
         {
             "proposal": proposal.pk,
@@ -212,5 +208,5 @@ def close(request, slug: str, ballot_id: Id):
 def remind(request, slug: str, ballot_id: Id):
     """Remind now the voting focal points of states that have not replied to every proposal
     (the same reminder the worker sends 48 hours before the deadline)."""
-    ballot = _ballot(request, slug, ballot_id, "consultations.manage_consultation")
+    ballot = _ballot(request, slug, ballot_id, "ballots.manage")
     return {"count": services.remind(ballot.pk)}

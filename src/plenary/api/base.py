@@ -24,6 +24,7 @@ from plenary.consultations.models import Consultation
 from plenary.core import tokens
 from plenary.core.accounts import has_totp, requires_mfa
 from plenary.registration.models import Participant
+from plenary.registration.session import SESSION_KEY, participant_of
 
 # An id as the database holds it: a larger number is no object, not a server error.
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
@@ -89,8 +90,6 @@ class SessionAuth(APIKeyCookie):
         return super()._get_key(request)
 
     def authenticate(self, request, key):
-        from plenary.registration.views import SESSION_KEY
-
         request.api_participant = None
         if request.user.is_authenticated:
             return request.user
@@ -127,16 +126,9 @@ def consultation_for(request, slug: str, permission: str | None = None) -> Consu
 
 
 def participant_for(request, consultation) -> Participant:
-    """The approved participant asking: from a participant token, or as the page finds
-    them (the personal-link session or the signed-in account)."""
-    from plenary.registration.views import current_participant
-
-    participant = getattr(request, "api_participant", None)
-    if participant is not None:
-        if participant.consultation_id == consultation.pk and participant.status == "approved":
-            return participant
-        _refuse(request)
-    participant = current_participant(request, consultation)
+    """The approved participant asking (registration.session.participant_of: a participant
+    token, or as the page finds them); anyone else is refused."""
+    participant = participant_of(request, consultation)
     if participant is None:
         _refuse(request)
     return participant

@@ -4,12 +4,11 @@ file checks of contributions.filecheck, the rules of the contribution pages."""
 
 import datetime
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from plenary.consultations.models import AgendaItem
-from plenary.contributions import filecheck, services
+from plenary.contributions import filecheck, queries, services
 from plenary.contributions.models import Contribution
 from plenary.core.errors import DomainError
 from plenary.core.uploads import LimitedUploadHandler
@@ -82,11 +81,7 @@ def _fields(consultation, body: ContributionIn) -> dict:
 
 
 def _contribution(consultation, contribution_id) -> Contribution:
-    return get_or_404(
-        Contribution.objects.select_related("item__group"),
-        pk=contribution_id,
-        consultation=consultation,
-    )
+    return get_or_404(queries.contributions_of(consultation), pk=contribution_id)
 
 
 @router.post("/{slug}/contributions", response=responses(ContributionOut, 201), auth=AUTH)
@@ -161,9 +156,7 @@ def upload(request, slug: str):
 def submit_upload(request, slug: str, contribution_id: Id, body: ContributionIn):
     """Step 2 of an upload: the person confirms the fields and submits their draft."""
     consultation = consultation_for(request, slug, "contributions.submit")
-    contribution = _contribution(consultation, contribution_id)
-    if contribution.created_by_id != request.user.pk or contribution.status != "draft":
-        raise Http404
+    contribution = get_or_404(queries.drafts_of(request.user, consultation), pk=contribution_id)
     return services.submit(contribution, **_fields(consultation, body), actor=actor(request))
 
 

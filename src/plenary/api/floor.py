@@ -1,12 +1,13 @@
 """The live floor (R2, R20, R21): the chair's console and the participant's button —
-floor.services, the rules of the console (floor.chair) and of the live page."""
+floor.services, the rules of the console (consultations.chair_meeting) and of the live page."""
 
 from typing import Literal
 
+from django.http import Http404
 from ninja import Field, Router, Schema, Status
 
 from plenary.consultations.models import AgendaItem
-from plenary.floor import services, snapshot
+from plenary.floor import queries, services, snapshot
 from plenary.floor.models import FloorRequest
 from plenary.planning.models import Meeting
 
@@ -77,7 +78,7 @@ class FloorRequestOut(Schema):
 
 
 def _chair(request, slug):
-    return consultation_for(request, slug, "floor.chair")
+    return consultation_for(request, slug, "consultations.chair_meeting")
 
 
 def _request(consultation, request_id) -> FloorRequest:
@@ -89,7 +90,7 @@ def floor_state(request, slug: str):
     """The live state as the live page receives it (ids; names from the agenda and the
     participants). For the chair and the consultation's participants, as the live page."""
     consultation = consultation_for(request, slug)
-    if not request.user.has_perm("floor.chair", consultation):
+    if not request.user.has_perm("consultations.chair_meeting", consultation):
         participant_for(request, consultation)
     return snapshot.build(consultation.pk)
 
@@ -159,10 +160,7 @@ def withdraw_own_request(request, slug: str):
     consultation = consultation_for(request, slug)
     participant = participant_for(request, consultation)
     floor = services.floor_of(consultation)
-    pending = get_or_404(
-        floor.requests,
-        delegation=participant.delegation,
-        item_id=floor.item_id,
-        status=FloorRequest.Status.WAITING,
-    )
+    pending = queries.waiting_request_of(floor, participant.delegation)
+    if pending is None:
+        raise Http404
     return services.withdraw_request(pending, participant=participant, actor=actor(request))

@@ -1,6 +1,6 @@
 """Outcomes of the items (R22, R23, R26): the proposed conclusion, objections and wishes to
 defer, the outcome and its reopening — outcomes.services, the rule of the console's outcome
-panel (floor.chair); a speaker's own objection as on the live page."""
+panel (consultations.chair_meeting); a speaker's own objection as on the live page."""
 
 from typing import Literal
 
@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 from plenary.consultations.models import AgendaItem
 from plenary.core.errors import DomainError
 from plenary.floor import services as floor_services
-from plenary.outcomes import services
+from plenary.outcomes import queries, services
 from plenary.outcomes.models import ItemOutcome, Objection
 from plenary.registration.models import Delegation
 
@@ -95,7 +95,7 @@ class OutcomeOut(Schema):
 
 
 def _item(request, slug, item_id):
-    consultation = consultation_for(request, slug, "floor.chair")
+    consultation = consultation_for(request, slug, "consultations.chair_meeting")
     return consultation, get_or_404(
         AgendaItem.objects.select_related("group"), pk=item_id, group__consultation=consultation
     )
@@ -136,7 +136,7 @@ def record_objection(request, slug: str, item_id: Id, body: ObjectionIn):
 )
 def withdraw_objection(request, slug: str, item_id: Id, objection_id: Id):
     _consultation, item = _item(request, slug, item_id)
-    objection = get_or_404(Objection.objects, pk=objection_id, item=item)
+    objection = get_or_404(queries.objections_on(item.pk), pk=objection_id)
     return services.withdraw_objection(objection, actor=actor(request))
 
 

@@ -16,14 +16,13 @@ from plenary.core import ratelimit
 from plenary.planning.models import Meeting
 from plenary.registration import services
 from plenary.registration.models import ExtraSpeakerRequest, Participant
-from plenary.registration.views import ACTIONS, _chosen_delegation
 
 from .base import AUTH, Id, actor, consultation_for, get_or_404, responses
 
 router = Router(tags=["registration"])
 
 LanguageCode = Literal[tuple(code for code, _name in settings.LANGUAGES)]
-ParticipantAction = Literal[tuple(ACTIONS)]
+ParticipantAction = Literal[tuple(services.PARTICIPANT_ACTIONS)]
 
 
 class RegisterIn(Schema):
@@ -93,7 +92,7 @@ def register(request, slug: str, body: RegisterIn):
     validate_email(body.email.strip())  # as the page's EmailField
     participant = services.register(
         consultation,
-        delegation=_chosen_delegation(consultation, body.delegation),
+        delegation=services.chosen_delegation(consultation, body.delegation),
         name=body.name.strip(),
         email=body.email.strip(),
         function=body.function,
@@ -112,7 +111,7 @@ def participant_action(request, slug: str, participant_id: Id, action: Participa
     viewer, withdraws, or sends a new link."""
     consultation = consultation_for(request, slug, "registration.manage_delegation")
     participant = get_or_404(Participant.objects, pk=participant_id, consultation=consultation)
-    function, _done = ACTIONS[action]
+    function, _done = services.PARTICIPANT_ACTIONS[action]
     function(participant, actor=actor(request))
     participant.refresh_from_db()
     return participant

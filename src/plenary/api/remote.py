@@ -15,11 +15,10 @@ from plenary.core import ratelimit
 from plenary.core.errors import DomainError
 from plenary.core.models import ApiToken
 from plenary.planning.models import Meeting
-from plenary.registration.views import LINK_SESSION_KEY, current_participant
-from plenary.remote import services
+from plenary.registration.session import link_of, participant_of
+from plenary.remote import queries, services
 from plenary.remote.forms import CaptionForm, InterpreterForm, MeetingLinksForm, RemoteSettingsForm
 from plenary.remote.models import MeetingLinks, RemoteSettings, SupportRequest
-from plenary.remote.views import SUPPORT_SESSION_KEY
 
 from .base import (
     AUTH,
@@ -40,7 +39,7 @@ LanguageCode = Literal[tuple(code for code, _name in settings.LANGUAGES)]
 Platform = Literal[tuple(RemoteSettings.Platform.values)]
 Channel = Literal["form", "chat", "callback"]  # the channels of the help form
 RequestStatus = Literal[tuple(SupportRequest.Status.values)]
-DeskFilter = Literal[("open", "all", *SupportRequest.Status.values)]
+DeskFilter = Literal[queries.DESK_FILTERS]
 Url = Field("", max_length=200)
 
 
@@ -50,7 +49,7 @@ class SupportSessionAuth(SessionAuth):
 
     def authenticate(self, request, key):
         found = super().authenticate(request, key)
-        if found is None and key and request.session.get(SUPPORT_SESSION_KEY):
+        if found is None and key and queries.remembered_requests(request.session):
             return "support-session"
         return found
 
@@ -288,16 +287,7 @@ def _link_id(request) -> int | None:
     """The personal link the caller holds: the token's, or the one that opened the session."""
     if isinstance(request.auth, ApiToken):
         return request.auth.link_id
-    return request.session.get(LINK_SESSION_KEY)
-
-
-def _person(request, consultation):
-    """The participant asking, if any (token or session), without refusing anyone."""
-    participant = getattr(request, "api_participant", None)
-    if participant is not None:
-        mine = participant.consultation_id == consultation.pk and participant.status == "approved"
-        return participant if mine else None
-    return current_participant(request, consultation)
+    return link_of(request)
 
 
 def _checked(form) -> dict:
@@ -312,12 +302,7 @@ def _checked(form) -> dict:
 def _own_request(request, consultation, request_id) -> SupportRequest:
     """The caller's own request (as the help page finds it); another's is not found."""
     support_request = get_or_404(SupportRequest.objects, pk=request_id, consultation=consultation)
-    if not services.owns(
-        support_request,
-        participant=_person(request, consultation),
-        user=request.user,
-        remembered=request.session.get(SUPPORT_SESSION_KEY, []),
-    ):
+    if not queries.is_own_request(request, support_request, consultation):
         raise Http404
     return support_request
 
@@ -446,16 +431,10 @@ def webcast(request, slug: str):
     """The webcast and captions of the current or next meeting (R28): for everyone when
     the secretariat made it public, otherwise for the consultation's people."""
     consultation = consultation_for(request, slug)
-    participant = _person(request, consultation)
+    participant = participant_of(request, consultation)
     if not services.may_watch_webcast(consultation, participant=participant, user=request.user):
         _refuse(request)
-    meeting = services.current_or_next_meeting(consultation)
-    links = MeetingLinks.objects.filter(meeting=meeting).first() if meeting else None
-    return {
-        "meeting": meeting,
-        "webcast_url": links.webcast_url if links else "",
-        "captions": list(meeting.caption_feeds.all()) if meeting else [],
-    }
+    return queries.webcast(services.current_or_next_meeting(consultation))
 
 
 # --- IT support: the person asking ------------------------------------------------------------
@@ -478,14 +457,13 @@ def open_support_request(request, slug: str, body: SupportIn):
         email=body.email,
         phone=body.phone,
         language=request.LANGUAGE_CODE,
-        participant=_person(request, consultation),
+        participant=participant_of(request, consultation),
         user=request.user,
         client=ratelimit.client_address(request),
     )
     if not isinstance(request.auth, ApiToken):
         # As the help page: the session remembers the requests it opened.
-        mine = request.session.get(SUPPORT_SESSION_KEY, [])
-        request.session[SUPPORT_SESSION_KEY] = [*mine[-19:], support_request.pk]
+        queries.remember_request(request.session, support_request)
     return Status(201, support_request)
 
 
@@ -517,12 +495,7 @@ def post_support_message(request, slug: str, request_id: Id, body: TextIn):
 def support_desk(request, slug: str, status: DeskFilter = "open"):
     """The queue, oldest first: the open requests, all, or those of one status."""
     consultation = consultation_for(request, slug, "remote.support")
-    requests = consultation.support_requests.select_related("assignee").order_by("created_at")
-    if status == "open":
-        requests = requests.exclude(status=SupportRequest.Status.RESOLVED)
-    elif status != "all":
-        requests = requests.filter(status=status)
-    return list(requests)
+    return list(queries.desk_requests(consultation, status))
 
 
 @router.get("/{slug}/support-desk/{request_id}", response=responses(DeskRequestOut), auth=AUTH)

@@ -13,9 +13,8 @@ from plenary.core.access import consultation_permission
 from plenary.core.errors import DomainError
 from plenary.core.models import User
 from plenary.directory.models import State
-from plenary.outcomes.models import ItemOutcome
 
-from . import services
+from . import queries, services
 from .forms import LaunchForm, ReplyForm
 from .models import Ballot, Elector, Proposal, Reply
 
@@ -30,16 +29,14 @@ def ballot_list(request, consultation):
         {
             "consultation": consultation,
             "ballots": consultation.ballots.all(),
-            "can_launch": request.user.has_perm("consultations.manage_consultation", consultation),
+            "can_launch": request.user.has_perm("ballots.manage", consultation),
         },
     )
 
 
-@consultation_permission("consultations.manage_consultation")
+@consultation_permission("ballots.manage")
 def ballot_new(request, consultation):
-    items = consultation.groups.get(number=1).items.filter(
-        outcome__state=ItemOutcome.State.CORRESPONDENCE
-    )
+    items = queries.items_for_correspondence(consultation)
     officers = User.objects.filter(
         appointments__role=Appointment.Role.PRESIDING_OFFICER,
         appointments__consultation=consultation,
@@ -81,7 +78,7 @@ def _token(request) -> str:
 
 @consultation_permission(None)
 def ballot_detail(request, consultation, ballot_id):
-    ballot = get_object_or_404(Ballot, pk=ballot_id, consultation=consultation)
+    ballot = get_object_or_404(queries.ballots_of(consultation), pk=ballot_id)
     mine = (
         Elector.objects.filter(ballot=ballot, focal_point=request.user)
         .select_related("state")
@@ -89,7 +86,7 @@ def ballot_detail(request, consultation, ballot_id):
         if request.user.is_authenticated
         else None
     )
-    manage = request.user.has_perm("consultations.manage_consultation", consultation)
+    manage = request.user.has_perm("ballots.manage", consultation)
     proposals = list(ballot.proposals.all())
     for proposal in proposals:
         proposal.mine = (
@@ -159,13 +156,13 @@ def ballot_reply(request, consultation, ballot_id, proposal_id):
 
 
 @require_POST
-@consultation_permission("consultations.manage_consultation")
+@consultation_permission("ballots.manage")
 def ballot_manage(request, consultation, ballot_id):
-    ballot = get_object_or_404(Ballot, pk=ballot_id, consultation=consultation)
+    ballot = get_object_or_404(queries.ballots_of(consultation), pk=ballot_id)
     action = request.POST.get("action")
     if action == "focal_point":
         state = get_object_or_404(State, pk=request.POST.get("state") or 0)
-        user = User.objects.filter(email=request.POST.get("email", "").strip().lower()).first()
+        user = queries.account_with_email(request.POST.get("email", ""))
         if user is None:
             raise DomainError(_("No account has this e-mail address."), code="no_account")
         services.appoint_voting_focal_point(ballot, state, user, actor=request.user)

@@ -14,7 +14,7 @@ from plenary.core.errors import DomainError
 from plenary.core.uploads import LimitedUploadHandler
 from plenary.directory.models import State
 
-from . import filecheck, services, template
+from . import filecheck, queries, services, template
 from .forms import ContributionForm, UploadForm
 from .models import Contribution
 
@@ -140,11 +140,7 @@ def _contribution_upload(request, consultation):
 def contribution_confirm(request, consultation, contribution_id):
     """Step 2 of an upload: the page count and the fields, confirmed by the person."""
     contribution = get_object_or_404(
-        Contribution,
-        pk=contribution_id,
-        consultation=consultation,
-        created_by=request.user,
-        status="draft",
+        queries.drafts_of(request.user, consultation), pk=contribution_id
     )
     states = services.represented_states(request.user, consultation)
     initial = {
@@ -179,11 +175,7 @@ def contribution_confirm(request, consultation, contribution_id):
 
 @consultation_permission(None)
 def contribution_detail(request, consultation, contribution_id):
-    contribution = get_object_or_404(
-        Contribution.objects.select_related("item__group"),
-        pk=contribution_id,
-        consultation=consultation,
-    )
+    contribution = get_object_or_404(queries.contributions_of(consultation), pk=contribution_id)
     mine = services.represented_states(request.user, consultation)
     review = request.user.has_perm("contributions.review", consultation)
     rows = list(contribution.states.select_related("state"))
@@ -210,7 +202,7 @@ def contribution_detail(request, consultation, contribution_id):
 @require_POST
 @consultation_permission("contributions.submit")
 def contribution_action(request, consultation, contribution_id):
-    contribution = get_object_or_404(Contribution, pk=contribution_id, consultation=consultation)
+    contribution = get_object_or_404(queries.contributions_of(consultation), pk=contribution_id)
     action = request.POST.get("action")
     if action == "confirm":
         state = get_object_or_404(State, pk=request.POST.get("state", "0") or 0)

@@ -26,10 +26,11 @@ from plenary.consultations.models import Consultation
 from plenary.core import audit
 from plenary.core.errors import DomainError
 from plenary.core.models import User
+from plenary.outcomes.services import record_objection
 from plenary.registration.models import Participant
-from plenary.registration.views import SESSION_KEY
+from plenary.registration.session import participant_of
 
-from . import services, snapshot
+from . import queries, services, snapshot
 from .hub import hub
 
 logger = logging.getLogger(__name__)
@@ -254,8 +255,6 @@ class FloorConsumer:
             pk=self.participant_id
         )
         if op.startswith("object:"):
-            from plenary.outcomes.services import record_objection
-
             floor = services.floor_of(participant.consultation)
             if floor.item_id is None:
                 raise DomainError(_("No item is under discussion."), code="no_item")
@@ -269,9 +268,7 @@ class FloorConsumer:
             return
         if op == "withdraw":
             floor = services.floor_of(participant.consultation)
-            request = floor.requests.filter(
-                delegation=participant.delegation, item_id=floor.item_id, status="waiting"
-            ).first()
+            request = queries.waiting_request_of(floor, participant.delegation)
             if request is None:
                 raise DomainError(_("This request is no longer waiting."), code="not_waiting")
             services.withdraw_request(request, participant=participant)
@@ -297,18 +294,8 @@ class FloorConsumer:
         consultation = Consultation.objects.filter(slug=slug).first()
         if consultation is None:
             return None
-        session = self.scope.get("session") or {}
         user = self.scope.get("user")
-        participant = None
-        participant_id = session.get(SESSION_KEY)
-        if participant_id:
-            participant = Participant.objects.filter(
-                pk=participant_id, consultation=consultation, status="approved"
-            ).first()
-        if participant is None and user is not None and user.is_authenticated:
-            participant = Participant.objects.filter(
-                user=user, consultation=consultation, status="approved"
-            ).first()
+        participant = participant_of(self.scope, consultation)
         is_chair = bool(
             user is not None
             and user.is_authenticated

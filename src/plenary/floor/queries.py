@@ -1,4 +1,5 @@
-"""Reads of the live floor shared by the services, the snapshot and the pages."""
+"""Reads of the live floor shared by the services, the snapshot, its page, its WebSocket and
+the API."""
 
 from . import queue as queue_rules
 from .models import Floor, FloorRequest
@@ -19,3 +20,11 @@ def waiting_queue(floor: Floor) -> list[FloorRequest]:
         tuple(tuple(group) for group in floor.consultation.queue_classes) or queue_rules.CLASS_ORDER
     )
     return [by_key[entry.key] for entry in queue_rules.queue_order(entries, classes)]
+
+
+def waiting_request_of(floor: Floor, delegation) -> FloorRequest | None:
+    """The delegation's request still waiting on the current item: the one it may withdraw
+    (a delegation has at most one)."""
+    return floor.requests.filter(
+        delegation=delegation, item_id=floor.item_id, status=FloorRequest.Status.WAITING
+    ).first()

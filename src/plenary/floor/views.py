@@ -10,14 +10,16 @@ from django.views.decorators.http import require_POST
 
 from plenary.core.access import consultation_permission
 from plenary.directory.names import state_name
+from plenary.outcomes import queries as outcome_queries
 from plenary.outcomes.models import ItemOutcome
+from plenary.outcomes.services import outcome_of
 from plenary.planning.models import Meeting
 from plenary.planning.queries import items_by_id, minutes_behind_plan
 from plenary.registration.models import Delegation, Participant
 from plenary.registration.services import holds_extra_grant
-from plenary.registration.views import current_participant
+from plenary.registration.session import participant_of
 
-from . import services, snapshot
+from . import queries, services, snapshot
 from .models import FloorRequest
 
 
@@ -73,8 +75,8 @@ def _labels() -> dict:
 def live(request, consultation):
     """The live page for participants: the current item and its documents, who has the
     floor and the time left, the queue, what comes next, and for speakers the button."""
-    participant = current_participant(request, consultation)
-    chair = request.user.has_perm("floor.chair", consultation)
+    participant = participant_of(request, consultation)
+    chair = request.user.has_perm("consultations.chair_meeting", consultation)
     if participant is None and not chair:
         raise PermissionDenied
     language = translation.get_language()
@@ -98,7 +100,7 @@ def live(request, consultation):
     )
 
 
-@consultation_permission("floor.chair")
+@consultation_permission("consultations.chair_meeting")
 def console(request, consultation):
     """The chair's console: agenda, current item, queue with each speaker's class, the
     buttons, and the plan's clock (ahead or behind)."""
@@ -109,17 +111,12 @@ def console(request, consultation):
     clock = (
         minutes_behind_plan(consultation, floor.item_id, timezone.now()) if floor.item_id else None
     )
-    from plenary.outcomes.models import Objection, ProposedConclusion
-    from plenary.outcomes.services import outcome_of
-
     current = None
     if floor.item_id:
         current = {
             "outcome": outcome_of(floor.item),
-            "conclusion": ProposedConclusion.objects.filter(item_id=floor.item_id).first(),
-            "objections": Objection.objects.filter(item_id=floor.item_id).select_related(
-                "delegation"
-            ),
+            "conclusion": outcome_queries.proposed_conclusion(floor.item_id),
+            "objections": outcome_queries.objections_on(floor.item_id).select_related("delegation"),
             "delegations": Delegation.objects.filter(consultation=consultation).select_related(
                 "state", "sector_member"
             ),
@@ -158,7 +155,7 @@ def console(request, consultation):
 
 
 @require_POST
-@consultation_permission("floor.chair")
+@consultation_permission("consultations.chair_meeting")
 def console_action(request, consultation):
     """The console's buttons without JavaScript, or when its socket is down (console.js sends
     the same actions over the floor's WebSocket otherwise)."""
@@ -172,14 +169,12 @@ def console_action(request, consultation):
 @consultation_permission(None)
 def ask(request, consultation):
     """The button without JavaScript: ask for the floor, or withdraw."""
-    participant = current_participant(request, consultation)
+    participant = participant_of(request, consultation)
     if participant is None:
         raise PermissionDenied
     if request.POST.get("op") == "withdraw":
         floor = services.floor_of(consultation)
-        pending = floor.requests.filter(
-            delegation=participant.delegation, item_id=floor.item_id, status="waiting"
-        ).first()
+        pending = queries.waiting_request_of(floor, participant.delegation)
         if pending:
             services.withdraw_request(pending, participant=participant)
     else:

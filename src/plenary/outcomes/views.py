@@ -9,14 +9,13 @@ from plenary.core.access import consultation_permission
 from plenary.core.errors import DomainError
 from plenary.registration.models import Delegation
 
-from . import services
-from .models import Objection
+from . import queries, services
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
 
 @require_POST
-@consultation_permission("floor.chair")
+@consultation_permission("consultations.chair_meeting")
 def outcome_action(request, consultation, item_id):
     """The console's outcome panel: conclusion, objections on a delegation's behalf, outcome."""
     item = get_object_or_404(
@@ -42,7 +41,9 @@ def outcome_action(request, consultation, item_id):
         )
         services.record_objection(item, delegation, request.POST.get("kind", ""), actor=actor)
     elif action == "withdraw":
-        objection = get_object_or_404(Objection, pk=request.POST.get("objection") or 0, item=item)
+        objection = get_object_or_404(
+            queries.objections_on(item.pk), pk=request.POST.get("objection") or 0
+        )
         services.withdraw_objection(objection, actor=actor)
     elif action == "record":
         services.record_outcome(

@@ -85,6 +85,23 @@ def delegation_for_state(consultation: Consultation, state: State) -> Delegation
         return Delegation.objects.get(consultation=consultation, state=state)
 
 
+def chosen_delegation(consultation: Consultation, value: str) -> Delegation:
+    """The delegation a registration names, as the form and the API give it: "state:<ISO2>"
+    (made on first registration, see `delegation_for_state`) or "sm:<sector member id>"."""
+    kind, _sep, key = value.partition(":")
+    if kind == "state":
+        state = State.objects.filter(iso2=key).first()
+        if state is not None:
+            return delegation_for_state(consultation, state)
+    elif kind == "sm" and key.isdigit():
+        delegation = Delegation.objects.filter(
+            consultation=consultation, sector_member_id=int(key)
+        ).first()
+        if delegation is not None:
+            return delegation
+    raise DomainError(_("Choose a delegation of this consultation."), code="wrong_delegation")
+
+
 def appoint_focal_point(delegation: Delegation, user, *, actor) -> FocalPoint:
     with transaction.atomic():
         focal, created = FocalPoint.objects.get_or_create(delegation=delegation, user=user)
@@ -495,6 +512,18 @@ def resend_link(participant: Participant, *, actor) -> str:
     if participant.status != Participant.Status.APPROVED:
         raise DomainError(_("Only an approved participant receives a link."), code="not_approved")
     return send_link(participant, actor=actor)
+
+
+# The focal point's decisions on one participant, by the name the page's buttons and the
+# API's path give them, with what the page says once one is done.
+PARTICIPANT_ACTIONS = {
+    "approve": (approve, _("Registration approved; the personal link has been sent.")),
+    "reject": (reject, _("Registration rejected.")),
+    "speaker": (designate_speaker, _("Named as a speaker; the new link has been sent.")),
+    "viewer": (revoke_speaker, _("Now a viewer; the new link has been sent.")),
+    "withdraw": (withdraw, _("Participant withdrawn; the link no longer works.")),
+    "resend": (resend_link, _("A new link has been sent; the previous one no longer works.")),
+}
 
 
 def resolve_link(token: str) -> AccessLink:

@@ -15,16 +15,12 @@ from plenary.core import ratelimit
 from plenary.core.access import consultation_permission
 from plenary.core.downloads import download
 from plenary.core.errors import DomainError
-from plenary.directory.models import State
 from plenary.planning.models import Meeting
 
 from . import queries, services
 from .forms import ExtraSpeakerForm, RegistrationForm
-from .models import Delegation, ExtraSpeakerRequest, Participant
-
-SESSION_KEY = "plenary_participant"
-# The link that opened the session: the session ends when that link is replaced or withdrawn.
-LINK_SESSION_KEY = "plenary_link"
+from .models import ExtraSpeakerRequest, Participant
+from .session import open_link_session, participant_of
 
 
 def _too_many(request, scope) -> bool:
@@ -67,7 +63,7 @@ def register(request, consultation):
             data = form.cleaned_data
             participant = services.register(
                 consultation,
-                delegation=_chosen_delegation(consultation, data["delegation"]),
+                delegation=services.chosen_delegation(consultation, data["delegation"]),
                 name=data["name"],
                 email=data["email"],
                 function=data["function"],
@@ -91,21 +87,6 @@ def register(request, consultation):
     )
 
 
-def _chosen_delegation(consultation, value: str) -> Delegation:
-    kind, _sep, key = value.partition(":")
-    if kind == "state":
-        state = State.objects.filter(iso2=key).first()
-        if state is not None:
-            return services.delegation_for_state(consultation, state)
-    elif kind == "sm" and key.isdigit():
-        delegation = Delegation.objects.filter(
-            consultation=consultation, sector_member_id=int(key)
-        ).first()
-        if delegation is not None:
-            return delegation
-    raise DomainError(_("Choose a delegation of this consultation."), code="wrong_delegation")
-
-
 def join(request, token):
     """A personal link: exchanged for a session, then the address no longer holds the secret."""
     if _too_many(request, "join"):
@@ -125,9 +106,7 @@ def join(request, token):
             status=403,
         )
     participant = link.participant
-    request.session.cycle_key()
-    request.session[SESSION_KEY] = participant.pk
-    request.session[LINK_SESSION_KEY] = link.pk
+    open_link_session(request, link)
     with translation.override(participant.language):
         target = reverse("participant_home", args=[participant.consultation.slug])
     response = redirect(target)
@@ -137,25 +116,10 @@ def join(request, token):
     return response
 
 
-def current_participant(request, consultation) -> Participant | None:
-    participant_id = request.session.get(SESSION_KEY)
-    if participant_id:
-        participant = Participant.objects.filter(
-            pk=participant_id, consultation=consultation, status="approved"
-        ).first()
-        if participant:
-            return participant
-    if request.user.is_authenticated:
-        return Participant.objects.filter(
-            user=request.user, consultation=consultation, status="approved"
-        ).first()
-    return None
-
-
 @consultation_permission(None)
 def participant_home(request, consultation):
     """The participant's page: who they are, their current role, the meetings and how to join."""
-    participant = current_participant(request, consultation)
+    participant = participant_of(request, consultation)
     if participant is None:
         return render(
             request,
@@ -202,33 +166,11 @@ def delegation_page(request, consultation):
     )
 
 
-ACTIONS = {
-    "approve": (
-        services.approve,
-        gettext_lazy("Registration approved; the personal link has been sent."),
-    ),
-    "reject": (services.reject, gettext_lazy("Registration rejected.")),
-    "speaker": (
-        services.designate_speaker,
-        gettext_lazy("Named as a speaker; the new link has been sent."),
-    ),
-    "viewer": (services.revoke_speaker, gettext_lazy("Now a viewer; the new link has been sent.")),
-    "withdraw": (
-        services.withdraw,
-        gettext_lazy("Participant withdrawn; the link no longer works."),
-    ),
-    "resend": (
-        services.resend_link,
-        gettext_lazy("A new link has been sent; the previous one no longer works."),
-    ),
-}
-
-
 @require_POST
 @consultation_permission("registration.manage_delegation")
 def participant_action(request, consultation, participant_id):
     participant = get_object_or_404(Participant, pk=participant_id, consultation=consultation)
-    action = ACTIONS.get(request.POST.get("action", ""))
+    action = services.PARTICIPANT_ACTIONS.get(request.POST.get("action", ""))
     if action is None:
         messages.error(request, _("Unknown action."))
         return redirect("delegation_page", consultation.slug)

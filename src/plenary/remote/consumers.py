@@ -13,10 +13,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import translation
 
 from plenary.core.errors import DomainError
-from plenary.registration.models import Participant
-from plenary.registration.views import SESSION_KEY
 
-from . import services
+from . import queries, services
 from .models import SupportRequest
 
 MAX_FRAME = 8 * 1024
@@ -114,23 +112,12 @@ class SupportChatConsumer(AsyncWebsocketConsumer):
         if support_request is None:
             return None
         user = self.scope.get("user")
-        session = self.scope.get("session") or {}
         if (
             user is not None
             and user.is_authenticated
             and user.has_perm("remote.support", support_request.consultation)
         ):
             return support_request.pk, True, getattr(user, "language", "en")
-        from .views import SUPPORT_SESSION_KEY
-
-        participant = Participant.objects.filter(
-            pk=session.get(SESSION_KEY) or 0, status="approved"
-        ).first()
-        if not services.owns(
-            support_request,
-            participant=participant,
-            user=user,
-            remembered=session.get(SUPPORT_SESSION_KEY, []),
-        ):
+        if not queries.is_own_request(self.scope, support_request, support_request.consultation):
             return None
         return support_request.pk, False, support_request.language

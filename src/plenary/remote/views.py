@@ -15,9 +15,9 @@ from plenary.core import ratelimit
 from plenary.core.access import consultation_permission
 from plenary.core.errors import DomainError
 from plenary.planning.models import Meeting
-from plenary.registration.views import LINK_SESSION_KEY, current_participant
+from plenary.registration.session import link_of, participant_of
 
-from . import services
+from . import queries, services
 from .adapters import FLOOR
 from .forms import (
     CaptionForm,
@@ -28,8 +28,6 @@ from .forms import (
     SupportForm,
 )
 from .models import MeetingLinks, SupportRequest
-
-SUPPORT_SESSION_KEY = "plenary_support_requests"
 
 
 def _meeting(consultation, meeting_id: int) -> Meeting:
@@ -46,12 +44,10 @@ def meeting_join(request, consultation, meeting_id):
     """A participant's way into one meeting: their role's address or tokens, the listening
     language, captions and the webcast. Reached from the personal-link session only."""
     meeting = _meeting(consultation, meeting_id)
-    participant = current_participant(request, consultation)
+    participant = participant_of(request, consultation)
     access, refusal = None, None
     try:
-        access = services.meeting_access(
-            participant, meeting, link_id=request.session.get(LINK_SESSION_KEY)
-        )
+        access = services.meeting_access(participant, meeting, link_id=link_of(request))
     except DomainError as error:
         refusal = error.user_message()
     return render(
@@ -79,10 +75,10 @@ def meeting_access_json(request, consultation, meeting_id):
     meeting = _meeting(consultation, meeting_id)
     try:
         access = services.meeting_access(
-            current_participant(request, consultation),
+            participant_of(request, consultation),
             meeting,
             publish=request.POST.get("publish") == "1",
-            link_id=request.session.get(LINK_SESSION_KEY),
+            link_id=link_of(request),
         )
     except DomainError as error:
         return JsonResponse({"code": error.code, "message": error.user_message()}, status=403)
@@ -103,7 +99,7 @@ def meeting_access_json(request, consultation, meeting_id):
 @require_POST
 @consultation_permission(None)
 def listening(request, consultation):
-    participant = current_participant(request, consultation)
+    participant = participant_of(request, consultation)
     if participant is None:
         raise PermissionDenied
     try:
@@ -121,7 +117,7 @@ def listening(request, consultation):
 @consultation_permission(None)
 def rehearsal_check(request, consultation):
     """R14: test the microphone, the camera and the personal link before the meetings."""
-    participant = current_participant(request, consultation)
+    participant = participant_of(request, consultation)
     rehearsal = consultation.meetings.filter(kind="rehearsal").order_by("starts_at").first()
     return render(
         request,
@@ -140,7 +136,7 @@ def rehearsal_check(request, consultation):
 @consultation_permission(None)
 def webcast(request, consultation):
     """R28: the public webcast and captions of the current or next meeting."""
-    participant = current_participant(request, consultation)
+    participant = participant_of(request, consultation)
     if not services.may_watch_webcast(consultation, participant=participant, user=request.user):
         return render(
             request,
@@ -149,16 +145,10 @@ def webcast(request, consultation):
             status=403,
         )
     meeting = services.current_or_next_meeting(consultation)
-    links = MeetingLinks.objects.filter(meeting=meeting).first() if meeting else None
     return render(
         request,
         "remote/webcast.html",
-        {
-            "consultation": consultation,
-            "meeting": meeting,
-            "webcast_url": links.webcast_url if links else "",
-            "captions": meeting.caption_feeds.all() if meeting else [],
-        },
+        {"consultation": consultation, **queries.webcast(meeting)},
     )
 
 
@@ -295,20 +285,11 @@ def booth(request, consultation):
 # --- IT support -------------------------------------------------------------------------------
 
 
-def _owns(request, support_request, participant) -> bool:
-    return services.owns(
-        support_request,
-        participant=participant,
-        user=request.user,
-        remembered=request.session.get(SUPPORT_SESSION_KEY, []),
-    )
-
-
 @consultation_permission(None)
 def support_new(request, consultation):
     """R30: the help button's page. Works without a session: a person whose link fails
     must still reach IT support."""
-    participant = current_participant(request, consultation)
+    participant = participant_of(request, consultation)
     form = SupportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -329,8 +310,7 @@ def support_new(request, consultation):
         except DomainError as error:
             form.add_error(None, error.user_message())
         else:
-            mine = request.session.get(SUPPORT_SESSION_KEY, [])
-            request.session[SUPPORT_SESSION_KEY] = [*mine[-19:], support_request.pk]
+            queries.remember_request(request.session, support_request)
             return redirect("support_thread", consultation.slug, support_request.pk)
     return render(
         request,
@@ -344,8 +324,7 @@ def support_new(request, consultation):
 def support_thread(request, consultation, request_id):
     """The person's own request: its messages, a reply box, and the live chat."""
     support_request = get_object_or_404(SupportRequest, pk=request_id, consultation=consultation)
-    participant = current_participant(request, consultation)
-    if not _owns(request, support_request, participant):
+    if not queries.is_own_request(request, support_request, consultation):
         raise Http404
     form = ReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -371,19 +350,12 @@ def support_thread(request, consultation, request_id):
 def desk(request, consultation):
     """IT support's queue: open requests first, oldest first, with who handles them."""
     status = request.GET.get("status", "open")
-    requests = consultation.support_requests.select_related(
-        "assignee", "participant__delegation"
-    ).order_by("created_at")
-    if status == "open":
-        requests = requests.exclude(status=SupportRequest.Status.RESOLVED)
-    elif status in SupportRequest.Status.values:
-        requests = requests.filter(status=status)
     return render(
         request,
         "remote/desk.html",
         {
             "consultation": consultation,
-            "requests": requests,
+            "requests": queries.desk_requests(consultation, status),
             "status": status,
             "statuses": SupportRequest.Status.choices,
         },
