@@ -116,7 +116,7 @@ def _refuse(request):
 
 
 def consultation_for(request, slug: str, permission: str | None = None) -> Consultation:
-    """The consultation, after the permission check its page makes (core.access)."""
+    """The consultation, after the permission check its page makes (consultations.access)."""
     consultation = Consultation.objects.select_related("council_term").filter(slug=slug).first()
     if consultation is None:
         raise Http404

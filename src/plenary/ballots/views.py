@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from plenary.consultations.access import consultation_permission
 from plenary.consultations.models import Appointment
-from plenary.core.access import consultation_permission
 from plenary.core.errors import DomainError
 from plenary.core.models import User
 from plenary.directory.models import State

@@ -6,9 +6,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from plenary.core.access import consultation_permission
-
 from . import queries, services
+from .access import consultation_permission
 from .forms import ConfirmForm, DocumentForm, ItemForm, MoveForm
 from .models import AgendaGroup, AgendaItem, AgendaVersion, Consultation, Document
 from .versions import diff_snapshots

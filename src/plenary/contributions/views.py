@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from plenary.consultations.access import consultation_permission
 from plenary.consultations.models import AgendaItem
-from plenary.core.access import consultation_permission
 from plenary.core.downloads import download
 from plenary.core.errors import DomainError
 from plenary.core.uploads import LimitedUploadHandler

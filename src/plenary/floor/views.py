@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from plenary.core.access import consultation_permission
+from plenary.consultations.access import consultation_permission
 from plenary.directory.names import state_name
 from plenary.outcomes import queries as outcome_queries
 from plenary.outcomes.models import ItemOutcome

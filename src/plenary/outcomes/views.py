@@ -4,8 +4,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from plenary.consultations.access import consultation_permission
 from plenary.consultations.models import AgendaItem
-from plenary.core.access import consultation_permission
 from plenary.core.errors import DomainError
 from plenary.registration.models import Delegation
 

@@ -6,9 +6,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from plenary.consultations.access import consultation_permission
 from plenary.consultations.models import AgendaItem
 from plenary.core import timezones
-from plenary.core.access import consultation_permission
 from plenary.core.downloads import download
 from plenary.directory.models import State
 

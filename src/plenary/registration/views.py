@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from plenary.consultations.access import consultation_permission
 from plenary.consultations.models import AgendaItem
 from plenary.core import ratelimit
-from plenary.core.access import consultation_permission
 from plenary.core.downloads import download
 from plenary.core.errors import DomainError
 from plenary.planning.models import Meeting

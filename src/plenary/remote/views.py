@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from plenary.consultations.access import consultation_permission
 from plenary.core import ratelimit
-from plenary.core.access import consultation_permission
 from plenary.core.errors import DomainError
 from plenary.planning.models import Meeting
 from plenary.registration.session import link_of, participant_of

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from plenary.core.access import consultation_permission
+from plenary.consultations.access import consultation_permission
 from plenary.core.downloads import download
 
 from . import report as reports

@@ -6,7 +6,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from plenary.consultations.models import Consultation
+from .models import Consultation
 
 
 def consultation_permission(permission: str | None):
