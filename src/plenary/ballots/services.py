@@ -90,7 +90,7 @@ def launch(
 
 def _check_launch(consultation, *, proposals, deadline, actor, approved_by, rule) -> None:
     """The refusals of `launch`, in this order; nothing is written unless all pass."""
-    if not actor.has_perm("consultations.manage_consultation", consultation):
+    if not actor.has_perm("ballots.manage", consultation):
         raise DomainError(
             _("Only the secretariat launches a decision by correspondence."), code="not_secretariat"
         )
@@ -130,7 +130,7 @@ def _schedule_reminders(ballot: Ballot) -> None:
 
 
 def appoint_voting_focal_point(ballot: Ballot, state: State, user, *, actor) -> Elector:
-    if not actor.has_perm("consultations.manage_consultation", ballot.consultation):
+    if not actor.has_perm("ballots.manage", ballot.consultation):
         raise DomainError(
             _("Only the secretariat appoints voting focal points."), code="not_secretariat"
         )
@@ -187,7 +187,7 @@ def enter_email_reply(
     """A reply received by e-mail on the template, entered by the secretariat with the
     message attached as evidence."""
     ballot = proposal.ballot
-    if not actor.has_perm("consultations.manage_consultation", ballot.consultation):
+    if not actor.has_perm("ballots.manage", ballot.consultation):
         _refuse(
             ballot,
             actor,
@@ -306,7 +306,7 @@ def close(
 ) -> list[tuple[Proposal, tally.Result]]:
     """After the deadline: the ballot closes and its result is announced by e-mail."""
     now = now or timezone.now()
-    if not actor.has_perm("consultations.manage_consultation", ballot.consultation):
+    if not actor.has_perm("ballots.manage", ballot.consultation):
         raise DomainError(
             _("Only the secretariat closes a decision by correspondence."), code="not_secretariat"
         )

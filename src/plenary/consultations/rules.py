@@ -48,8 +48,6 @@ def is_it_support(user, consultation=None) -> bool:
 
 
 rules.add_perm("consultations.view_consultation", rules.always_allow)
-# Still checked by ballots.services; ballots.manage is the ballots' own name for it.
-rules.add_perm("consultations.manage_consultation", is_secretariat)
 rules.add_perm("consultations.edit_agenda", is_secretariat)
 rules.add_perm("consultations.confirm_agenda", is_presiding_officer | is_secretariat)
 rules.add_perm("consultations.chair_meeting", is_presiding_officer | is_secretariat)
