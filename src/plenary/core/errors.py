@@ -63,6 +63,9 @@ _declare(
     # these callers before the service does.
     "no_participant",
     "not_interpreter",
+    # a personal link forged, replaced or withdrawn: it stands for nobody
+    "bad_link",
+    "revoked_link",
 )
 
 _declare(Kind.RATE_LIMIT, "rate_limited")
@@ -90,7 +93,6 @@ _declare(
     "bad_kind",
     "closed",
     "mfa_required",
-    "revoked_link",
     "too_large",
     "bad_message",  # a WebSocket frame that is not a message of the protocol
 )
@@ -125,7 +127,6 @@ _declare(
     "already_registered",
     "already_speaker",
     "already_viewer",
-    "bad_link",
     "duplicate_request",
     "meeting_or_item",
     "no_capacity",

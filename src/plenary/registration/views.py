@@ -103,7 +103,7 @@ def join(request, token):
             request,
             "registration/link_refused.html",
             {"message": refusal.user_message()},
-            status=403,
+            status=refusal.status,
         )
     participant = link.participant
     open_link_session(request, link)

@@ -81,7 +81,9 @@ def meeting_access_json(request, consultation, meeting_id):
             link_id=link_of(request),
         )
     except DomainError as error:
-        return JsonResponse({"code": error.code, "message": error.user_message()}, status=403)
+        return JsonResponse(
+            {"code": error.code, "message": error.user_message()}, status=error.status
+        )
     return JsonResponse(
         {
             "platform": access.platform,
