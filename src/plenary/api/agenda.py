@@ -10,6 +10,7 @@ from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from plenary.consultations import services
 from plenary.consultations.forms import DocumentForm
 from plenary.consultations.models import AgendaGroup, AgendaItem, Document
+from plenary.core import translated
 from plenary.core.errors import DomainError
 
 from .base import AUTH, Id, actor, consultation_for, get_or_404, responses
@@ -121,9 +122,7 @@ def update_item(request, slug: str, item_id: Id, body: ItemPatch):
     kwargs = {}
     if "subjects" in changes and body.subjects is not None:
         _check_languages(body.subjects)
-        current = {
-            code: getattr(item, f"subject_{code.replace('-', '_')}") or "" for code in LANGUAGES
-        }
+        current = {code: translated.text(item, "subject", code) for code in LANGUAGES}
         kwargs["subjects"] = {**current, **body.subjects}
     if "references" in changes and body.references is not None:
         kwargs["references"] = body.references

@@ -3,6 +3,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from plenary.core import translated
+
 from .models import AgendaGroup
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
@@ -52,9 +54,7 @@ class ItemForm(ReasonMixin):
         self.fields = {**fields, **self.fields}
         if item is not None and not self.is_bound:
             for code in LANGUAGE_CODES:
-                self.initial[f"subject_{code}"] = (
-                    getattr(item, f"subject_{code.replace('-', '_')}") or ""
-                )
+                self.initial[f"subject_{code}"] = translated.text(item, "subject", code)
             self.initial["references"] = ", ".join(item.references)
             self.initial["base_minutes"] = item.base_minutes
 

@@ -6,6 +6,8 @@ from datetime import datetime
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
 
+from plenary.core import translated
+
 from .models import AgendaGroup, AgendaItem, AgendaItemDocument, Consultation
 
 
@@ -34,7 +36,7 @@ def untranslated_subjects(consultation: Consultation, language: str) -> int:
     """How many item subjects have no text in a language (they are shown in English)."""
     if language == "en":
         return 0
-    column = f"subject_{language.replace('-', '_')}"
+    column = translated.column("subject", language)
     items = AgendaItem.objects.filter(group__consultation=consultation)
     return (
         items.filter(**{f"{column}__isnull": True}).count() + items.filter(**{column: ""}).count()
@@ -95,11 +97,7 @@ def agenda_snapshot(consultation: Consultation) -> dict:
                     {
                         "id": item.pk,
                         "label": item.label,
-                        "subject": {
-                            code: value
-                            for code in languages
-                            if (value := getattr(item, f"subject_{code.replace('-', '_')}") or "")
-                        },
+                        "subject": translated.texts(item, "subject", languages),
                         "references": list(item.references),
                         "documents": [link.document.symbol for link in item.document_links],
                     }
@@ -119,9 +117,7 @@ def translation_matrix(consultation: Consultation) -> dict:
     missing = dict.fromkeys(languages, 0)
     for group in agenda_groups(consultation):
         for item in group.ordered_items:
-            present = {
-                code: bool(getattr(item, f"subject_{code.replace('-', '_')}")) for code in languages
-            }
+            present = {code: bool(translated.text(item, "subject", code)) for code in languages}
             for code, ok in present.items():
                 missing[code] += not ok
             rows.append({"item": item, "present": [present[code] for code in languages]})

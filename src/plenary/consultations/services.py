@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from plenary.core import audit
+from plenary.core import audit, translated
 from plenary.core.errors import DomainError
 
 from . import queries
@@ -73,7 +73,7 @@ def _subjects(subjects: dict) -> dict:
     for code, text in subjects.items():
         if code not in LANGUAGE_CODES:
             raise DomainError(_("Unknown language."), code="unknown_language")
-        values[f"subject_{code.replace('-', '_')}"] = (text or "").strip()
+        values[translated.column("subject", code)] = (text or "").strip()
     return values
 
 

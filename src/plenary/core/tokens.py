@@ -119,7 +119,8 @@ def find(token: str) -> ApiToken | None:
     if row.user_id is not None and not row.user.is_active:
         return None
     if row.link_id is not None and (
-        row.link.revoked_at is not None or row.link.participant.status != "approved"
+        row.link.revoked_at is not None
+        or row.link.participant.status != row.link.participant.Status.APPROVED
     ):
         return None
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:

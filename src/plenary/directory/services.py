@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from plenary.core import audit
+from plenary.core import audit, translated
 from plenary.core.errors import DomainError
 from plenary.core.yamlfile import DataFileError, line_of, load, require
 
@@ -101,7 +101,7 @@ def translated_values(path, container, key, field_name: str) -> dict:
     values = {}
     for code, text in names.items():
         code = language_code(path, names, code)
-        values[f"{field_name}_{code.replace('-', '_')}"] = str(text)
+        values[translated.column(field_name, code)] = str(text)
     if f"{field_name}_en" not in values:
         raise DataFileError(path, line_of(container, key), _("an English text is required"))
     return values

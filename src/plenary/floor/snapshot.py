@@ -5,8 +5,7 @@ them up by id, so that one encoding serves every language."""
 
 import json
 
-from django.conf import settings
-
+from plenary.core import translated
 from plenary.outcomes.models import ItemOutcome, Objection, ProposedConclusion
 from plenary.planning.queries import latest_plan
 
@@ -69,11 +68,7 @@ def _outcome(floor: Floor) -> dict:
     conclusion = ProposedConclusion.objects.filter(item_id=floor.item_id, shown=True).first()
     texts = None
     if conclusion is not None:
-        texts = {
-            code: value
-            for code, _name in settings.LANGUAGES
-            if (value := getattr(conclusion, f"text_{code.replace('-', '_')}"))
-        }
+        texts = translated.texts(conclusion, "text")
         texts["original"] = conclusion.original
     objections = Objection.objects.filter(item_id=floor.item_id, withdrawn_at__isnull=True)
     return {

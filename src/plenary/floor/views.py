@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from plenary.consultations.access import consultation_permission
+from plenary.consultations.models import AgendaGroup
+from plenary.core import translated
 from plenary.directory.names import state_name
 from plenary.outcomes import queries as outcome_queries
 from plenary.outcomes.models import ItemOutcome
@@ -34,7 +36,7 @@ def _names(consultation, language: str) -> dict:
     items = {}
     with translation.override(language):
         for item in items_by_id(consultation).values():
-            if item.group.kind == "information":
+            if item.group.kind == AgendaGroup.Kind.FOR_INFORMATION:
                 continue
             items[item.pk] = {
                 "label": item.label,
@@ -44,9 +46,9 @@ def _names(consultation, language: str) -> dict:
                 ],
             }
     participants = dict(
-        Participant.objects.filter(consultation=consultation, status="approved").values_list(
-            "pk", "name"
-        )
+        Participant.objects.filter(
+            consultation=consultation, status=Participant.Status.APPROVED
+        ).values_list("pk", "name")
     )
     return {"delegations": delegations, "items": items, "participants": participants}
 
@@ -106,7 +108,11 @@ def console(request, consultation):
     buttons, and the plan's clock (ahead or behind)."""
     floor = services.floor_of(consultation)
     queue = services.waiting_queue(floor)
-    items = [i for i in items_by_id(consultation).values() if i.group.kind != "information"]
+    items = [
+        i
+        for i in items_by_id(consultation).values()
+        if i.group.kind != AgendaGroup.Kind.FOR_INFORMATION
+    ]
     items.sort(key=lambda i: (i.group.number, i.position, i.number))
     clock = (
         minutes_behind_plan(consultation, floor.item_id, timezone.now()) if floor.item_id else None
@@ -130,7 +136,7 @@ def console(request, consultation):
             (
                 code,
                 name,
-                (getattr(conclusion, f"text_{code.replace('-', '_')}") or "") if conclusion else "",
+                translated.text(conclusion, "text", code) if conclusion else "",
             )
             for code, name in current["languages"]
         ]
@@ -145,7 +151,9 @@ def console(request, consultation):
             "items": items,
             "meetings": Meeting.objects.filter(consultation=consultation).order_by("starts_at"),
             "clock": clock,
-            "spoken": FloorRequest.objects.filter(floor=floor, item_id=floor.item_id, status="done")
+            "spoken": FloorRequest.objects.filter(
+                floor=floor, item_id=floor.item_id, status=FloorRequest.Status.DONE
+            )
             .select_related("delegation")
             .order_by("started_at")
             if floor.item_id

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plenary.consultations.models import AgendaGroup, AgendaItem
-from plenary.core import audit
+from plenary.core import audit, translated
 from plenary.core.errors import DomainError
 from plenary.registration.models import Delegation, Participant
 
@@ -84,9 +84,9 @@ def draft_conclusion(item: AgendaItem, *, texts: dict, original: str, actor) -> 
                 _("The outcome of this item is already recorded."), code="outcome_recorded"
             )
         values = {
-            f"text_{code.replace('-', '_')}": (text or "").strip() for code, text in texts.items()
+            translated.column("text", code): (text or "").strip() for code, text in texts.items()
         }
-        values["text"] = values.get(f"text_{original.replace('-', '_')}")
+        values["text"] = values.get(translated.column("text", original))
         conclusion, _created = ProposedConclusion.objects.update_or_create(
             item=item, defaults={**values, "original": original, "drafted_by": actor}
         )
@@ -238,7 +238,9 @@ def _apply_rule(outcome: ItemOutcome, actor) -> None:
             who = ", ".join(
                 str(o.delegation)
                 for o in Objection.objects.filter(
-                    item=outcome.item, withdrawn_at__isnull=True, delegation__category="council"
+                    item=outcome.item,
+                    withdrawn_at__isnull=True,
+                    delegation__category=Delegation.Category.COUNCIL,
                 )
             )
             _set(

@@ -14,7 +14,7 @@ from plenary.directory.models import State
 
 from . import exports, queries, services
 from .forms import PinForm, PublishForm, ReplyForm
-from .models import PlanPin
+from .models import Meeting, PlanPin
 from .timeline import timeline_svg
 
 
@@ -48,7 +48,7 @@ def plan(request, consultation):
             "unscheduled": queries.unscheduled_items(consultation, version),
             "moves": queries.moves_since_previous(version) if version else [],
             "timeline": _timeline(consultation, days) if version else "",
-            "rehearsal": consultation.meetings.filter(kind="rehearsal").first(),
+            "rehearsal": consultation.meetings.filter(kind=Meeting.Kind.REHEARSAL).first(),
         },
     )
 

@@ -42,9 +42,9 @@ def delegation_choices(consultation, language: str) -> list[tuple[str, list[tupl
             _("Sector Members"),
             [
                 (f"sm:{d.sector_member_id}", str(d.sector_member))
-                for d in consultation.delegations.filter(category="sector_member").select_related(
-                    "sector_member"
-                )
+                for d in consultation.delegations.filter(
+                    category=Delegation.Category.SECTOR_MEMBER
+                ).select_related("sector_member")
             ],
         ),
     ]
@@ -58,16 +58,16 @@ def dashboard(consultation) -> dict:
     by_category = (
         approved.values("delegation__category")
         .annotate(
-            speakers=Count("pk", filter=Q(role="speaker")),
-            viewers=Count("pk", filter=Q(role="viewer")),
+            speakers=Count("pk", filter=Q(role=Participant.Role.SPEAKER)),
+            viewers=Count("pk", filter=Q(role=Participant.Role.VIEWER)),
         )
         .order_by("delegation__category")
     )
     by_region = (
         approved.values("delegation__state__region__code")
         .annotate(
-            speakers=Count("pk", filter=Q(role="speaker")),
-            viewers=Count("pk", filter=Q(role="viewer")),
+            speakers=Count("pk", filter=Q(role=Participant.Role.SPEAKER)),
+            viewers=Count("pk", filter=Q(role=Participant.Role.VIEWER)),
         )
         .order_by("delegation__state__region__code")
     )

@@ -2,12 +2,14 @@ import rules
 
 from plenary.consultations.rules import is_focal_point, is_secretariat
 
+from .models import Participant
+
 
 @rules.predicate
 def is_participant(user, consultation=None) -> bool:
     if not user.is_authenticated:
         return False
-    participations = user.participations.filter(status="approved")
+    participations = user.participations.filter(status=Participant.Status.APPROVED)
     if consultation is not None:
         participations = participations.filter(consultation=consultation)
     return participations.exists()

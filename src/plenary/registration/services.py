@@ -377,7 +377,7 @@ def _notify_mailboxes(participant: Participant, subject) -> None:
             "participant": participant,
             "delegation": participant.delegation,
             "speakers": participant.delegation.participants.filter(
-                status="approved", role="speaker"
+                status=Participant.Status.APPROVED, role=Participant.Role.SPEAKER
             ),
         },
     )
@@ -408,7 +408,10 @@ def request_extra_speaker(
         )
     with transaction.atomic():
         duplicate = ExtraSpeakerRequest.objects.filter(
-            participant=participant, meeting=meeting, item=item, status__in=["requested", "granted"]
+            participant=participant,
+            meeting=meeting,
+            item=item,
+            status__in=[ExtraSpeakerRequest.Status.REQUESTED, ExtraSpeakerRequest.Status.GRANTED],
         ).exists()
         if duplicate:
             raise DomainError(_("This request has already been made."), code="duplicate_request")
@@ -439,7 +442,7 @@ def decide_extra_speaker(
             raise DomainError(_("This request has already been decided."), code="already_decided")
         if grant:
             overlapping = ExtraSpeakerRequest.objects.filter(
-                delegation__consultation=consultation, status="granted"
+                delegation__consultation=consultation, status=ExtraSpeakerRequest.Status.GRANTED
             ).filter(Q(meeting=request.meeting) if request.meeting_id else Q(item=request.item))
             if capacity.speakers + overlapping.count() >= capacity.speaker_limit:
                 raise DomainError(
@@ -462,7 +465,9 @@ def decide_extra_speaker(
 
 
 def holds_extra_grant(participant: Participant, *, meeting=None, item=None) -> bool:
-    grants = ExtraSpeakerRequest.objects.filter(participant=participant, status="granted")
+    grants = ExtraSpeakerRequest.objects.filter(
+        participant=participant, status=ExtraSpeakerRequest.Status.GRANTED
+    )
     return grants.filter(Q(meeting=meeting) if meeting is not None else Q(item=item)).exists()
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from plenary.consultations.access import consultation_permission
-from plenary.consultations.models import AgendaItem
+from plenary.consultations.models import AgendaGroup, AgendaItem
 from plenary.core import ratelimit
 from plenary.core.downloads import download
 from plenary.core.errors import DomainError
@@ -151,7 +151,7 @@ def delegation_page(request, consultation):
     meetings = consultation.meetings.order_by("starts_at")
     items = (
         AgendaItem.objects.filter(group__consultation=consultation)
-        .exclude(group__kind="information")
+        .exclude(group__kind=AgendaGroup.Kind.FOR_INFORMATION)
         .select_related("group")
     )
     return render(
@@ -302,9 +302,9 @@ def speakers_list(request, consultation):
     """The speakers, per delegation, as sent to the registration mailbox (R11)."""
     lines = [f"{consultation.acronym} — speakers", ""]
     for delegation in consultation.delegations.select_related("state", "sector_member"):
-        speakers = delegation.participants.filter(status="approved", role="speaker").order_by(
-            "name"
-        )
+        speakers = delegation.participants.filter(
+            status=Participant.Status.APPROVED, role=Participant.Role.SPEAKER
+        ).order_by("name")
         if speakers:
             lines.append(str(delegation))
             lines.extend(

@@ -84,7 +84,9 @@ def role_in_meeting(participant: Participant, meeting: Meeting) -> str:
     meeting or one of the consultation's items (R12); viewer otherwise."""
     if participant.is_speaker:
         return SPEAKER
-    grants = ExtraSpeakerRequest.objects.filter(participant=participant, status="granted")
+    grants = ExtraSpeakerRequest.objects.filter(
+        participant=participant, status=ExtraSpeakerRequest.Status.GRANTED
+    )
     if grants.filter(meeting=meeting).exists() or grants.filter(item__isnull=False).exists():
         return SPEAKER
     return VIEWER
@@ -537,7 +539,7 @@ def ingest_email(consultation, raw: bytes) -> SupportRequest:
     name, address = parseaddr(str(message.get("From", "")))
     participant = (
         Participant.objects.filter(
-            consultation=consultation, email__iexact=address, status="approved"
+            consultation=consultation, email__iexact=address, status=Participant.Status.APPROVED
         )
         .select_related("delegation__state")
         .first()

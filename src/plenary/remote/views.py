@@ -120,7 +120,9 @@ def listening(request, consultation):
 def rehearsal_check(request, consultation):
     """R14: test the microphone, the camera and the personal link before the meetings."""
     participant = participant_of(request, consultation)
-    rehearsal = consultation.meetings.filter(kind="rehearsal").order_by("starts_at").first()
+    rehearsal = (
+        consultation.meetings.filter(kind=Meeting.Kind.REHEARSAL).order_by("starts_at").first()
+    )
     return render(
         request,
         "remote/rehearsal_check.html",

@@ -30,7 +30,7 @@ from docx.oxml.ns import qn
 
 from plenary.consultations.models import Consultation, Document
 from plenary.consultations.queries import agenda_groups
-from plenary.core import timezones
+from plenary.core import timezones, translated
 from plenary.core.docx import (
     AFTER_PPR_BIDI,
     add_table,
@@ -284,7 +284,7 @@ def _language_name(code: str) -> str:
 
 
 def _column(code: str) -> str:
-    return f"text_{code.replace('-', '_')}"
+    return translated.column("text", code)
 
 
 def _conclusion(conclusion: ProposedConclusion | None, language: str) -> dict | None:

@@ -27,7 +27,7 @@ from plenary.consultations.models import (
     Document,
 )
 from plenary.consultations.services import document_kind
-from plenary.core import audit
+from plenary.core import audit, translated
 from plenary.core.models import User
 from plenary.core.timezones import is_valid_zone
 from plenary.core.yamlfile import DataFileError, Mapping, line_of, load, require
@@ -212,7 +212,7 @@ def _texts(entry: Mapping, prefix: str) -> dict:
         if key.startswith(prefix + "_") and isinstance(text, str):
             code = key[len(prefix) + 1 :]
             code = {"zh": "zh-hans"}.get(code, code)
-            values[f"{prefix}_{code.replace('-', '_')}"] = text
+            values[translated.column(prefix, code)] = text
     return values
 
 
@@ -253,9 +253,8 @@ def _load_group(
     require(path, group_data, "title_en", str)
     titles = _texts(group_data, "title")
     for code, text in (extra_titles.get(number) or {}).items():
-        titles[
-            f"title_{language_code(scenario_path, extra_titles[number], code).replace('-', '_')}"
-        ] = text
+        language = language_code(scenario_path, extra_titles[number], code)
+        titles[translated.column("title", language)] = text
     return upsert(
         changes,
         AgendaGroup,

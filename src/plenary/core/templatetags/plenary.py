@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from plenary.core import timezones
+from plenary.core import translated as translated_content
 
 register = template.Library()
 
@@ -51,7 +52,7 @@ def translated(obj, field):
     """A translated field in the reader's language; where that text is missing, the English
     one, marked with its language and a visible notice."""
     language = translation.get_language() or "en"
-    own = getattr(obj, f"{field}_{language.replace('-', '_')}", None)
+    own = getattr(obj, translated_content.column(field, language), None)
     if own:
         return own
     fallback = getattr(obj, f"{field}_en", "") or ""
