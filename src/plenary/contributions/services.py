@@ -153,7 +153,10 @@ def submit(
 ) -> Contribution:
     """Step 2: submit a draft. Checks, in order: the deadline (R18), the item's group (R16),
     the page limit (R17), that the person speaks for the lead state, and the co-submitters
-    (R19). The submitter and the contributions mailbox (R4) receive it, file attached."""
+    (R19). The submitter and the contributions mailbox (R4) receive it, file attached.
+
+    Longer than most on purpose: the checks and the one locked transaction read top to bottom
+    in the order they are made, which is the order a refusal is explained in."""
     consultation = contribution.consultation
     now = now or timezone.now()
     late = _check_deadline(consultation, now, actor, accept_late)

@@ -76,7 +76,10 @@ def plan_items(
     required_groups: frozenset[int] = frozenset({1}),
 ) -> Plan:
     """Lay `items` into `days`. `not_before` (re-planning during the meeting) keeps every
-    slot at or after that instant."""
+    slot at or after that instant.
+
+    One pass over the days with the cursor and the shortfall as its state: split, the state
+    would have to travel between the parts, and the hypothesis tests pin the whole."""
     ordered_days = sorted(days, key=lambda day: day.start)
     # "Too long" compares with a whole window, even when re-planning has used part of it.
     longest = max((day.minutes for day in ordered_days), default=0)
