@@ -68,32 +68,14 @@ class Plan:
         return next((slot for slot in self.slots if slot.key == key), None)
 
 
-def plan_items(
-    days: list[Day],
-    items: list[PlanItem],
-    *,
-    not_before: datetime | None = None,
-    required_groups: frozenset[int] = frozenset({1}),
-) -> Plan:
-    """Lay `items` into `days`. `not_before` (re-planning during the meeting) keeps every
-    slot at or after that instant.
-
-    One pass over the days with the cursor and the shortfall as its state: split, the state
-    would have to travel between the parts, and the hypothesis tests pin the whole."""
-    ordered_days = sorted(days, key=lambda day: day.start)
-    # "Too long" compares with a whole window, even when re-planning has used part of it.
-    longest = max((day.minutes for day in ordered_days), default=0)
-    if not_before is not None:
-        not_before = not_before.astimezone(UTC)
-        ordered_days = [
-            Day(day.index, max(day.start, min(not_before, day.end)), day.end)
-            for day in ordered_days
-        ]
+def _place_pinned(
+    ordered_days: list[Day], items: list[PlanItem]
+) -> tuple[list[Slot], list[Unscheduled], list[datetime]]:
+    """1. Pinned items open their day, in agenda order. Returns their slots, the pinned items
+    that found no place, and where each day is free from."""
     position = {day.index: n for n, day in enumerate(ordered_days)}
     slots: list[Slot] = []
     unscheduled: list[Unscheduled] = []
-
-    # 1. Pinned items open their day, in agenda order.
     free_from = [day.start for day in ordered_days]
     for item in sorted((i for i in items if i.pinned_day is not None), key=_agenda_order):
         if item.pinned_day not in position:
@@ -106,6 +88,28 @@ def plan_items(
             continue
         slots.append(Slot(item.key, item.pinned_day, free_from[n], end))
         free_from[n] = end
+    return slots, unscheduled, free_from
+
+
+def plan_items(
+    days: list[Day],
+    items: list[PlanItem],
+    *,
+    not_before: datetime | None = None,
+    required_groups: frozenset[int] = frozenset({1}),
+) -> Plan:
+    """Lay `items` into `days`. `not_before` (re-planning during the meeting) keeps every
+    slot at or after that instant."""
+    ordered_days = sorted(days, key=lambda day: day.start)
+    # "Too long" compares with a whole window, even when re-planning has used part of it.
+    longest = max((day.minutes for day in ordered_days), default=0)
+    if not_before is not None:
+        not_before = not_before.astimezone(UTC)
+        ordered_days = [
+            Day(day.index, max(day.start, min(not_before, day.end)), day.end)
+            for day in ordered_days
+        ]
+    slots, unscheduled, free_from = _place_pinned(ordered_days, items)
 
     # 2. The others in agenda order, never going back in time: Group 1 before Group 2.
     # Once a required item (Group 1) finds no time, later groups get none either: the
