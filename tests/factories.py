@@ -2,10 +2,11 @@
 meetings, other consultations, and participants in each state of their registration.
 
 Participants go through the registration services as on the pages (register, then approve,
-then name as speaker), so each test starts from a state the application itself can reach:
-the counts, links, mails and audit events are the real ones. The test database holds VCC-2
-as the scenario loader left it (tests/conftest.py); nothing here writes a participant's
-model directly."""
+then name as speaker), and the floor through the chair's services, so each test starts from
+a state the application itself can reach: the counts, links, mails and audit events are the
+real ones. Only what no service changes is saved on the model directly: a meeting moved to
+now, registration opened today, a second consultation. The test database holds VCC-2 as the
+scenario loader left it (tests/conftest.py)."""
 
 import datetime
 

@@ -71,7 +71,7 @@ def ballot(consultation, secretariat_user, chair):
     suspend_voting_right(
         State.objects.get(iso2="PY"), since=datetime.date(2020, 1, 1), actor=secretariat_user
     )
-    item = consultation.groups.get(number=1).items.get(number=5)
+    item = factories.item(consultation, "1.5")
     return services.launch(
         consultation,
         title="Appointment of the External Auditor",

@@ -346,7 +346,7 @@ def test_voting_focal_point_signs_in_with_a_second_factor_and_votes(
         question="Do you approve the proposed conclusion on item 1.5?",
         proposals=[
             (
-                consultation.groups.get(number=1).items.get(number=5),
+                factories.item(consultation, "1.5"),
                 "The Council appoints the External Auditor as proposed.",
             )
         ],

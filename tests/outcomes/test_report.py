@@ -59,9 +59,7 @@ def situation(consultation, chair, secretariat_user):
         item=factories.item(consultation, "1.1"), document=contribution, position=9
     )
 
-    floor.open_meeting(
-        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
-    )
+    floor.open_meeting(consultation, factories.meeting(consultation, 1), actor=chair)
     floor.set_item(consultation, factories.item(consultation, "1.2"), actor=chair)
     _speak(consultation, chair, speakers["CH"], 120, 0)
     _speak(consultation, chair, speakers["CN"], 90, 3)

@@ -218,7 +218,7 @@ def test_link_mail_is_in_the_participants_language(consultation, swiss, focal_ch
 
 def test_extra_speaker_for_one_meeting(consultation, swiss, focal_ch, secretariat_user):
     person = factories.participant(consultation, swiss, 1, speaker=False, actor=focal_ch)
-    meeting = consultation.meetings.get(kind="meeting", number=2)
+    meeting = factories.meeting(consultation, 2)
     request = services.request_extra_speaker(person, meeting=meeting, actor=focal_ch)
     with pytest.raises(DomainError):
         services.request_extra_speaker(person, meeting=meeting, actor=focal_ch)
@@ -226,9 +226,7 @@ def test_extra_speaker_for_one_meeting(consultation, swiss, focal_ch, secretaria
         services.decide_extra_speaker(request, grant=True, actor=focal_ch)
     services.decide_extra_speaker(request, grant=True, actor=secretariat_user)
     assert services.holds_extra_grant(person, meeting=meeting)
-    assert not services.holds_extra_grant(
-        person, meeting=consultation.meetings.get(kind="meeting", number=3)
-    )
+    assert not services.holds_extra_grant(person, meeting=factories.meeting(consultation, 3))
 
 
 def test_extra_speaker_refused_when_no_speaker_place_is_left(
