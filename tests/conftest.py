@@ -2,6 +2,9 @@ import os
 
 import pytest
 
+from plenary.remote.models import RemoteSettings
+from tests import factories
+
 # Playwright's sync API runs an event loop in the test thread; the database calls the tests
 # make around it are ordinary synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -47,11 +50,50 @@ def consultation(vcc2):
     return vcc2.consultation
 
 
+# --- the demo accounts (tests/factories.py has the same as functions) --------------------------
+
+
 @pytest.fixture
 def secretariat_user(vcc2):
-    from plenary.core.models import User
+    return factories.secretariat()
 
-    return User.objects.get(email="secretariat@example.org")
+
+@pytest.fixture
+def chair(vcc2):
+    """The presiding officer."""
+    return factories.chair()
+
+
+@pytest.fixture
+def focal_ch(vcc2):
+    """Switzerland's focal point."""
+    return factories.focal_point("CH")
+
+
+@pytest.fixture
+def it_support(vcc2):
+    return factories.it_support()
+
+
+# --- remote participation ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def meeting(consultation):
+    """Meeting 1, moved to now: it started ten minutes ago and ends in two hours."""
+    return factories.under_way(factories.meeting(consultation, 1))
+
+
+@pytest.fixture
+def livekit(consultation, settings):
+    """VCC-2 on the LiveKit platform, with a configured server."""
+    settings.PLENARY_LIVEKIT_URL = "wss://livekit.example.org"
+    settings.PLENARY_LIVEKIT_API_KEY = factories.LIVEKIT_KEY
+    settings.PLENARY_LIVEKIT_API_SECRET = factories.LIVEKIT_SECRET
+    RemoteSettings.objects.update_or_create(
+        consultation=consultation, defaults={"platform": "livekit"}
+    )
+    return consultation
 
 
 @pytest.fixture

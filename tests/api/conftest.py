@@ -1,8 +1,7 @@
-import datetime
-
 import pytest
 
-OPEN = datetime.datetime(2020, 10, 20, 9, tzinfo=datetime.UTC)
+# The API tests import the participant factory from here with the token helpers.
+from tests.factories import participant  # noqa: F401
 
 
 def activate_totp(user):
@@ -24,29 +23,6 @@ def user_token(user, name="test") -> str:
 
 def bearer(token: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-
-def participant(consultation, iso2, n=1, *, speaker=True):
-    """An approved participant of the state's delegation, registered while registration was
-    open; a speaker unless said otherwise."""
-    from plenary.core.models import User
-    from plenary.registration import services as registration
-    from plenary.registration.models import Delegation
-
-    delegation = Delegation.objects.get(consultation=consultation, state__iso2=iso2)
-    secretariat = User.objects.get(email="secretariat@example.org")
-    person = registration.register(
-        consultation,
-        delegation=delegation,
-        name=f"{iso2} {n}",
-        email=f"{iso2.lower()}{n}@example.org",
-        now=OPEN,
-    )
-    registration.approve(person, actor=secretariat)
-    if speaker:
-        registration.designate_speaker(person, actor=secretariat)
-    person.refresh_from_db()
-    return person
 
 
 @pytest.fixture

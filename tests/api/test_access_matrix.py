@@ -15,9 +15,10 @@ from django.test import Client
 from django.utils import timezone
 
 from plenary.core.errors import REFUSALS, Kind
+from tests import factories
 
 from .access_matrix import ROLES, ROWS, markdown_table, notes
-from .conftest import OPEN, activate_totp, participant, user_token
+from .conftest import activate_totp, participant, user_token
 
 ROOM_ROLES = ("speaker", "viewer", "interpreter", "webcast")
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
@@ -68,14 +69,14 @@ def _build_world(consultation):
 
     api_tokens = __import__("plenary.core.tokens", fromlist=["tokens"])
     users = {
-        "secretariat": User.objects.get(email="secretariat@example.org"),
-        "presiding_officer": User.objects.get(email="chair@example.org"),
-        "focal_point": User.objects.get(email="focal.point.ch@example.org"),
-        "it_support": User.objects.get(email="it.support@example.org"),
+        "secretariat": factories.secretariat(),
+        "presiding_officer": factories.chair(),
+        "focal_point": factories.focal_point("CH"),
+        "it_support": factories.it_support(),
         "voting_focal_point": activate_totp(
             User.objects.create_user("vote.ca@example.org", "a-long-passphrase-for-voting")
         ),
-        "interpreter": User.objects.get(email="interpreter.fr@example.org"),
+        "interpreter": factories.interpreter(),
     }
     secretariat, chair, focal = (
         users["secretariat"],
@@ -90,12 +91,8 @@ def _build_world(consultation):
     speaker = participant(consultation, "CH", 1)
     viewer = participant(consultation, "CH", 2, speaker=False)
     other_speaker = participant(consultation, "CH", 3)
-    pending = registration.register(
-        consultation,
-        delegation=Delegation.objects.get(consultation=consultation, state__iso2="CH"),
-        name="CH pending",
-        email="ch.pending@example.org",
-        now=OPEN,
+    pending = factories.registered(
+        consultation, "CH", name="CH pending", email="ch.pending@example.org"
     )
     eg_speaker = participant(consultation, "EG", 1)
     participant(consultation, "BE", 1)
@@ -147,10 +144,7 @@ def _build_world(consultation):
 
     # Remote participation: the rehearsal is on now, with its addresses; the speaker asked
     # IT support for help.
-    rehearsal = consultation.meetings.get(kind="rehearsal")
-    rehearsal.starts_at = timezone.now() - datetime.timedelta(minutes=10)
-    rehearsal.ends_at = timezone.now() + datetime.timedelta(hours=2)
-    rehearsal.save()
+    rehearsal = factories.under_way(factories.meeting(consultation, kind="rehearsal"))
     remote.set_meeting_links(
         rehearsal,
         actor=secretariat,

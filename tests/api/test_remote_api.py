@@ -4,42 +4,18 @@ interpreter's booth."""
 
 import datetime
 
-import pytest
 from django.test import Client
-from django.utils import timezone
 from livekit.api import TokenVerifier
 
 from plenary.core import tokens as api_tokens
-from plenary.core.models import User
 from plenary.registration import services as registration
 from plenary.registration.models import AccessLink
-from plenary.remote.models import BoothCheckIn, RemoteSettings, SupportRequest
+from plenary.remote.models import BoothCheckIn, SupportRequest
+from tests import factories
 
-from .conftest import activate_totp, bearer, participant, user_token
+from .conftest import activate_totp, bearer, user_token
 
-KEY, SECRET = "APIplenarytest", "a-test-secret-of-at-least-thirty-two-characters"
-
-
-@pytest.fixture
-def meeting(consultation):
-    """Meeting 1, moved to now: it started ten minutes ago and ends in two hours."""
-    meeting = consultation.meetings.get(kind="meeting", number=1)
-    now = timezone.now()
-    meeting.starts_at = now - datetime.timedelta(minutes=10)
-    meeting.ends_at = now + datetime.timedelta(hours=2)
-    meeting.save()
-    return meeting
-
-
-@pytest.fixture
-def livekit(consultation, settings):
-    settings.PLENARY_LIVEKIT_URL = "wss://livekit.example.org"
-    settings.PLENARY_LIVEKIT_API_KEY = KEY
-    settings.PLENARY_LIVEKIT_API_SECRET = SECRET
-    RemoteSettings.objects.update_or_create(
-        consultation=consultation, defaults={"platform": "livekit"}
-    )
-    return consultation
+KEY, SECRET = factories.LIVEKIT_KEY, factories.LIVEKIT_SECRET
 
 
 def participant_token(person) -> str:
@@ -57,7 +33,7 @@ def access(client, consultation, meeting, token, *, publish: bool):
 
 
 def test_a_viewer_asking_to_be_heard_is_refused_for_who_they_are(client, livekit, meeting):
-    viewer = participant(livekit, "CN", 1, speaker=False)
+    viewer = factories.participant(livekit, "CN", 1, speaker=False)
     token = participant_token(viewer)
     refused = access(client, livekit, meeting, token, publish=True)
     assert refused.status_code == 403
@@ -69,7 +45,7 @@ def test_a_viewer_asking_to_be_heard_is_refused_for_who_they_are(client, livekit
 
 
 def test_a_speaker_receives_a_livekit_token_that_livekit_verifies(client, livekit, meeting):
-    speaker = participant(livekit, "CH", 1)
+    speaker = factories.participant(livekit, "CH", 1)
     answer = access(client, livekit, meeting, participant_token(speaker), publish=True)
     assert answer.status_code == 200
     body = answer.json()
@@ -89,7 +65,7 @@ def test_a_speaker_receives_a_livekit_token_that_livekit_verifies(client, liveki
 
 
 def test_the_listening_language_is_a_channel_of_the_consultation(client, livekit, meeting):
-    viewer = participant(livekit, "CN", 1, speaker=False)
+    viewer = factories.participant(livekit, "CN", 1, speaker=False)
     token = participant_token(viewer)
     url = f"/api/v1/consultations/{livekit.slug}/listening"
     chosen = client.put(
@@ -105,7 +81,7 @@ def test_the_listening_language_is_a_channel_of_the_consultation(client, livekit
 def test_the_interpreter_takes_the_french_booth_and_the_secretariat_sees_it_staffed(
     client, livekit, meeting, secretariat_user
 ):
-    interpreter = User.objects.get(email="interpreter.fr@example.org")
+    interpreter = factories.interpreter()
     base = f"/api/v1/consultations/{livekit.slug}"
     taken = client.post(f"{base}/meetings/{meeting.pk}/booth", **bearer(user_token(interpreter)))
     assert taken.status_code == 200
@@ -128,7 +104,7 @@ def test_the_interpreter_takes_the_french_booth_and_the_secretariat_sees_it_staf
     assert rows["fr"]["staffed"] and rows["fr"]["interpreters"][0]["email"] == interpreter.email
     assert not rows["ar"]["staffed"]
 
-    speaker_token = participant_token(participant(livekit, "CH", 1))
+    speaker_token = participant_token(factories.participant(livekit, "CH", 1))
     refused = client.post(f"{base}/meetings/{meeting.pk}/booth", **bearer(speaker_token))
     assert refused.status_code == 403
 
@@ -155,7 +131,7 @@ def test_a_help_request_opened_anonymously_is_read_back_by_its_session_only(cons
     assert [m["body"] for m in asker.get(f"{base}/{number}").json()["messages"]] == ["Still blank"]
 
     assert stranger.get(f"{base}/{number}").status_code == 401
-    someone = participant_token(participant(consultation, "CH", 1))
+    someone = participant_token(factories.participant(consultation, "CH", 1))
     assert stranger.get(f"{base}/{number}", **bearer(someone)).status_code == 404
 
 
@@ -163,8 +139,8 @@ def test_a_participant_reads_their_request_with_their_token_and_nobody_else_does
     client, consultation
 ):
     base = f"/api/v1/consultations/{consultation.slug}/support-requests"
-    mine = participant_token(participant(consultation, "CH", 1))
-    theirs = participant_token(participant(consultation, "EG", 1))
+    mine = participant_token(factories.participant(consultation, "CH", 1))
+    theirs = participant_token(factories.participant(consultation, "EG", 1))
     opened = Client().post(
         base, {"subject": "No sound"}, content_type="application/json", **bearer(mine)
     )
@@ -194,8 +170,8 @@ def test_a_call_back_to_an_invalid_number_is_refused_in_the_readers_language(cli
 
 
 def test_the_desk_shows_the_link_status_and_never_the_link(client, consultation, vcc2):
-    speaker = participant(consultation, "CH", 1)
-    it_support = user_token(User.objects.get(email="it.support@example.org"))
+    speaker = factories.participant(consultation, "CH", 1)
+    it_support = user_token(factories.it_support())
     base = f"/api/v1/consultations/{consultation.slug}"
     number = (
         Client()

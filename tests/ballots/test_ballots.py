@@ -16,6 +16,7 @@ from plenary.core.errors import DomainError
 from plenary.core.models import AuditEvent, User
 from plenary.directory.models import State
 from plenary.directory.services import suspend_voting_right
+from tests import factories
 
 CHOICES = [tally.IN_FAVOUR, tally.AGAINST, tally.ABSTAIN]
 
@@ -57,11 +58,6 @@ def test_the_three_bases():
 # --- the services ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def chair(vcc2):
-    return User.objects.get(email="chair@example.org")
-
-
 def _focal_point_with_totp(email):
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
@@ -75,7 +71,7 @@ def ballot(consultation, secretariat_user, chair):
     suspend_voting_right(
         State.objects.get(iso2="PY"), since=datetime.date(2020, 1, 1), actor=secretariat_user
     )
-    item = consultation.groups.get(number=1).items.get(number=5)
+    item = factories.item(consultation, "1.5")
     return services.launch(
         consultation,
         title="Appointment of the External Auditor",
@@ -131,7 +127,7 @@ def test_focal_point_votes_changes_until_the_deadline_and_history_is_kept(ballot
 
 def test_refused_voters_are_recorded_and_nothing_is_counted(ballot, secretariat_user):
     proposal = ballot.proposals.get()
-    delegate = User.objects.get(email="delegate.cn@example.org")
+    delegate = factories.delegate("CN")
     with pytest.raises(DomainError) as refused:
         services.cast(proposal, "in_favour", actor=delegate)
     assert refused.value.code == "not_focal_point"
@@ -208,22 +204,20 @@ def test_result_and_its_recomputation_from_the_audit_log(ballot, secretariat_use
 
 
 @pytest.mark.django_db(transaction=True)
-def test_100_concurrent_duplicate_replies_leave_exactly_one(vcc2):
+def test_100_concurrent_duplicate_replies_leave_exactly_one(vcc2, secretariat_user, chair):
     consultation = vcc2.consultation
-    secretariat = User.objects.get(email="secretariat@example.org")
-    chair = User.objects.get(email="chair@example.org")
     ballot = services.launch(
         consultation,
         title="T",
         question="Q",
         proposals=[(None, "P")],
         deadline=timezone.now() + datetime.timedelta(days=1),
-        actor=secretariat,
+        actor=secretariat_user,
         approved_by=chair,
     )
     voter = _focal_point_with_totp("vote.ru@example.org")
     services.appoint_voting_focal_point(
-        ballot, State.objects.get(iso2="RU"), voter, actor=secretariat
+        ballot, State.objects.get(iso2="RU"), voter, actor=secretariat_user
     )
     proposal = ballot.proposals.get()
     errors = []

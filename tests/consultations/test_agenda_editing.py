@@ -4,26 +4,15 @@ need a reason and make versions whose differences anyone can see (R5–R7, R25).
 import pytest
 
 from plenary.consultations import queries, services
-from plenary.consultations.models import AgendaGroup, AgendaItem, AgendaVersion, Document
+from plenary.consultations.models import AgendaGroup, AgendaVersion, Document
 from plenary.consultations.versions import diff_snapshots
 from plenary.core.errors import DomainError
-from plenary.core.models import AuditEvent, User
-
-
-@pytest.fixture
-def chair(vcc2):
-    return User.objects.get(email="chair@example.org")
+from plenary.core.models import AuditEvent
+from tests import factories
 
 
 def _group(consultation, number):
     return AgendaGroup.objects.get(consultation=consultation, number=number)
-
-
-def _item(consultation, label):
-    group, number = label.split(".")
-    return AgendaItem.objects.get(
-        group__consultation=consultation, group__number=group, number=number
-    )
 
 
 def test_draft_changes_need_no_reason_and_make_no_version(consultation, secretariat_user):
@@ -54,7 +43,7 @@ def test_change_to_a_confirmed_agenda_without_reason_is_refused_and_changes_noth
     consultation, chair, secretariat_user
 ):
     services.confirm_agenda(consultation, actor=chair)
-    item = _item(consultation, "1.2")
+    item = factories.item(consultation, "1.2")
     before = queries.agenda_snapshot(consultation)
     for attempt in (
         lambda: services.update_item(item, subjects={"en": "Changed"}, actor=secretariat_user),
@@ -75,7 +64,7 @@ def test_each_reasoned_change_makes_a_version_and_the_diff_shows_it(
     consultation, chair, secretariat_user
 ):
     services.confirm_agenda(consultation, actor=chair)
-    item = _item(consultation, "2.3")
+    item = factories.item(consultation, "2.3")
     services.move_item(
         item, group=_group(consultation, 1), actor=secretariat_user, reason="Urgent after all"
     )
@@ -94,17 +83,17 @@ def test_each_reasoned_change_makes_a_version_and_the_diff_shows_it(
 
 
 def test_reorder_within_a_group_renumbers(consultation, secretariat_user):
-    first = _item(consultation, "1.1")
+    first = factories.item(consultation, "1.1")
     services.move_item(first, step=1, actor=secretariat_user)
     first.refresh_from_db()
     assert first.label == "1.2"
-    assert _item(consultation, "1.1").subject_en.startswith("World Telecommunication")
+    assert factories.item(consultation, "1.1").subject_en.startswith("World Telecommunication")
     with pytest.raises(DomainError):
-        services.move_item(_item(consultation, "1.1"), step=-1, actor=secretariat_user)
+        services.move_item(factories.item(consultation, "1.1"), step=-1, actor=secretariat_user)
 
 
 def test_attach_and_detach_documents(consultation, secretariat_user):
-    item = _item(consultation, "1.7")
+    item = factories.item(consultation, "1.7")
     document = services.attach_document(
         item,
         symbol="C20/40(Rev.1)",
@@ -125,7 +114,7 @@ def test_attach_and_detach_documents(consultation, secretariat_user):
 
 
 def test_bad_document_input_is_refused(consultation, secretariat_user):
-    item = _item(consultation, "1.7")
+    item = factories.item(consultation, "1.7")
     with pytest.raises(DomainError):
         services.attach_document(item, symbol="  ", actor=secretariat_user)
     with pytest.raises(DomainError):
@@ -135,7 +124,7 @@ def test_bad_document_input_is_refused(consultation, secretariat_user):
 def test_english_subject_cannot_be_emptied(consultation, secretariat_user):
     with pytest.raises(DomainError):
         services.update_item(
-            _item(consultation, "1.1"), subjects={"en": " "}, actor=secretariat_user
+            factories.item(consultation, "1.1"), subjects={"en": " "}, actor=secretariat_user
         )
 
 
@@ -144,7 +133,9 @@ def test_translation_matrix_counts_missing_subjects(consultation, secretariat_us
     missing = dict(zip(matrix["languages"], matrix["missing"], strict=True))
     assert missing == {"ar": 66, "zh-hans": 0, "en": 0, "fr": 66, "ru": 66, "es": 66}
     services.update_item(
-        _item(consultation, "1.1"), subjects={"ar": "قائمة المرشحين"}, actor=secretariat_user
+        factories.item(consultation, "1.1"),
+        subjects={"ar": "قائمة المرشحين"},
+        actor=secretariat_user,
     )
     matrix = queries.translation_matrix(consultation)
     assert dict(zip(matrix["languages"], matrix["missing"], strict=True))["ar"] == 65
@@ -165,14 +156,14 @@ def test_editor_page_lists_all_items_and_refuses_a_delegate(
     html = secretariat_client.get("/fr/c/vcc-2/agenda/edit/").content.decode()
     assert html.count('<tr id="item-') == 66
     other = client.__class__()
-    other.force_login(User.objects.get(email="delegate.cn@example.org"))
+    other.force_login(factories.delegate("CN"))
     assert other.get("/en/c/vcc-2/agenda/edit/").status_code == 403
     anonymous = client.__class__()
     assert anonymous.get("/en/c/vcc-2/agenda/edit/").status_code == 302
 
 
 def test_edit_an_item_in_six_languages_through_the_form(secretariat_client, consultation):
-    item = _item(consultation, "1.2")
+    item = factories.item(consultation, "1.2")
     data = {
         "subject_en": item.subject_en,
         "subject_zh-hans": item.subject_zh_hans,
@@ -193,7 +184,7 @@ def test_edit_an_item_in_six_languages_through_the_form(secretariat_client, cons
 
 def test_confirmed_agenda_refusal_is_shown_to_the_person(secretariat_client, consultation, chair):
     services.confirm_agenda(consultation, actor=chair)
-    item = _item(consultation, "1.3")
+    item = factories.item(consultation, "1.3")
     response = secretariat_client.post(
         f"/fr/c/vcc-2/agenda/items/{item.pk}/move/",
         {"step": "1", "reason": ""},
@@ -209,7 +200,7 @@ def test_confirmed_agenda_refusal_is_shown_to_the_person(secretariat_client, con
 def test_upload_that_is_not_pdf_or_docx_is_refused(secretariat_client, consultation):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    item = _item(consultation, "1.1")
+    item = factories.item(consultation, "1.1")
     fake = SimpleUploadedFile("report.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
     response = secretariat_client.post(
         f"/en/c/vcc-2/agenda/items/{item.pk}/documents/",

@@ -7,9 +7,9 @@ import pytest
 from django.db import IntegrityError
 
 from plenary.consultations import queries
-from plenary.consultations.models import Appointment, Consultation
+from plenary.consultations.models import Appointment
 from plenary.consultations.rules import is_presiding_officer, is_secretariat
-from plenary.core.models import User
+from tests import factories
 
 UTC = datetime.UTC
 
@@ -86,11 +86,11 @@ def test_window_that_ends_before_it_starts_is_refused_by_the_database(consultati
 
 
 def test_another_consultation_takes_other_numbers(consultation):
-    vcc3 = Consultation.objects.create(
+    vcc3 = factories.another_consultation(
+        consultation,
         slug="vcc-3",
         acronym="VCC-3",
         title="Third Virtual Consultation",
-        council_term=consultation.council_term,
         starts_on=datetime.date(2021, 1, 18),
         registration_opens_on=datetime.date(2020, 12, 1),
         max_days=3,
@@ -103,29 +103,25 @@ def test_another_consultation_takes_other_numbers(consultation):
     assert vcc3.window_on(vcc3.starts_on)[0].hour == 12  # 13:00 Geneva in winter
 
 
-def test_roles_come_from_appointments(consultation):
-    chair = User.objects.get(email="chair@example.org")
-    delegate = User.objects.get(email="delegate.cn@example.org")
-    secretariat = User.objects.get(email="secretariat@example.org")
+def test_roles_come_from_appointments(consultation, chair, secretariat_user):
+    delegate = factories.delegate("CN")
     assert is_presiding_officer(chair, consultation)
     assert not is_presiding_officer(delegate, consultation)
-    assert is_secretariat(secretariat, consultation)  # appointed for every consultation
+    assert is_secretariat(secretariat_user, consultation)  # appointed for every consultation
     assert chair.has_perm("consultations.confirm_agenda", consultation)
     assert not delegate.has_perm("consultations.edit_agenda", consultation)
     assert delegate.has_perm("consultations.represent_state", consultation)
 
 
-def test_an_appointment_is_held_once(consultation):
-    chair = User.objects.get(email="chair@example.org")
+def test_an_appointment_is_held_once(consultation, chair):
     with pytest.raises(IntegrityError):
         Appointment.objects.create(
             user=chair, role=Appointment.Role.PRESIDING_OFFICER, consultation=consultation
         )
 
 
-def test_a_global_appointment_is_held_once(consultation):
-    secretariat = User.objects.get(email="secretariat@example.org")
+def test_a_global_appointment_is_held_once(consultation, secretariat_user):
     with pytest.raises(IntegrityError):
         Appointment.objects.create(
-            user=secretariat, role=Appointment.Role.SECRETARIAT, consultation=None
+            user=secretariat_user, role=Appointment.Role.SECRETARIAT, consultation=None
         )

@@ -9,12 +9,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from docx import Document as DocxDocument
 from pypdf import PdfWriter
 
-from plenary.consultations.models import AgendaItem, AgendaItemDocument, Appointment
+from plenary.consultations.models import AgendaItemDocument, Appointment
 from plenary.contributions import services, template
 from plenary.contributions.models import Contribution
 from plenary.core.errors import DomainError
 from plenary.core.models import AuditEvent, OutboxMessage, User
 from plenary.directory.models import State
+from tests import factories
 
 UTC = datetime.UTC
 BEFORE = datetime.datetime(2020, 11, 1, 12, tzinfo=UTC)
@@ -23,20 +24,8 @@ AFTER = datetime.datetime(2020, 11, 2, 23, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def focal_ch(vcc2):
-    return User.objects.get(email="focal.point.ch@example.org")
-
-
-@pytest.fixture
 def switzerland():
     return State.objects.get(iso2="CH")
-
-
-def _item(consultation, label):
-    group, number = label.split(".")
-    return AgendaItem.objects.select_related("group").get(
-        group__consultation=consultation, group__number=group, number=number
-    )
 
 
 def _pdf(pages: int) -> bytes:
@@ -51,7 +40,7 @@ def _pdf(pages: int) -> bytes:
 def _form(consultation, focal, state, label="1.2", now=BEFORE, **extra):
     return services.submit_form(
         consultation,
-        item=_item(consultation, label),
+        item=factories.item(consultation, label),
         title="Views of Switzerland",
         comments="We support the draft resolution.",
         way_forward="Adopt as proposed.",
@@ -132,7 +121,7 @@ def test_a_three_page_pdf_is_refused_and_a_two_page_pdf_accepted(
     with pytest.raises(DomainError) as refused:
         services.submit(
             long,
-            item=_item(consultation, "1.2"),
+            item=factories.item(consultation, "1.2"),
             title="Long",
             comments="",
             way_forward="",
@@ -146,7 +135,7 @@ def test_a_three_page_pdf_is_refused_and_a_two_page_pdf_accepted(
     )
     services.submit(
         short,
-        item=_item(consultation, "1.2"),
+        item=factories.item(consultation, "1.2"),
         title="Short",
         comments="",
         way_forward="",
@@ -171,7 +160,7 @@ def _joint(consultation, focal, lead, co_state):
     """A contribution of `lead` with `co_state` as co-submitter, on item 2.1."""
     return services.submit_form(
         consultation,
-        item=_item(consultation, "2.1"),
+        item=factories.item(consultation, "2.1"),
         title="Joint views",
         comments="",
         way_forward="",
@@ -232,7 +221,7 @@ def test_publication_numbers_follow_and_revisions_are_marked(
 def test_publication_is_announced_to_every_delegation(
     consultation, focal_ch, switzerland, secretariat_user
 ):
-    belgian_focal = User.objects.get(email="focal.point.be@example.org")
+    belgian_focal = factories.focal_point("BE")
     services.publish(_form(consultation, focal_ch, switzerland), actor=secretariat_user)
     announcement = OutboxMessage.objects.filter(to=[belgian_focal.email]).get()
     assert "VC/15" in announcement.body

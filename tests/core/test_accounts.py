@@ -5,6 +5,7 @@ import pytest
 
 from plenary.consultations.models import Appointment
 from plenary.core.models import User
+from tests import factories
 
 
 def _login(client, email, password):
@@ -55,7 +56,7 @@ def test_secretariat_without_second_factor_must_set_one_up(client, vcc2):
 
 
 def test_delegate_does_not_need_a_second_factor_but_has_no_admin(client, vcc2):
-    client.force_login(User.objects.get(email="delegate.eg@example.org"))
+    client.force_login(factories.delegate("EG"))
     assert client.get("/en/c/vcc-2/agenda/").status_code == 200
     response = client.get("/admin/", follow=True)
     assert response.status_code == 403

@@ -1,7 +1,6 @@
 """`plenary backup` and `plenary restore`: the whole site in one checked file, restored into an
 empty database on SQLite or PostgreSQL with the same rows, files and intact audit chain."""
 
-import datetime
 import io
 import json
 import os
@@ -28,11 +27,8 @@ from plenary.core.backup import (
     restore_backup,
     table_counts,
 )
-from plenary.core.models import User
-from plenary.registration import services as registration
-from plenary.registration.models import Delegation, Participant
-
-OPEN = datetime.datetime(2020, 10, 20, 9, tzinfo=datetime.UTC)
+from plenary.registration.models import Participant
+from tests import factories
 
 
 def _pdf(pages: int) -> bytes:
@@ -45,22 +41,13 @@ def _pdf(pages: int) -> bytes:
 
 
 @pytest.fixture
-def busy_site(consultation):
+def busy_site(consultation, focal_ch):
     """VCC-2 with an uploaded contribution and two approved participants of Switzerland."""
-    focal = User.objects.get(email="focal.point.ch@example.org")
     contribution, _fields = contributions.prepare_upload(
-        consultation, data=_pdf(2), filename="views.pdf", actor=focal
+        consultation, data=_pdf(2), filename="views.pdf", actor=focal_ch
     )
-    swiss = Delegation.objects.get(consultation=consultation, state__iso2="CH")
     for n in (1, 2):
-        participant = registration.register(
-            consultation,
-            delegation=swiss,
-            name=f"Delegate {n}",
-            email=f"delegate{n}@example.ch",
-            now=OPEN,
-        )
-        registration.approve(participant, actor=focal)
+        factories.participant(consultation, "CH", n, speaker=False, actor=focal_ch)
     return contribution
 
 
@@ -281,9 +268,8 @@ def test_a_database_that_is_not_empty_is_refused_without_force(backup, capsys):
 
 def test_force_replaces_everything_with_the_backup(backup, consultation):
     counts = table_counts()
-    swiss = Delegation.objects.get(consultation=consultation, state__iso2="CH")
-    late = registration.register(
-        consultation, delegation=swiss, name="After the backup", email="late@example.ch", now=OPEN
+    late = factories.registered(
+        consultation, "CH", name="After the backup", email="late@example.ch"
     )
 
     restore_backup(backup, force=True)

@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from tests import factories
+
 LANGUAGES = ["ar", "zh-hans", "en", "fr", "ru", "es"]
 PAGES = [
     "/{lang}/c/vcc-2/",
@@ -101,9 +103,7 @@ def test_unknown_language_in_the_switcher_falls_back_with_a_notice(client, vcc2)
 
 
 def test_language_choice_is_remembered_in_a_cookie_and_on_the_account(client, vcc2):
-    from plenary.core.models import User
-
-    user = User.objects.get(email="delegate.cn@example.org")
+    user = factories.delegate("CN")
     client.force_login(user)
     response = client.post("/i18n/setlang/", {"language": "ru", "next": "/en/states/"})
     assert response.status_code == 302

@@ -21,7 +21,8 @@ from plenary.core.models import OutboxMessage, User
 from plenary.directory.models import State
 from plenary.floor import services as floor
 from plenary.registration import services as registration
-from plenary.registration.models import Delegation, Participant
+from plenary.registration.models import Participant
+from tests import factories
 
 from .conftest import off_the_browsers_loop
 
@@ -30,7 +31,6 @@ AXE_SOURCE = (Path(__file__).parent / "axe" / "axe.min.js").read_text(encoding="
 LANGUAGES = ("en", "ar", "zh-hans")
 BLOCKING = {"serious", "critical"}
 # The viewer's zone for each reading language: the times beneath Geneva time differ.
-REGISTRATION_OPEN = datetime.datetime(2020, 10, 20, 9, tzinfo=datetime.UTC)
 ZONES = {"en": "America/New_York", "ar": "Africa/Cairo", "zh-hans": "Asia/Shanghai"}
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -138,27 +138,15 @@ def _screenshot(page, name):
     page.screenshot(path=SCREENSHOTS / name)
 
 
-def _registration_open(consultation):
-    consultation.registration_opens_on = datetime.date(2020, 1, 1)
-    consultation.starts_on = datetime.date(2099, 1, 5)  # the contribution deadline follows
-    consultation.save()
-
-
 def _speaker(consultation, iso2, language):
-    secretariat = User.objects.get(email="secretariat@example.org")
-    delegation = Delegation.objects.get(consultation=consultation, state__iso2=iso2)
-    person = registration.register(
+    """A speaker of the state reading in the language, as the screenshots show them."""
+    return factories.participant(
         consultation,
-        delegation=delegation,
+        iso2,
         name=f"Delegate {iso2}",
         email=f"delegate.{iso2.lower()}.{language}@example.org",
         language=language,
-        now=REGISTRATION_OPEN,
     )
-    registration.approve(person, actor=secretariat)
-    registration.designate_speaker(person, actor=secretariat)
-    person.refresh_from_db()
-    return person, registration.send_link(person, actor=secretariat)
 
 
 # --- participant -----------------------------------------------------------------------------
@@ -166,10 +154,11 @@ def _speaker(consultation, iso2, language):
 PARTICIPANTS = {"en": "KE", "ar": "EG", "zh-hans": "CN"}
 
 
-def test_participant_registers_and_opens_the_personal_link(live_server, vcc2, browser, audit):
+def test_participant_registers_and_opens_the_personal_link(
+    live_server, vcc2, browser, audit, secretariat_user
+):
     consultation = vcc2.consultation
-    _registration_open(consultation)
-    secretariat = User.objects.get(email="secretariat@example.org")
+    factories.open_registration(consultation)
     for language in LANGUAGES:
         context = _context(browser, language)
         page = context.new_page()
@@ -184,7 +173,7 @@ def test_participant_registers_and_opens_the_personal_link(live_server, vcc2, br
         audit.check(page, "registered", language)
         person = Participant.objects.get(email=email, status="pending")
 
-        registration.approve(person, actor=secretariat)
+        registration.approve(person, actor=secretariat_user)
         mail = OutboxMessage.objects.filter(to=[email]).order_by("-pk").first()
         assert mail.language == language
         link = re.search(r"https?://\S+/j/(\S+)", mail.body).group(1)
@@ -202,25 +191,25 @@ def test_participant_registers_and_opens_the_personal_link(live_server, vcc2, br
 
 
 def test_focal_point_names_a_speaker_and_submits_a_contribution(
-    live_server, vcc2, browser, client, audit
+    live_server, vcc2, browser, client, audit, focal_ch
 ):
     from plenary.contributions.models import Contribution
 
     consultation = vcc2.consultation
-    _registration_open(consultation)
-    delegation = Delegation.objects.get(consultation=consultation, state__iso2="CH")
-    focal = User.objects.get(email="focal.point.ch@example.org")
-    item = consultation.groups.get(number=1).items.get(number=2)
+    factories.open_registration(consultation)
+    delegation = factories.delegation(consultation, "CH")
+    item = factories.item(consultation, "1.2")
     for language in LANGUAGES:
-        person = registration.register(
+        person = factories.registered(
             consultation,
-            delegation=delegation,
+            delegation,
             name=f"Délégué {language}",
             email=f"ch.{language}@example.org",
             language=language,
+            now=None,
         )
         context = _context(browser, language)
-        _sign_in(context, client, live_server.url, focal)
+        _sign_in(context, client, live_server.url, focal_ch)
         page = context.new_page()
         page.goto(f"{live_server.url}/{language}/c/vcc-2/delegation/")
         audit.check(page, "delegation", language)
@@ -262,13 +251,14 @@ CONSOLE_ITEMS = {"en": 2, "ar": 3, "zh-hans": 4}
 CONSOLE_SPEAKERS = {"en": "DE", "ar": "SA", "zh-hans": "CN"}
 
 
-def test_presiding_officer_chairs_from_the_console(live_server, vcc2, browser, client, audit):
+def test_presiding_officer_chairs_from_the_console(
+    live_server, vcc2, browser, client, audit, chair
+):
     consultation = vcc2.consultation
-    chair = User.objects.get(email="chair@example.org")
     group = consultation.groups.get(number=1)
-    meeting = consultation.meetings.get(kind="meeting", number=1)
+    meeting = factories.meeting(consultation, 1)
     for language in LANGUAGES:
-        speaker, _token = _speaker(consultation, CONSOLE_SPEAKERS[language], language)
+        speaker = _speaker(consultation, CONSOLE_SPEAKERS[language], language)
         context = _context(browser, language)
         _sign_in(context, client, live_server.url, chair)
         page = context.new_page()
@@ -309,23 +299,11 @@ def test_presiding_officer_chairs_from_the_console(live_server, vcc2, browser, c
 LIVE_SPEAKERS = {"en": "KE", "ar": "EG", "zh-hans": "CN"}
 
 
-def test_speaker_asks_for_the_floor_on_the_live_page(uvicorn_server, vcc2, browser, audit):
+def test_speaker_asks_for_the_floor_on_the_live_page(uvicorn_server, vcc2, browser, audit, chair):
     consultation = vcc2.consultation
-    chair = User.objects.get(email="chair@example.org")
-    off_the_browsers_loop(
-        floor.open_meeting,
-        consultation,
-        consultation.meetings.get(kind="meeting", number=1),
-        actor=chair,
-    )
-    off_the_browsers_loop(
-        floor.set_item,
-        consultation,
-        consultation.groups.get(number=1).items.get(number=2),
-        actor=chair,
-    )
+    off_the_browsers_loop(factories.on_the_floor, consultation, "1.2", actor=chair)
     for position, language in enumerate(LANGUAGES, start=1):
-        _person, token = _speaker(consultation, LIVE_SPEAKERS[language], language)
+        token = factories.link(_speaker(consultation, LIVE_SPEAKERS[language], language))
         context = _context(browser, language)
         page = context.new_page()
         page.goto(f"{uvicorn_server}/j/{token}")
@@ -352,7 +330,7 @@ PASSWORD = "a-long-passphrase-for-voting"
 
 
 def test_voting_focal_point_signs_in_with_a_second_factor_and_votes(
-    live_server, vcc2, browser, audit, totp_code, settings
+    live_server, vcc2, browser, audit, totp_code, settings, secretariat_user, chair
 ):
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
@@ -362,20 +340,19 @@ def test_voting_focal_point_signs_in_with_a_second_factor_and_votes(
     # production hasher would spend seconds of the test's time on the three sign-ins.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     consultation = vcc2.consultation
-    secretariat = User.objects.get(email="secretariat@example.org")
     ballot = ballots.launch(
         consultation,
         title="Appointment of the External Auditor",
         question="Do you approve the proposed conclusion on item 1.5?",
         proposals=[
             (
-                consultation.groups.get(number=1).items.get(number=5),
+                factories.item(consultation, "1.5"),
                 "The Council appoints the External Auditor as proposed.",
             )
         ],
         deadline=timezone.now() + datetime.timedelta(days=20),
-        actor=secretariat,
-        approved_by=User.objects.get(email="chair@example.org"),
+        actor=secretariat_user,
+        approved_by=chair,
     )
     proposal = ballot.proposals.get()
     for language in LANGUAGES:
@@ -384,7 +361,7 @@ def test_voting_focal_point_signs_in_with_a_second_factor_and_votes(
         voter.save()
         TOTP.activate(voter, generate_totp_secret())
         ballots.appoint_voting_focal_point(
-            ballot, State.objects.get(iso2=VOTERS[language]), voter, actor=secretariat
+            ballot, State.objects.get(iso2=VOTERS[language]), voter, actor=secretariat_user
         )
         context = _context(browser, language)
         page = context.new_page()
@@ -415,20 +392,18 @@ def test_voting_focal_point_signs_in_with_a_second_factor_and_votes(
 # --- secretariat -----------------------------------------------------------------------------
 
 
-def test_secretariat_watches_the_registration_dashboard(live_server, vcc2, browser, client, audit):
+def test_secretariat_watches_the_registration_dashboard(
+    live_server, vcc2, browser, client, audit, secretariat_user
+):
     consultation = vcc2.consultation
-    _registration_open(consultation)
+    factories.open_registration(consultation)
     _speaker(consultation, "CH", "en")
-    registration.register(
-        consultation,
-        delegation=Delegation.objects.get(consultation=consultation, state__iso2="BR"),
-        name="Pending person",
-        email="pending.br@example.org",
+    factories.registered(
+        consultation, "BR", name="Pending person", email="pending.br@example.org", now=None
     )
-    secretariat = User.objects.get(email="secretariat@example.org")
     for language in LANGUAGES:
         context = _context(browser, language)
-        _sign_in(context, client, live_server.url, secretariat)
+        _sign_in(context, client, live_server.url, secretariat_user)
         page = context.new_page()
         page.goto(f"{live_server.url}/{language}/c/vcc-2/registration/")
         speakers = page.locator("main .progress").first

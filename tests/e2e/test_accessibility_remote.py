@@ -6,32 +6,28 @@ the booth; anyone watches the public webcast."""
 import datetime
 
 import pytest
-from django.utils import timezone
 
-from plenary.core.models import User
-from plenary.registration import services as registration
-from plenary.registration.models import Delegation
 from plenary.remote import services as remote
 from plenary.remote.models import RemoteSettings, SupportRequest
+from tests import factories
 
 from .test_accessibility import LANGUAGES, _context, _follow, _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-OPEN = datetime.datetime(2020, 10, 20, 9, tzinfo=datetime.UTC)
 VIEWERS = {"en": "KE", "ar": "EG", "zh-hans": "CN"}
 
 
 @pytest.fixture
-def meeting_now(vcc2):
+def meeting_now(vcc2, secretariat_user):
     consultation = vcc2.consultation
-    meeting = consultation.meetings.get(kind="meeting", number=1)
-    meeting.starts_at = timezone.now() - datetime.timedelta(minutes=5)
-    meeting.ends_at = timezone.now() + datetime.timedelta(hours=3)
-    meeting.save()
-    secretariat = User.objects.get(email="secretariat@example.org")
+    meeting = factories.under_way(
+        factories.meeting(consultation, 1),
+        since=datetime.timedelta(minutes=5),
+        until=datetime.timedelta(hours=3),
+    )
     remote.set_meeting_links(
         meeting,
-        actor=secretariat,
+        actor=secretariat_user,
         speaker_url="https://platform.example.org/speak",
         viewer_url="https://platform.example.org/watch",
         interpreter_url="https://platform.example.org/booth",
@@ -39,7 +35,7 @@ def meeting_now(vcc2):
     )
     for language in ("ar", "zh-hans", "en"):
         remote.set_caption_feed(
-            meeting, language, f"https://captions.example.org/{language}", actor=secretariat
+            meeting, language, f"https://captions.example.org/{language}", actor=secretariat_user
         )
     RemoteSettings.objects.update_or_create(
         consultation=consultation, defaults={"webcast_public": True}
@@ -48,18 +44,15 @@ def meeting_now(vcc2):
 
 
 def _viewer(consultation, iso2, language):
-    secretariat = User.objects.get(email="secretariat@example.org")
-    person = registration.register(
+    """A viewer of the state reading in the language, as the screenshots show them."""
+    return factories.participant(
         consultation,
-        delegation=Delegation.objects.get(consultation=consultation, state__iso2=iso2),
+        iso2,
+        speaker=False,
         name=f"Viewer {iso2}",
         email=f"viewer.{iso2.lower()}@example.org",
         language=language,
-        now=OPEN,
     )
-    registration.approve(person, actor=secretariat)
-    person.refresh_from_db()
-    return person, registration.send_link(person, actor=secretariat)
 
 
 def test_a_viewer_joins_listens_tests_and_asks_for_help(live_server, vcc2, meeting_now, browser):
@@ -69,7 +62,8 @@ def test_a_viewer_joins_listens_tests_and_asks_for_help(live_server, vcc2, meeti
     consultation = vcc2.consultation
     base = f"{live_server.url}"
     for language in LANGUAGES:
-        person, token = _viewer(consultation, VIEWERS[language], language)
+        person = _viewer(consultation, VIEWERS[language], language)
+        token = factories.link(person)
         context = _context(browser, language)
         page = context.new_page()
         page.goto(f"{base}/j/{token}")
@@ -101,29 +95,36 @@ def test_it_support_the_secretariat_and_the_interpreter_pages(
 
     audit = Audit("remote staff")
     consultation = vcc2.consultation
-    person, _token = _viewer(consultation, "KE", "en")
+    person = _viewer(consultation, "KE", "en")
     request = remote.open_request(
         consultation, channel="callback", subject="Call me", phone="+254 20 2222222",
         participant=person,
     )  # fmt: skip
     remote.post_message(request, "The sound cuts out.", from_support=False)
-    people = {
-        "it.support@example.org": [
-            ("support desk", "/c/vcc-2/support/"),
-            ("support request", f"/c/vcc-2/support/{request.pk}/"),
-        ],
-        "secretariat@example.org": [
-            ("remote participation", "/c/vcc-2/remote/"),
-            ("meeting set-up", f"/c/vcc-2/remote/meetings/{meeting_now.pk}/"),
-        ],
-        "interpreter.fr@example.org": [
-            ("interpretation booth", f"/c/vcc-2/booth/?meeting={meeting_now.pk}"),
-        ],
-    }
+    people = [
+        (
+            factories.it_support(),
+            [
+                ("support desk", "/c/vcc-2/support/"),
+                ("support request", f"/c/vcc-2/support/{request.pk}/"),
+            ],
+        ),
+        (
+            factories.secretariat(),
+            [
+                ("remote participation", "/c/vcc-2/remote/"),
+                ("meeting set-up", f"/c/vcc-2/remote/meetings/{meeting_now.pk}/"),
+            ],
+        ),
+        (
+            factories.interpreter(),
+            [("interpretation booth", f"/c/vcc-2/booth/?meeting={meeting_now.pk}")],
+        ),
+    ]
     for language in LANGUAGES:
-        for email, pages in people.items():
+        for user, pages in people:
             context = _context(browser, language)
-            _sign_in(context, client.__class__(), live_server.url, User.objects.get(email=email))
+            _sign_in(context, client.__class__(), live_server.url, user)
             page = context.new_page()
             for name, path in pages:
                 page.goto(f"{live_server.url}/{language}{path}")

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from plenary.core.models import User
 from plenary.planning import services
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -27,13 +26,14 @@ def test_plan_shows_days_timeline_and_local_times(live_server, vcc2, page):
     page.screenshot(path=SCREENSHOTS / "plan-en.png")
 
 
-def test_secretariat_sees_the_shortfall_and_publishes(live_server, vcc2, page, client):
+def test_secretariat_sees_the_shortfall_and_publishes(
+    live_server, vcc2, page, client, secretariat_user
+):
     consultation = vcc2.consultation
     for item in consultation.groups.get(number=1).items.all():
         item.base_minutes = 60
         item.save()
-    secretariat = User.objects.get(email="secretariat@example.org")
-    client.force_login(secretariat)
+    client.force_login(secretariat_user)
     cookie = client.cookies["sessionid"]
     page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
     page.goto(f"{live_server.url}/en/c/vcc-2/plan/manage/")

@@ -1,13 +1,13 @@
 """A delegate registers in Arabic, the focal point approves and names them speaker, and
 the personal link opens their page with the speaker role — in Chromium."""
 
-import datetime
 import re
 
 import pytest
 
-from plenary.core.models import OutboxMessage, User
+from plenary.core.models import OutboxMessage
 from plenary.registration.models import Participant
+from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,11 +19,10 @@ def _login(page, client, live_server, user):
     )
 
 
-def test_register_approve_name_speaker_and_open_the_link(live_server, vcc2, browser, client):
-    consultation = vcc2.consultation
-    consultation.registration_opens_on = datetime.date(2020, 1, 1)
-    consultation.starts_on = datetime.date(2099, 1, 5)
-    consultation.save()
+def test_register_approve_name_speaker_and_open_the_link(
+    live_server, vcc2, browser, client, focal_ch
+):
+    factories.open_registration(vcc2.consultation)
 
     delegate = browser.new_context(locale="ar").new_page()
     delegate.goto(f"{live_server.url}/ar/c/vcc-2/register/")
@@ -36,7 +35,7 @@ def test_register_approve_name_speaker_and_open_the_link(live_server, vcc2, brow
     assert Participant.objects.filter(email="amina@example.org", status="pending").exists()
 
     focal = browser.new_context().new_page()
-    _login(focal, client, live_server, User.objects.get(email="focal.point.ch@example.org"))
+    _login(focal, client, live_server, focal_ch)
     focal.goto(f"{live_server.url}/en/c/vcc-2/delegation/")
     focal.get_by_role("button", name="Approve").click()
     focal.get_by_role("button", name="Name as speaker").click()

@@ -2,37 +2,17 @@
 Chromium's fake devices, and a live chat between a participant and IT support over the
 WebSocket, served by uvicorn."""
 
-import datetime
 from pathlib import Path
 
 import pytest
 
-from plenary.core.models import User
-from plenary.registration import services as registration
-from plenary.registration.models import Delegation
 from plenary.remote.models import SupportMessage, SupportRequest
+from tests import factories
 
 from .conftest import CHROMIUM, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-OPEN = datetime.datetime(2020, 10, 20, 9, tzinfo=datetime.UTC)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def _participant(consultation, iso2, language):
-    secretariat = User.objects.get(email="secretariat@example.org")
-    delegation = Delegation.objects.get(consultation=consultation, state__iso2=iso2)
-    person = registration.register(
-        consultation,
-        delegation=delegation,
-        name=f"Delegate {iso2}",
-        email=f"{iso2.lower()}.remote@example.org",
-        language=language,
-        now=OPEN,
-    )
-    registration.approve(person, actor=secretariat)
-    person.refresh_from_db()
-    return person, registration.send_link(person, actor=secretariat)
 
 
 def _browser_with_fake_devices(playwright, *, allow: bool):
@@ -47,7 +27,15 @@ def test_the_rehearsal_check_finds_the_microphone_and_camera(live_server, vcc2):
     from playwright.sync_api import sync_playwright
 
     consultation = vcc2.consultation
-    _person, token = _participant(consultation, "CN", "zh-hans")
+    person = factories.participant(
+        consultation,
+        "CN",
+        speaker=False,
+        name="Delegate CN",
+        email="cn.remote@example.org",
+        language="zh-hans",
+    )
+    token = factories.link(person)
     with sync_playwright() as playwright:
         browser = _browser_with_fake_devices(playwright, allow=True)
         context = browser.new_context(locale="zh-CN")
@@ -78,9 +66,17 @@ def test_the_rehearsal_check_finds_the_microphone_and_camera(live_server, vcc2):
         browser.close()
 
 
-def test_a_participant_chats_with_it_support(uvicorn_server, vcc2, browser):
+def test_a_participant_chats_with_it_support(uvicorn_server, vcc2, browser, it_support):
     consultation = vcc2.consultation
-    person, token = _participant(consultation, "EG", "ar")
+    person = factories.participant(
+        consultation,
+        "EG",
+        speaker=False,
+        name="Delegate EG",
+        email="eg.remote@example.org",
+        language="ar",
+    )
+    token = factories.link(person)
     delegate = browser.new_context(locale="ar").new_page()
     delegate.goto(f"{uvicorn_server}/j/{token}")
     delegate.goto(f"{uvicorn_server}/ar/c/vcc-2/")
@@ -95,7 +91,7 @@ def test_a_participant_chats_with_it_support(uvicorn_server, vcc2, browser):
     from django.test import Client
 
     client = Client()
-    client.force_login(User.objects.get(email="it.support@example.org"))
+    client.force_login(it_support)
     staff.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": uvicorn_server}]
     )

@@ -65,16 +65,16 @@ def open_registration() -> dict:
 def floor(speakers: int) -> dict:
     """`speakers` delegations (Council Member States and observers) with one approved speaker
     each, signed in; the chair signed in; meeting 1 open with item 1.2 taken up."""
-    from plenary.core.models import User
-    from plenary.floor import services as floor_services
     from plenary.registration import services as registration
     from plenary.registration.models import Delegation
     from plenary.registration.session import SESSION_KEY
 
+    # The factories import the models: Django is set up first, in main().
+    from tests import factories
+
     open_registration()
     consultation = _consultation()
-    secretariat = User.objects.get(email="secretariat@example.org")
-    chair = User.objects.get(email="chair@example.org")
+    chair = factories.chair()
     registration.setup_delegations(consultation)
     council = list(
         Delegation.objects.filter(consultation=consultation, category="council").order_by("pk")
@@ -85,14 +85,13 @@ def floor(speakers: int) -> dict:
     chosen = council[: speakers - speakers // 3] + others[: speakers // 3]
     people = []
     for delegation in chosen:
-        person = registration.register(
+        person = factories.participant(
             consultation,
-            delegation=delegation,
+            delegation,
             name=f"Speaker {delegation.pk}",
             email=f"speaker-{delegation.pk}@floor.example.org",
+            now=None,  # registration is open today
         )
-        registration.approve(person, actor=secretariat)
-        registration.designate_speaker(person, actor=secretariat)
         people.append(
             {
                 "participant": person.pk,
@@ -101,11 +100,7 @@ def floor(speakers: int) -> dict:
                 "session": _session(**{SESSION_KEY: person.pk}),
             }
         )
-    floor_services.open_meeting(
-        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
-    )
-    item = consultation.groups.get(number=1).items.get(number=2)
-    floor_services.set_item(consultation, item, actor=chair)
+    item = factories.on_the_floor(consultation, "1.2", actor=chair)
     return {"speakers": people, "chair": _signed_in(chair), "item": item.pk}
 
 
@@ -123,9 +118,12 @@ def ballot(voters: int) -> dict:
     from plenary.ballots import services as ballots
     from plenary.core.models import User
 
+    # The factories import the models: Django is set up first, in main().
+    from tests import factories
+
     consultation = _consultation()
-    secretariat = User.objects.get(email="secretariat@example.org")
-    chair = User.objects.get(email="chair@example.org")
+    secretariat = factories.secretariat()
+    chair = factories.chair()
     group = consultation.groups.get(number=1)
     launched = ballots.launch(
         consultation,
@@ -172,12 +170,14 @@ def close_ballot(ballot: int) -> dict:
     page's button does) and the result it announces is handed back, per proposal."""
     from plenary.ballots import services as ballots
     from plenary.ballots.models import Ballot
-    from plenary.core.models import User
+
+    # The factories import the models: Django is set up first, in main().
+    from tests import factories
 
     closing = Ballot.objects.get(pk=ballot)
     outcome = ballots.close(
         closing,
-        actor=User.objects.get(email="secretariat@example.org"),
+        actor=factories.secretariat(),
         now=closing.deadline + datetime.timedelta(minutes=1),
     )
     return {

@@ -2,65 +2,30 @@
 (R2, R12, R20, R21)."""
 
 import asyncio
-import datetime
 import json
 
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from plenary.consultations.models import AgendaItem
 from plenary.core.errors import DomainError
-from plenary.core.models import AuditEvent, User
+from plenary.core.models import AuditEvent
 from plenary.floor import services, snapshot
 from plenary.floor.models import FloorRequest
 from plenary.registration import services as registration
-from plenary.registration.models import Delegation
-
-OPEN = datetime.datetime(2020, 10, 20, 9, tzinfo=datetime.UTC)
-
-
-@pytest.fixture
-def chair(vcc2):
-    return User.objects.get(email="chair@example.org")
-
-
-def _item(consultation, label):
-    group, number = label.split(".")
-    return AgendaItem.objects.select_related("group").get(
-        group__consultation=consultation, group__number=group, number=number
-    )
-
-
-def _speaker(consultation, iso2, n=1, speaker=True):
-    delegation = Delegation.objects.get(consultation=consultation, state__iso2=iso2)
-    secretariat = User.objects.get(email="secretariat@example.org")
-    person = registration.register(
-        consultation,
-        delegation=delegation,
-        name=f"{iso2} {n}",
-        email=f"{iso2.lower()}{n}@example.org",
-        now=OPEN,
-    )
-    registration.approve(person, actor=secretariat)
-    if speaker:
-        registration.designate_speaker(person, actor=secretariat)
-    person.refresh_from_db()
-    return person
+from tests import factories
 
 
 @pytest.fixture
 def meeting_on_item(consultation, chair):
-    services.open_meeting(
-        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
-    )
-    services.set_item(consultation, _item(consultation, "1.2"), actor=chair)
+    """Meeting 1 open, item 1.2 taken up."""
+    factories.on_the_floor(consultation, "1.2", actor=chair)
     return consultation
 
 
 def test_council_member_state_goes_before_an_observer_that_asked_first(meeting_on_item, chair):
     consultation = meeting_on_item
-    observer = _speaker(consultation, "BE")
-    council = _speaker(consultation, "CH")
+    observer = factories.participant(consultation, "BE")
+    council = factories.participant(consultation, "CH")
     services.ask_for_floor(observer)
     services.ask_for_floor(council)
     floor = services.floor_of(consultation)
@@ -71,7 +36,7 @@ def test_council_member_state_goes_before_an_observer_that_asked_first(meeting_o
 
 
 def test_viewer_cannot_ask_for_the_floor(meeting_on_item):
-    viewer = _speaker(meeting_on_item, "CH", speaker=False)
+    viewer = factories.participant(meeting_on_item, "CH", speaker=False)
     with pytest.raises(DomainError) as refused:
         services.ask_for_floor(viewer)
     assert refused.value.code == "not_speaker"
@@ -80,19 +45,18 @@ def test_viewer_cannot_ask_for_the_floor(meeting_on_item):
 
 def test_extra_speaker_grant_allows_asking_for_that_meeting_only(meeting_on_item, chair):
     consultation = meeting_on_item
-    viewer = _speaker(consultation, "CH", speaker=False)
-    secretariat = User.objects.get(email="secretariat@example.org")
-    focal = User.objects.get(email="focal.point.ch@example.org")
+    viewer = factories.participant(consultation, "CH", speaker=False)
     request = registration.request_extra_speaker(
-        viewer, meeting=consultation.meetings.get(kind="meeting", number=1), actor=focal
+        viewer, meeting=factories.meeting(consultation, 1), actor=factories.focal_point("CH")
     )
-    registration.decide_extra_speaker(request, grant=True, actor=secretariat)
+    registration.decide_extra_speaker(request, grant=True, actor=factories.secretariat())
     assert services.ask_for_floor(viewer).status == "waiting"
 
 
 def test_one_waiting_request_per_delegation_and_item(meeting_on_item):
     consultation = meeting_on_item
-    first, second = _speaker(consultation, "CH", 1), _speaker(consultation, "CH", 2)
+    first = factories.participant(consultation, "CH", 1)
+    second = factories.participant(consultation, "CH", 2)
     services.ask_for_floor(first)
     with pytest.raises(DomainError) as refused:
         services.ask_for_floor(second)
@@ -101,14 +65,14 @@ def test_one_waiting_request_per_delegation_and_item(meeting_on_item):
 
 def test_observer_speaks_once_per_item(meeting_on_item, chair):
     consultation = meeting_on_item
-    observer = _speaker(consultation, "BE")
+    observer = factories.participant(consultation, "BE")
     services.ask_for_floor(observer)
     services.give_floor(consultation, actor=chair)
     services.end_speech(consultation, actor=chair)
     with pytest.raises(DomainError) as refused:
         services.ask_for_floor(observer)
     assert refused.value.code == "once_per_item"
-    council = _speaker(consultation, "CH")
+    council = factories.participant(consultation, "CH")
     services.ask_for_floor(council)
     services.give_floor(consultation, actor=chair)
     services.end_speech(consultation, actor=chair)
@@ -119,11 +83,12 @@ def test_observer_speaks_once_per_item(meeting_on_item, chair):
 
 def test_point_of_order_goes_to_the_top_even_when_the_list_is_closed(meeting_on_item, chair):
     consultation = meeting_on_item
-    swiss, belgian = _speaker(consultation, "CH"), _speaker(consultation, "BE")
+    swiss = factories.participant(consultation, "CH")
+    belgian = factories.participant(consultation, "BE")
     services.ask_for_floor(swiss)
     services.set_list_open(consultation, False, actor=chair)
     with pytest.raises(DomainError):
-        services.ask_for_floor(_speaker(consultation, "FR"))
+        services.ask_for_floor(factories.participant(consultation, "FR"))
     services.ask_for_floor(belgian, kind="point_of_order")
     assert [r.kind for r in services.waiting_queue(services.floor_of(consultation))] == [
         "point_of_order",
@@ -135,25 +100,27 @@ def test_a_member_state_without_contribution_may_speak(meeting_on_item):
     from plenary.contributions.models import Contribution
 
     assert not Contribution.objects.exists()
-    assert services.ask_for_floor(_speaker(meeting_on_item, "KE")).status == "waiting"  # R20
+    assert (
+        services.ask_for_floor(factories.participant(meeting_on_item, "KE")).status == "waiting"
+    )  # R20
 
 
 def test_group_3_item_cannot_be_taken_up(consultation, chair):
     with pytest.raises(DomainError):
-        services.set_item(consultation, _item(consultation, "3.1"), actor=chair)
+        services.set_item(consultation, factories.item(consultation, "3.1"), actor=chair)
 
 
 def test_only_the_chair_runs_the_meeting(consultation):
-    delegate = User.objects.get(email="delegate.cn@example.org")
+    delegate = factories.delegate("CN")
     with pytest.raises(DomainError) as refused:
-        services.set_item(consultation, _item(consultation, "1.1"), actor=delegate)
+        services.set_item(consultation, factories.item(consultation, "1.1"), actor=delegate)
     assert refused.value.code == "not_chair"
 
 
 def test_each_change_raises_the_version_and_is_audited(meeting_on_item, chair):
     consultation = meeting_on_item
     before = services.floor_of(consultation).version
-    services.ask_for_floor(_speaker(consultation, "CH"))
+    services.ask_for_floor(factories.participant(consultation, "CH"))
     services.give_floor(consultation, actor=chair)
     services.end_speech(consultation, actor=chair)
     assert services.floor_of(consultation).version == before + 3
@@ -171,18 +138,18 @@ def test_each_change_raises_the_version_and_is_audited(meeting_on_item, chair):
 def test_snapshot_is_small_and_language_neutral(meeting_on_item):
     consultation = meeting_on_item
     for iso2 in ["CH", "FR", "CN", "RU", "BR", "EG", "BE"]:
-        services.ask_for_floor(_speaker(consultation, iso2))
+        services.ask_for_floor(factories.participant(consultation, iso2))
     text = snapshot.encode(snapshot.build(consultation.pk))
     data = json.loads(text)
     assert len(data["queue"]) == 7
-    assert data["item"] == _item(consultation, "1.2").pk
+    assert data["item"] == factories.item(consultation, "1.2").pk
     assert len(text.encode()) < 2048
     assert "Switzerland" not in text
 
 
 def test_chair_console_and_live_page(client, meeting_on_item, chair):
     consultation = meeting_on_item
-    speaker = _speaker(consultation, "CH")
+    speaker = factories.participant(consultation, "CH")
     client.force_login(chair)
     html = client.get("/en/c/vcc-2/console/").content.decode()
     assert "Chair" in html
@@ -199,7 +166,7 @@ def test_chair_console_and_live_page(client, meeting_on_item, chair):
 
 
 def test_viewer_live_page_has_no_button_and_anonymous_is_refused(client, meeting_on_item, chair):
-    viewer = _speaker(meeting_on_item, "CH", speaker=False)
+    viewer = factories.participant(meeting_on_item, "CH", speaker=False)
     token = registration.send_link(viewer, actor=chair)
     client.get(f"/j/{token}")
     html = client.get("/en/c/vcc-2/live/").content.decode()
@@ -235,15 +202,11 @@ async def _connect(cookie):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_websocket_snapshot_on_connect_and_after_each_change(client, vcc2):
+def test_websocket_snapshot_on_connect_and_after_each_change(client, vcc2, chair):
     consultation = vcc2.consultation
-    chair = User.objects.get(email="chair@example.org")
-    services.open_meeting(
-        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
-    )
-    services.set_item(consultation, _item(consultation, "1.2"), actor=chair)
-    speaker = _speaker(consultation, "CH")
-    viewer = _speaker(consultation, "FR", speaker=False)
+    factories.on_the_floor(consultation, "1.2", actor=chair)
+    speaker = factories.participant(consultation, "CH")
+    viewer = factories.participant(consultation, "FR", speaker=False)
     speaker_cookie = _session_cookie(
         client.__class__(), token=registration.send_link(speaker, actor=chair)
     )
@@ -281,10 +244,9 @@ def test_websocket_snapshot_on_connect_and_after_each_change(client, vcc2):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_websocket_refuses_strangers_and_floods(client, vcc2):
+def test_websocket_refuses_strangers_and_floods(client, vcc2, chair):
     consultation = vcc2.consultation
-    chair = User.objects.get(email="chair@example.org")
-    viewer = _speaker(consultation, "FR", speaker=False)
+    viewer = factories.participant(consultation, "FR", speaker=False)
     cookie = _session_cookie(client.__class__(), token=registration.send_link(viewer, actor=chair))
 
     async def scenario():
@@ -311,7 +273,8 @@ def test_the_queue_rules_are_settings_of_the_consultation(meeting_on_item, chair
     ]  # one class
     consultation.once_per_item = []
     consultation.save()
-    observer, council = _speaker(consultation, "BE"), _speaker(consultation, "CH")
+    observer = factories.participant(consultation, "BE")
+    council = factories.participant(consultation, "CH")
     services.ask_for_floor(observer)
     services.ask_for_floor(council)
     floor = services.floor_of(consultation)
@@ -336,16 +299,12 @@ async def _answer(communicator, kind):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_chair_gives_the_floor_over_the_socket_and_it_is_audited(client, vcc2):
+def test_chair_gives_the_floor_over_the_socket_and_it_is_audited(client, vcc2, chair):
     consultation = vcc2.consultation
-    chair = User.objects.get(email="chair@example.org")
-    services.open_meeting(
-        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
-    )
-    services.set_item(consultation, _item(consultation, "1.2"), actor=chair)
-    speaker = _speaker(consultation, "CH")
+    factories.on_the_floor(consultation, "1.2", actor=chair)
+    speaker = factories.participant(consultation, "CH")
     services.ask_for_floor(speaker)
-    viewer = _speaker(consultation, "FR", speaker=False)
+    viewer = factories.participant(consultation, "FR", speaker=False)
     chair_cookie = _session_cookie(client.__class__(), user=chair)
     viewer_cookie = _session_cookie(
         client.__class__(), token=registration.send_link(viewer, actor=chair)
@@ -375,15 +334,11 @@ def test_chair_gives_the_floor_over_the_socket_and_it_is_audited(client, vcc2):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_speaker_or_a_viewer_cannot_chair_over_the_socket(client, vcc2):
+def test_a_speaker_or_a_viewer_cannot_chair_over_the_socket(client, vcc2, chair):
     consultation = vcc2.consultation
-    chair = User.objects.get(email="chair@example.org")
-    services.open_meeting(
-        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
-    )
-    services.set_item(consultation, _item(consultation, "1.2"), actor=chair)
-    speaker = _speaker(consultation, "CH")
-    viewer = _speaker(consultation, "FR", speaker=False)
+    factories.on_the_floor(consultation, "1.2", actor=chair)
+    speaker = factories.participant(consultation, "CH")
+    viewer = factories.participant(consultation, "FR", speaker=False)
     cookies = [
         _session_cookie(client.__class__(), token=registration.send_link(person, actor=chair))
         for person in (speaker, viewer)
@@ -408,11 +363,10 @@ def test_a_speaker_or_a_viewer_cannot_chair_over_the_socket(client, vcc2):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_chairs_socket_refuses_what_the_console_would(client, vcc2):
+def test_the_chairs_socket_refuses_what_the_console_would(client, vcc2, chair):
     consultation = vcc2.consultation
-    chair = User.objects.get(email="chair@example.org")
     cookie = _session_cookie(client.__class__(), user=chair)
-    information_item = _item(consultation, "3.1")
+    information_item = factories.item(consultation, "3.1")
 
     async def scenario():
         console, connected = await _connect(cookie)

@@ -13,12 +13,12 @@ import pytest
 import uvicorn
 from websockets.asyncio.client import connect
 
-from plenary.core.models import User
 from plenary.floor import services
 from plenary.floor.hub import hub
 from plenary.registration import services as registration
+from tests import factories
 
-from .test_floor import _session_cookie, _speaker
+from .test_floor import _session_cookie
 
 
 @pytest.fixture
@@ -86,15 +86,12 @@ def _on_loop(loop, function, *args):
     ("asgi_server", "written_directly"), [(False, True), (True, False)], indirect=["asgi_server"]
 )
 def test_every_follower_receives_the_snapshot_as_published(
-    asgi_server, written_directly, client, vcc2
+    asgi_server, written_directly, client, vcc2, chair
 ):
     port, loop = asgi_server
     consultation = vcc2.consultation
-    chair = User.objects.get(email="chair@example.org")
-    services.open_meeting(
-        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
-    )
-    viewer = _speaker(consultation, "FR", speaker=False)
+    services.open_meeting(consultation, factories.meeting(consultation, 1), actor=chair)
+    viewer = factories.participant(consultation, "FR", speaker=False)
     cookie = _session_cookie(client.__class__(), token=registration.send_link(viewer, actor=chair))
 
     async def scenario():

@@ -8,24 +8,23 @@ import json
 import pytest
 from django.db.models import F
 
-from plenary.core.models import User
 from plenary.floor import services, snapshot
 from plenary.floor.models import Floor
 from plenary.outcomes.services import record_objection
 from plenary.registration import services as registration
+from tests import factories
 
-from .test_floor import _connect, _item, _session_cookie, _speaker
+from .test_floor import _connect, _session_cookie
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_change_that_was_never_published_reaches_the_connected_pages(client, vcc2, settings):
+def test_a_change_that_was_never_published_reaches_the_connected_pages(
+    client, vcc2, settings, chair
+):
     settings.PLENARY_FLOOR_WATCH_SECONDS = 0.2
     consultation = vcc2.consultation
-    chair = User.objects.get(email="chair@example.org")
-    services.open_meeting(
-        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
-    )
-    viewer = _speaker(consultation, "FR", speaker=False)
+    services.open_meeting(consultation, factories.meeting(consultation, 1), actor=chair)
+    viewer = factories.participant(consultation, "FR", speaker=False)
     cookie = _session_cookie(client.__class__(), token=registration.send_link(viewer, actor=chair))
 
     async def scenario():
@@ -45,15 +44,10 @@ def test_a_change_that_was_never_published_reaches_the_connected_pages(client, v
     asyncio.run(scenario())
 
 
-def test_an_objection_raises_the_version_the_pages_resync_from(consultation):
-    chair = User.objects.get(email="chair@example.org")
-    services.open_meeting(
-        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
-    )
-    item = _item(consultation, "1.2")
-    services.set_item(consultation, item, actor=chair)
+def test_an_objection_raises_the_version_the_pages_resync_from(consultation, chair):
+    item = factories.on_the_floor(consultation, "1.2", actor=chair)
     before = snapshot.version(consultation.pk)
-    delegation = _speaker(consultation, "CH").delegation  # a registered delegation
+    delegation = factories.participant(consultation, "CH").delegation  # a registered delegation
     record_objection(item, delegation, "object", actor=chair)
     assert snapshot.version(consultation.pk) == before + 1
     assert snapshot.build(consultation.pk)["v"] == before + 1

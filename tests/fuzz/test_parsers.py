@@ -8,7 +8,6 @@ exception, never in a half-written database, never in a closed connection for an
 but a flood. PLENARY_FUZZ_EXAMPLES raises the number of inputs for a longer run."""
 
 import asyncio
-import datetime
 import itertools
 import json
 import os
@@ -21,14 +20,13 @@ from hypothesis import strategies as st
 
 from plenary.consultations.models import Consultation
 from plenary.core import yamlfile
-from plenary.core.models import AuditEvent, User
+from plenary.core.models import AuditEvent
 from plenary.core.yamlfile import DataFileError
 from plenary.directory.models import CouncilTerm
 from plenary.directory.services import load_council_term
-from plenary.registration import services as registration
-from plenary.registration.models import Delegation
 from plenary.remote import services as remote
 from plenary.scenarios.loader import SCENARIOS_DIR, load_scenario
+from tests import factories
 
 SCALE = int(os.environ.get("PLENARY_FUZZ_EXAMPLES", "1"))
 
@@ -191,38 +189,15 @@ async def _exchange(communicator, messages, *, greeting: bool):
     await communicator.disconnect()
 
 
-def _participant(consultation, iso2, speaker):
-    secretariat = User.objects.get(email="secretariat@example.org")
-    delegation = Delegation.objects.get(consultation=consultation, state__iso2=iso2)
-    person = registration.register(
-        consultation,
-        delegation=delegation,
-        name=f"Fuzz {iso2}",
-        email=f"fuzz.{iso2.lower()}@example.org",
-        now=datetime.datetime(2020, 10, 20, 9, tzinfo=datetime.UTC),
-    )
-    registration.approve(person, actor=secretariat)
-    if speaker:
-        registration.designate_speaker(person, actor=secretariat)
-    person.refresh_from_db()
-    return person, registration.send_link(person, actor=secretariat)
-
-
 @pytest.fixture
-def floor_cookies(transactional_db, vcc2, client):
-    from plenary.floor import services as floor
-
+def floor_cookies(transactional_db, vcc2, client, chair):
     consultation = vcc2.consultation
-    chair = User.objects.get(email="chair@example.org")
-    floor.open_meeting(
-        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
-    )
-    floor.set_item(consultation, consultation.groups.get(number=1).items.get(number=2), actor=chair)
+    factories.on_the_floor(consultation, "1.2", actor=chair)
     cookies = {}
     for iso2, speaker in (("CH", True), ("FR", False)):
-        _person, token = _participant(consultation, iso2, speaker)
+        person = factories.participant(consultation, iso2, speaker=speaker)
         browser = client.__class__()
-        browser.get(f"/j/{token}")
+        browser.get(f"/j/{factories.link(person)}")
         cookies[iso2] = _cookie(browser)
     return cookies
 
@@ -242,9 +217,9 @@ def test_floor_messages_are_answered_or_refused_and_the_socket_stays_up(
 
 @pytest.fixture
 def chat_person(transactional_db, vcc2, client):
-    person, token = _participant(vcc2.consultation, "EG", speaker=False)
+    person = factories.participant(vcc2.consultation, "EG", speaker=False)
     browser = client.__class__()
-    browser.get(f"/j/{token}")
+    browser.get(f"/j/{factories.link(person)}")
     return person, _cookie(browser)
 
 

@@ -1,21 +1,16 @@
 """Proposed conclusions, objections and deferral, item states (R1, R22, R23, R27)."""
 
-import datetime
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plenary.core.errors import DomainError
-from plenary.core.models import AuditEvent, User
-from plenary.floor import services as floor
+from plenary.core.models import AuditEvent
 from plenary.floor import snapshot
 from plenary.outcomes import rule, services
 from plenary.outcomes.models import ItemOutcome, Objection
-from plenary.registration import services as registration
-from plenary.registration.models import Delegation
+from tests import factories
 
-OPEN = datetime.datetime(2020, 10, 20, 9, tzinfo=datetime.UTC)
 CATEGORIES = ["council", "observer", "palestine", "sector_member"]
 
 # --- the rule --------------------------------------------------------------------------------
@@ -57,40 +52,9 @@ def test_order_does_not_matter(items, random):
 
 
 @pytest.fixture
-def chair(vcc2):
-    return User.objects.get(email="chair@example.org")
-
-
-def _item(consultation, label):
-    group, number = label.split(".")
-    return consultation.groups.get(number=group).items.select_related("group").get(number=number)
-
-
-def _registered(consultation, iso2, speaker=True):
-    secretariat = User.objects.get(email="secretariat@example.org")
-    delegation = Delegation.objects.get(consultation=consultation, state__iso2=iso2)
-    person = registration.register(
-        consultation,
-        delegation=delegation,
-        name=iso2,
-        email=f"{iso2.lower()}@example.org",
-        now=OPEN,
-    )
-    registration.approve(person, actor=secretariat)
-    if speaker:
-        registration.designate_speaker(person, actor=secretariat)
-    person.refresh_from_db()
-    return person
-
-
-@pytest.fixture
 def discussed(consultation, chair):
-    floor.open_meeting(
-        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
-    )
-    item = _item(consultation, "1.2")
-    floor.set_item(consultation, item, actor=chair)
-    return item
+    """Item 1.2, taken up in meeting 1."""
+    return factories.on_the_floor(consultation, "1.2", actor=chair)
 
 
 def test_taking_up_an_item_puts_it_under_discussion(discussed):
@@ -120,7 +84,7 @@ def test_conclusion_in_several_languages_with_the_original_marked(discussed, cha
 def test_council_objection_defers_at_once_and_withdrawal_undoes_it(discussed, chair):
     consultation = discussed.group.consultation
     services.draft_conclusion(discussed, texts={"en": "Text."}, original="en", actor=chair)
-    speaker = _registered(consultation, "RU")
+    speaker = factories.participant(consultation, "RU")
     objection = services.record_objection(
         discussed, speaker.delegation, "object", actor=None, participant=speaker
     )
@@ -133,7 +97,7 @@ def test_council_objection_defers_at_once_and_withdrawal_undoes_it(discussed, ch
 
 def test_observer_and_sector_member_objections_are_recorded_but_do_not_defer(discussed, chair):
     consultation = discussed.group.consultation
-    observer = _registered(consultation, "BE")
+    observer = factories.participant(consultation, "BE")
     services.record_objection(
         discussed, observer.delegation, "defer_document", actor=None, participant=observer
     )
@@ -145,8 +109,8 @@ def test_secretariat_records_on_behalf_of_a_state_that_lost_its_connection(
     discussed, secretariat_user
 ):
     consultation = discussed.group.consultation
-    _registered(consultation, "CN", speaker=False)
-    china = Delegation.objects.get(consultation=consultation, state__iso2="CN")
+    factories.participant(consultation, "CN", speaker=False)
+    china = factories.delegation(consultation, "CN")
     objection = services.record_objection(discussed, china, "suspend", actor=secretariat_user)
     assert objection.on_behalf
     assert ItemOutcome.objects.get(item=discussed).state == "deferred"
@@ -154,11 +118,11 @@ def test_secretariat_records_on_behalf_of_a_state_that_lost_its_connection(
 
 def test_bad_objections_are_refused(discussed, chair, secretariat_user):
     consultation = discussed.group.consultation
-    unregistered = Delegation.objects.get(consultation=consultation, state__iso2="JP")
+    unregistered = factories.delegation(consultation, "JP")
     with pytest.raises(DomainError) as refused:
         services.record_objection(discussed, unregistered, "object", actor=secretariat_user)
     assert refused.value.code == "not_registered"
-    speaker = _registered(consultation, "RU")
+    speaker = factories.participant(consultation, "RU")
     services.record_objection(
         discussed, speaker.delegation, "object", actor=None, participant=speaker
     )
@@ -178,7 +142,7 @@ def test_bad_objections_are_refused(discussed, chair, secretariat_user):
 def test_agreed_is_refused_while_a_council_member_state_asks_for_deferral(discussed, chair):
     consultation = discussed.group.consultation
     services.draft_conclusion(discussed, texts={"en": "Text."}, original="en", actor=chair)
-    speaker = _registered(consultation, "US")
+    speaker = factories.participant(consultation, "US")
     services.record_objection(
         discussed, speaker.delegation, "defer_conclusion", actor=None, participant=speaker
     )
@@ -191,13 +155,13 @@ def test_agreed_is_refused_while_a_council_member_state_asks_for_deferral(discus
 def test_agreed_and_correspondence_need_a_conclusion_and_correspondence_an_urgent_item(
     consultation, chair
 ):
-    urgent = _item(consultation, "1.5")
+    urgent = factories.item(consultation, "1.5")
     with pytest.raises(DomainError) as refused:
         services.record_outcome(urgent, "agreed", actor=chair)
     assert refused.value.code == "no_conclusion"
     services.draft_conclusion(urgent, texts={"en": "Text."}, original="en", actor=chair)
     assert services.record_outcome(urgent, "correspondence", actor=chair).state == "correspondence"
-    if_time = _item(consultation, "2.1")
+    if_time = factories.item(consultation, "2.1")
     services.draft_conclusion(if_time, texts={"en": "Text."}, original="en", actor=chair)
     with pytest.raises(DomainError) as refused:
         services.record_outcome(if_time, "correspondence", actor=chair)
@@ -205,7 +169,7 @@ def test_agreed_and_correspondence_need_a_conclusion_and_correspondence_an_urgen
 
 
 def test_group_3_items_are_noted_for_information(consultation, chair):
-    item = _item(consultation, "3.1")
+    item = factories.item(consultation, "3.1")
     assert services.outcome_of(item).state == "information_noted"
     with pytest.raises(DomainError):
         services.record_outcome(item, "agreed", actor=chair)
@@ -223,7 +187,7 @@ def test_reopening_needs_a_reason_and_is_audited(discussed, chair):
 
 
 def test_a_delegate_cannot_record_outcomes(discussed):
-    delegate = User.objects.get(email="delegate.cn@example.org")
+    delegate = factories.delegate("CN")
     with pytest.raises(DomainError):
         services.record_outcome(discussed, "agreed", actor=delegate)
 

@@ -12,9 +12,9 @@ from docx.oxml.ns import qn
 from icalendar import Calendar
 from openpyxl import load_workbook
 
-from plenary.consultations.models import AgendaItem
 from plenary.directory.models import State
 from plenary.planning import exports, services
+from tests import factories
 
 UTC = datetime.UTC
 COLUMNS = [
@@ -30,13 +30,6 @@ COLUMNS = [
 @pytest.fixture
 def version(consultation):
     return services.publish_plan(consultation, actor=None)
-
-
-def item(consultation, label: str) -> AgendaItem:
-    group, number = label.split(".")
-    return AgendaItem.objects.get(
-        group__consultation=consultation, group__number=int(group), number=int(number)
-    )
 
 
 def docx(data: bytes):
@@ -79,7 +72,7 @@ def test_plan_docx_has_the_councils_columns_and_a_row_per_slot(consultation, ver
 
 
 def test_plan_docx_says_why_an_item_is_not_scheduled(consultation):
-    too_long = item(consultation, "1.3")
+    too_long = factories.item(consultation, "1.3")
     too_long.base_minutes = 200  # longer than the three-hour window
     too_long.save()
     version = services.publish_plan(consultation, actor=None)
@@ -204,9 +197,11 @@ def test_state_calendar_adds_the_items_it_will_speak_on(consultation):
     switzerland = State.objects.get(iso2="CH")
     for label in ("1.2", "1.5"):
         services.reply_on_item(
-            item(consultation, label), switzerland, will_speak=True, minutes=5, actor=None
+            factories.item(consultation, label), switzerland, will_speak=True, minutes=5, actor=None
         )
-    services.reply_on_item(item(consultation, "1.6"), switzerland, will_speak=False, actor=None)
+    services.reply_on_item(
+        factories.item(consultation, "1.6"), switzerland, will_speak=False, actor=None
+    )
     version = services.publish_plan(consultation, actor=None)
 
     found = events(exports.calendar_ics(consultation, version, "en", state=switzerland))

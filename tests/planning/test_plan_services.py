@@ -4,25 +4,18 @@ import datetime
 
 import pytest
 
-from plenary.consultations.models import AgendaItem, Consultation
+from plenary.consultations.models import AgendaItem
 from plenary.core.errors import DomainError
-from plenary.core.models import User
 from plenary.directory.models import State
 from plenary.planning import planner, queries, services
 from plenary.planning.models import Meeting, PlanVersion
+from tests import factories
 
 UTC = datetime.UTC
 
 
-def _item(consultation, label):
-    group, number = label.split(".")
-    return AgendaItem.objects.select_related("group").get(
-        group__consultation=consultation, group__number=group, number=number
-    )
-
-
 def test_group_3_items_take_no_replies_and_no_pins(consultation):
-    item = _item(consultation, "3.1")
+    item = factories.item(consultation, "3.1")
     with pytest.raises(DomainError) as refused:
         services.reply_on_item(item, State.objects.get(iso2="CH"), will_speak=True, actor=None)
     assert refused.value.code == "for_information"
@@ -31,7 +24,7 @@ def test_group_3_items_take_no_replies_and_no_pins(consultation):
 
 
 def test_replies_add_to_the_planned_minutes(consultation):
-    item = _item(consultation, "1.2")
+    item = factories.item(consultation, "1.2")
     assert services.item_minutes(consultation)[item.pk] == 10
     services.reply_on_item(
         item, State.objects.get(iso2="CH"), will_speak=True, minutes=7, actor=None
@@ -49,7 +42,7 @@ def test_replies_add_to_the_planned_minutes(consultation):
 def test_reply_with_absurd_minutes_is_refused(consultation):
     with pytest.raises(DomainError):
         services.reply_on_item(
-            _item(consultation, "1.1"),
+            factories.item(consultation, "1.1"),
             State.objects.get(iso2="CH"),
             will_speak=True,
             minutes=500,
@@ -105,7 +98,7 @@ def test_publishing_versions_the_plan(consultation):
 
 def test_item_that_runs_over_moves_the_rest_and_says_what_moved(consultation):
     services.publish_plan(consultation, actor=None)
-    first, second = _item(consultation, "1.1"), _item(consultation, "1.2")
+    first, second = factories.item(consultation, "1.1"), factories.item(consultation, "1.2")
     start = datetime.datetime(2020, 11, 16, 11, tzinfo=UTC)
     services.record_item_start(first, at=start, actor=None)
     version = services.record_item_end(first, at=start + datetime.timedelta(minutes=40), actor=None)
@@ -121,7 +114,7 @@ def test_item_that_runs_over_moves_the_rest_and_says_what_moved(consultation):
 
 
 def test_item_cannot_end_twice_or_before_it_started(consultation):
-    item = _item(consultation, "1.1")
+    item = factories.item(consultation, "1.1")
     start = datetime.datetime(2020, 11, 16, 11, tzinfo=UTC)
     with pytest.raises(DomainError):
         services.record_item_end(item, at=start, actor=None)
@@ -134,7 +127,7 @@ def test_item_cannot_end_twice_or_before_it_started(consultation):
 
 
 def test_pins_open_their_day(consultation):
-    item = _item(consultation, "2.5")
+    item = factories.item(consultation, "2.5")
     services.pin_item(item, 2, actor=None)
     slot = services.compute_plan(consultation).slot_of(item.pk)
     assert (slot.day, slot.start) == (2, datetime.datetime(2020, 11, 18, 11, tzinfo=UTC))
@@ -155,11 +148,11 @@ def test_meetings_and_rehearsal_have_their_own_times(consultation):
 def test_daylight_saving_change_between_registration_and_meetings(consultation):
     """Summer time ends on the last Sunday of October: a consultation across that Sunday has
     its 12:00 Geneva meetings at 10:00 UTC before and 11:00 UTC after."""
-    across = Consultation.objects.create(
+    across = factories.another_consultation(
+        consultation,
         slug="dst",
         acronym="DST",
         title="Across the change",
-        council_term=consultation.council_term,
         starts_on=datetime.date(2020, 10, 22),
         registration_opens_on=datetime.date(2020, 9, 1),
         max_days=4,
@@ -195,11 +188,10 @@ def test_plan_page_before_publication_says_so(client, consultation):
 
 
 def test_focal_point_replies_through_the_page_and_the_secretariat_sees_totals(
-    client, consultation, secretariat_user
+    client, consultation, secretariat_user, focal_ch
 ):
-    focal = User.objects.get(email="focal.point.ch@example.org")
-    client.force_login(focal)
-    item = _item(consultation, "1.4")
+    client.force_login(focal_ch)
+    item = factories.item(consultation, "1.4")
     page = client.get("/en/c/vcc-2/replies/")
     assert page.status_code == 200
     assert page.content.decode().count("<tr>") == 35  # header + 34 items of Groups 1 and 2
@@ -216,7 +208,7 @@ def test_focal_point_replies_through_the_page_and_the_secretariat_sees_totals(
 
 
 def test_delegate_cannot_reply_or_plan(client, consultation):
-    client.force_login(User.objects.get(email="delegate.cn@example.org"))
+    client.force_login(factories.delegate("CN"))
     assert client.get("/en/c/vcc-2/replies/").status_code == 403
     assert client.get("/en/c/vcc-2/plan/manage/").status_code == 403
     assert client.post("/en/c/vcc-2/plan/publish/").status_code == 403

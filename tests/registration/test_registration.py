@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from plenary.core.errors import DomainError
-from plenary.core.models import AuditEvent, OutboxMessage, User
+from plenary.core.models import AuditEvent, OutboxMessage
 from plenary.directory.models import State
 from plenary.registration import services
 from plenary.registration.models import (
@@ -18,35 +18,14 @@ from plenary.registration.models import (
     ExtraSpeakerRequest,
     Participant,
 )
+from tests import factories
 
 UTC = datetime.UTC
-OPEN = datetime.datetime(2020, 10, 20, 9, tzinfo=UTC)
-
-
-@pytest.fixture
-def focal_ch(vcc2):
-    return User.objects.get(email="focal.point.ch@example.org")
 
 
 @pytest.fixture
 def swiss(consultation):
-    return Delegation.objects.get(consultation=consultation, state__iso2="CH")
-
-
-def _register(consultation, delegation, n, **extra):
-    return services.register(
-        consultation,
-        delegation=delegation,
-        name=f"Delegate {n}",
-        email=f"d{n}.{delegation.pk}@example.org",
-        now=OPEN,
-        **extra,
-    )
-
-
-def _approved(consultation, delegation, focal, n):
-    participant = _register(consultation, delegation, n)
-    return services.approve(participant, actor=focal)
+    return factories.delegation(consultation, "CH")
 
 
 def test_delegations_for_council_observers_palestine_and_sector_members(consultation):
@@ -92,15 +71,15 @@ def test_registration_window(consultation, swiss):
 
 
 def test_registering_twice_is_refused_and_changes_nothing(consultation, swiss):
-    _register(consultation, swiss, 1)
+    factories.registered(consultation, swiss, 1)
     events = AuditEvent.objects.count()
     with pytest.raises(DomainError) as refused:
         services.register(
             consultation,
             delegation=swiss,
             name="Again",
-            email=f"D1.{swiss.pk}@Example.org",
-            now=OPEN,
+            email="CH1@Example.org",
+            now=factories.OPEN,
         )
     assert refused.value.code == "already_registered"
     assert Participant.objects.filter(consultation=consultation).count() == 1
@@ -108,15 +87,15 @@ def test_registering_twice_is_refused_and_changes_nothing(consultation, swiss):
 
 
 def test_focal_point_approves_own_delegation_only(consultation, swiss, focal_ch):
-    french = Delegation.objects.get(consultation=consultation, state__iso2="FR")
-    stranger = _register(consultation, french, 1)
+    french = factories.delegation(consultation, "FR")
+    stranger = factories.registered(consultation, french, 1)
     with pytest.raises(DomainError) as refused:
         services.approve(stranger, actor=focal_ch)
     assert refused.value.code == "not_focal_point"
     stranger.refresh_from_db()
     assert stranger.status == "pending"
     assert AuditEvent.objects.filter(action="registration.refused").count() == 1
-    own = services.approve(_register(consultation, swiss, 2), actor=focal_ch)
+    own = services.approve(factories.registered(consultation, swiss, 2), actor=focal_ch)
     assert (own.status, own.role) == ("approved", "viewer")
     assert Capacity.objects.get(consultation=consultation).viewers == 1
     with pytest.raises(DomainError):
@@ -124,7 +103,10 @@ def test_focal_point_approves_own_delegation_only(consultation, swiss, focal_ch)
 
 
 def test_one_to_three_speakers_and_a_fourth_is_refused(consultation, swiss, focal_ch):
-    people = [_approved(consultation, swiss, focal_ch, n) for n in range(4)]
+    people = [
+        factories.participant(consultation, swiss, n, speaker=False, actor=focal_ch)
+        for n in range(4)
+    ]
     for person in people[:3]:
         services.designate_speaker(person, actor=focal_ch)
     with pytest.raises(DomainError) as refused:
@@ -140,7 +122,7 @@ def test_one_to_three_speakers_and_a_fourth_is_refused(consultation, swiss, foca
 def test_speaker_names_go_to_the_registration_mailbox_with_remote_participation_in_copy(
     consultation, swiss, focal_ch
 ):
-    person = _approved(consultation, swiss, focal_ch, 1)
+    person = factories.participant(consultation, swiss, 1, speaker=False, actor=focal_ch)
     services.designate_speaker(person, actor=focal_ch)
     notice = OutboxMessage.objects.filter(to=["sg-registration@itu.int"]).get()
     assert notice.cc == ["remote.participation@itu.int"]
@@ -148,9 +130,7 @@ def test_speaker_names_go_to_the_registration_mailbox_with_remote_participation_
 
 
 def test_naming_a_viewer_of_another_delegation_is_refused(consultation, swiss, focal_ch):
-    french = Delegation.objects.get(consultation=consultation, state__iso2="FR")
-    secretariat = User.objects.get(email="secretariat@example.org")
-    other = services.approve(_register(consultation, french, 1), actor=secretariat)
+    other = factories.participant(consultation, "FR", speaker=False)  # by the secretariat
     with pytest.raises(DomainError) as refused:
         services.designate_speaker(other, actor=focal_ch)
     assert refused.value.code == "not_focal_point"
@@ -158,22 +138,23 @@ def test_naming_a_viewer_of_another_delegation_is_refused(consultation, swiss, f
     assert other.role == "viewer"
 
 
-def test_platform_capacity_is_enforced_across_delegations(consultation, swiss, focal_ch):
+def test_platform_capacity_is_enforced_across_delegations(
+    consultation, swiss, focal_ch, secretariat_user
+):
     Capacity.objects.filter(consultation=consultation).update(speaker_limit=2)
-    secretariat = User.objects.get(email="secretariat@example.org")
-    french = Delegation.objects.get(consultation=consultation, state__iso2="FR")
-    services.designate_speaker(_approved(consultation, swiss, focal_ch, 1), actor=focal_ch)
-    services.designate_speaker(_approved(consultation, french, secretariat, 2), actor=secretariat)
-    third = _approved(consultation, french, secretariat, 3)
+    french = factories.delegation(consultation, "FR")
+    factories.participant(consultation, swiss, 1, actor=focal_ch)
+    factories.participant(consultation, french, 2, actor=secretariat_user)
+    third = factories.participant(consultation, french, 3, speaker=False, actor=secretariat_user)
     with pytest.raises(DomainError) as refused:
-        services.designate_speaker(third, actor=secretariat)
+        services.designate_speaker(third, actor=secretariat_user)
     assert refused.value.code == "speaker_capacity"
     french.refresh_from_db()
     assert french.speakers == 1  # the delegation's count was rolled back with the refusal
 
 
 def test_personal_links_are_random_hashed_and_role_specific(consultation, swiss, focal_ch):
-    person = _approved(consultation, swiss, focal_ch, 1)
+    person = factories.participant(consultation, swiss, 1, speaker=False, actor=focal_ch)
     viewer_token = services.send_link(person, actor=focal_ch)
     assert len(viewer_token) >= 43  # 32 random bytes
     link = AccessLink.objects.get(participant=person, revoked_at__isnull=True)
@@ -193,7 +174,7 @@ def test_personal_links_are_random_hashed_and_role_specific(consultation, swiss,
 def test_link_exchange_leaves_no_secret_in_the_address_and_shows_the_current_role(
     client, consultation, swiss, focal_ch
 ):
-    person = _approved(consultation, swiss, focal_ch, 1)
+    person = factories.participant(consultation, swiss, 1, speaker=False, actor=focal_ch)
     token = services.send_link(person, actor=focal_ch)
     response = client.get(f"/j/{token}")
     assert response.status_code == 302
@@ -208,7 +189,7 @@ def test_link_exchange_leaves_no_secret_in_the_address_and_shows_the_current_rol
 
 def test_forged_and_revoked_links_are_refused_with_a_message(client, consultation, swiss, focal_ch):
     assert client.get("/j/not-a-real-token").status_code == 403
-    person = _approved(consultation, swiss, focal_ch, 1)
+    person = factories.participant(consultation, swiss, 1, speaker=False, actor=focal_ch)
     old = services.send_link(person, actor=focal_ch)
     services.send_link(person, actor=focal_ch)
     response = client.get(f"/j/{old}")
@@ -225,13 +206,8 @@ def test_link_endpoint_is_rate_limited(client, consultation, settings):
 
 
 def test_link_mail_is_in_the_participants_language(consultation, swiss, focal_ch):
-    person = services.register(
-        consultation,
-        delegation=swiss,
-        name="Amélie",
-        email="amelie@example.org",
-        language="fr",
-        now=OPEN,
+    person = factories.registered(
+        consultation, swiss, name="Amélie", email="amelie@example.org", language="fr"
     )
     services.approve(person, actor=focal_ch)
     mail = OutboxMessage.objects.filter(to=["amelie@example.org"]).order_by("-pk").first()
@@ -241,8 +217,8 @@ def test_link_mail_is_in_the_participants_language(consultation, swiss, focal_ch
 
 
 def test_extra_speaker_for_one_meeting(consultation, swiss, focal_ch, secretariat_user):
-    person = _approved(consultation, swiss, focal_ch, 1)
-    meeting = consultation.meetings.get(kind="meeting", number=2)
+    person = factories.participant(consultation, swiss, 1, speaker=False, actor=focal_ch)
+    meeting = factories.meeting(consultation, 2)
     request = services.request_extra_speaker(person, meeting=meeting, actor=focal_ch)
     with pytest.raises(DomainError):
         services.request_extra_speaker(person, meeting=meeting, actor=focal_ch)
@@ -250,17 +226,15 @@ def test_extra_speaker_for_one_meeting(consultation, swiss, focal_ch, secretaria
         services.decide_extra_speaker(request, grant=True, actor=focal_ch)
     services.decide_extra_speaker(request, grant=True, actor=secretariat_user)
     assert services.holds_extra_grant(person, meeting=meeting)
-    assert not services.holds_extra_grant(
-        person, meeting=consultation.meetings.get(kind="meeting", number=3)
-    )
+    assert not services.holds_extra_grant(person, meeting=factories.meeting(consultation, 3))
 
 
 def test_extra_speaker_refused_when_no_speaker_place_is_left(
     consultation, swiss, focal_ch, secretariat_user
 ):
     Capacity.objects.filter(consultation=consultation).update(speaker_limit=1)
-    services.designate_speaker(_approved(consultation, swiss, focal_ch, 1), actor=focal_ch)
-    person = _approved(consultation, swiss, focal_ch, 2)
+    factories.participant(consultation, swiss, 1, actor=focal_ch)
+    person = factories.participant(consultation, swiss, 2, speaker=False, actor=focal_ch)
     request = services.request_extra_speaker(
         person, meeting=consultation.meetings.first(), actor=focal_ch
     )
@@ -271,7 +245,7 @@ def test_extra_speaker_refused_when_no_speaker_place_is_left(
 
 
 def test_withdrawing_frees_the_place_and_the_link(consultation, swiss, focal_ch):
-    person = _approved(consultation, swiss, focal_ch, 1)
+    person = factories.participant(consultation, swiss, 1, speaker=False, actor=focal_ch)
     token = services.send_link(person, actor=focal_ch)
     services.designate_speaker(person, actor=focal_ch)
     services.withdraw(person, actor=focal_ch)
@@ -294,9 +268,7 @@ def test_register_page_says_when_registration_opened_and_closed(client, consulta
 
 
 def test_register_page_form_when_open(client, consultation):
-    consultation.registration_opens_on = datetime.date(2020, 1, 1)
-    consultation.starts_on = datetime.date(2099, 1, 5)
-    consultation.save()
+    factories.open_registration(consultation)
     response = client.post(
         "/en/c/vcc-2/register/",
         {
@@ -323,7 +295,7 @@ def test_register_page_form_when_open(client, consultation):
 
 
 def test_focal_point_page_approves_and_names_speakers(client, consultation, swiss, focal_ch):
-    person = _register(consultation, swiss, 1)
+    person = factories.registered(consultation, swiss, 1)
     client.force_login(focal_ch)
     page = client.get("/en/c/vcc-2/delegation/").content.decode()
     assert f'id="participant-{person.pk}"' in page
@@ -336,8 +308,8 @@ def test_focal_point_page_approves_and_names_speakers(client, consultation, swis
 def test_dashboard_and_exports_for_the_secretariat(
     client, consultation, swiss, focal_ch, secretariat_user
 ):
-    services.designate_speaker(_approved(consultation, swiss, focal_ch, 1), actor=focal_ch)
-    _approved(consultation, swiss, focal_ch, 2)
+    factories.participant(consultation, swiss, 1, actor=focal_ch)
+    factories.participant(consultation, swiss, 2, speaker=False, actor=focal_ch)
     client.force_login(secretariat_user)
     html = client.get("/en/c/vcc-2/registration/").content.decode()
     assert "1 / 300" in html and "1 / 2000" in html
@@ -345,7 +317,7 @@ def test_dashboard_and_exports_for_the_secretariat(
     assert csv_text.count("\n") == 3
     assert "Switzerland" in csv_text
     speakers = client.get("/en/c/vcc-2/registration/speakers.txt").content.decode()
-    assert "Delegate 1" in speakers and "Delegate 2" not in speakers
+    assert "CH 1" in speakers and "CH 2" not in speakers
     from io import BytesIO
 
     from openpyxl import load_workbook
@@ -386,12 +358,13 @@ def _in_threads(function, arguments, workers=20):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_designations_never_pass_the_delegation_quota(vcc2):
+def test_concurrent_designations_never_pass_the_delegation_quota(vcc2, swiss, focal_ch):
     consultation = vcc2.consultation
-    swiss = Delegation.objects.get(consultation=consultation, state__iso2="CH")
-    focal = User.objects.get(email="focal.point.ch@example.org")
-    people = [_approved(consultation, swiss, focal, n) for n in range(40)]
-    results = _in_threads(lambda person: services.designate_speaker(person, actor=focal), people)
+    people = [
+        factories.participant(consultation, swiss, n, speaker=False, actor=focal_ch)
+        for n in range(40)
+    ]
+    results = _in_threads(lambda person: services.designate_speaker(person, actor=focal_ch), people)
     assert sum(isinstance(r, Participant) for r in results) == 3
     assert results.count("speaker_quota") == 37
     swiss.refresh_from_db()
@@ -401,7 +374,10 @@ def test_concurrent_designations_never_pass_the_delegation_quota(vcc2):
 
 
 def test_a_refused_fourth_speaker_is_recorded(consultation, swiss, focal_ch):
-    people = [_approved(consultation, swiss, focal_ch, n) for n in range(4)]
+    people = [
+        factories.participant(consultation, swiss, n, speaker=False, actor=focal_ch)
+        for n in range(4)
+    ]
     for person in people[:3]:
         services.designate_speaker(person, actor=focal_ch)
     with pytest.raises(DomainError):

@@ -11,62 +11,12 @@ from plenary.core.errors import DomainError
 from plenary.core.models import AuditEvent, User
 from plenary.planning.models import Meeting
 from plenary.registration import services as registration
-from plenary.registration.models import Delegation
 from plenary.remote import services
 from plenary.remote.adapters import LiveKitPlatform
 from plenary.remote.models import BoothCheckIn, RemoteSettings
+from tests import factories
 
-OPEN = datetime.datetime(2020, 10, 20, 9, tzinfo=datetime.UTC)
-KEY, SECRET = "APIplenarytest", "a-test-secret-of-at-least-thirty-two-characters"
-
-
-@pytest.fixture
-def secretariat(vcc2):
-    return User.objects.get(email="secretariat@example.org")
-
-
-@pytest.fixture
-def meeting(consultation):
-    """Meeting 1, moved to now: it started ten minutes ago and ends in two hours."""
-    meeting = consultation.meetings.get(kind="meeting", number=1)
-    now = timezone.now()
-    meeting.starts_at = now - datetime.timedelta(minutes=10)
-    meeting.ends_at = now + datetime.timedelta(hours=2)
-    meeting.save()
-    return meeting
-
-
-@pytest.fixture
-def livekit(consultation, settings):
-    settings.PLENARY_LIVEKIT_URL = "wss://livekit.example.org"
-    settings.PLENARY_LIVEKIT_API_KEY = KEY
-    settings.PLENARY_LIVEKIT_API_SECRET = SECRET
-    RemoteSettings.objects.update_or_create(
-        consultation=consultation, defaults={"platform": "livekit"}
-    )
-    return consultation
-
-
-def person(consultation, secretariat, iso2, n=1, speaker=True):
-    delegation = Delegation.objects.get(consultation=consultation, state__iso2=iso2)
-    participant = registration.register(
-        consultation,
-        delegation=delegation,
-        name=f"{iso2} {n}",
-        email=f"{iso2.lower()}{n}@example.org",
-        now=OPEN,
-    )
-    registration.approve(participant, actor=secretariat)
-    if speaker:
-        registration.designate_speaker(participant, actor=secretariat)
-    participant.refresh_from_db()
-    return participant
-
-
-def signed_in_by_link(client, participant, secretariat):
-    token = registration.send_link(participant, actor=secretariat)
-    assert client.get(f"/j/{token}").status_code == 302
-    return token
+KEY, SECRET = factories.LIVEKIT_KEY, factories.LIVEKIT_SECRET
 
 
 def claims(token: str):
@@ -80,11 +30,9 @@ def grants_of(access):
 # --- LiveKit --------------------------------------------------------------------------------
 
 
-def test_a_speaker_may_publish_in_the_floor_room_and_a_viewer_only_subscribes(
-    livekit, meeting, secretariat
-):
-    speaker = person(livekit, secretariat, "CH")
-    viewer = person(livekit, secretariat, "CN", speaker=False)
+def test_a_speaker_may_publish_in_the_floor_room_and_a_viewer_only_subscribes(livekit, meeting):
+    speaker = factories.participant(livekit, "CH")
+    viewer = factories.participant(livekit, "CN", speaker=False)
     spoken = grants_of(services.meeting_access(speaker, meeting))
     watched = grants_of(services.meeting_access(viewer, meeting))
     room = "vcc-2-meeting-1"
@@ -94,8 +42,8 @@ def test_a_speaker_may_publish_in_the_floor_room_and_a_viewer_only_subscribes(
     assert set(spoken) == set(watched) == {room}
 
 
-def test_tokens_expire_with_the_meeting_and_carry_the_participant(livekit, meeting, secretariat):
-    speaker = person(livekit, secretariat, "CH")
+def test_tokens_expire_with_the_meeting_and_carry_the_participant(livekit, meeting):
+    speaker = factories.participant(livekit, "CH")
     access = services.meeting_access(speaker, meeting)
     verified = claims(access.grants[0].token)
     assert verified.identity == f"participant-{speaker.pk}"
@@ -110,9 +58,9 @@ def test_tokens_expire_with_the_meeting_and_carry_the_participant(livekit, meeti
         )
 
 
-def test_an_interpreter_is_heard_only_in_the_booth_channel(livekit, meeting, secretariat):
+def test_an_interpreter_is_heard_only_in_the_booth_channel(livekit, meeting, secretariat_user):
     user = User.objects.create_user(email="booth.fr@example.org", password="x-long-password-1")
-    interpreter = services.add_interpreter(livekit, user, "fr", "en", actor=secretariat)
+    interpreter = services.add_interpreter(livekit, user, "fr", "en", actor=secretariat_user)
     grants = grants_of(services.booth_access(interpreter, meeting))
     floor, booth, relay = "vcc-2-meeting-1", "vcc-2-meeting-1-fr", "vcc-2-meeting-1-en"
     assert set(grants) == {floor, booth, relay}
@@ -124,8 +72,8 @@ def test_an_interpreter_is_heard_only_in_the_booth_channel(livekit, meeting, sec
     assert rows["fr"]["staffed"] and not rows["ar"]["staffed"]
 
 
-def test_the_listening_language_adds_its_channel_and_is_remembered(livekit, meeting, secretariat):
-    viewer = person(livekit, secretariat, "CN", speaker=False)
+def test_the_listening_language_adds_its_channel_and_is_remembered(livekit, meeting):
+    viewer = factories.participant(livekit, "CN", speaker=False)
     services.choose_listening(viewer, "zh-hans")
     grants = grants_of(services.meeting_access(viewer, meeting))
     assert grants["vcc-2-meeting-1-zh-hans"].can_subscribe
@@ -136,9 +84,9 @@ def test_the_listening_language_adds_its_channel_and_is_remembered(livekit, meet
     assert refused.value.code == "bad_channel"
 
 
-def test_livekit_without_a_configured_server_says_so(consultation, meeting, secretariat, settings):
+def test_livekit_without_a_configured_server_says_so(consultation, meeting, settings):
     settings.PLENARY_LIVEKIT_API_SECRET = ""
-    speaker = person(consultation, secretariat, "CH")
+    speaker = factories.participant(consultation, "CH")
     with pytest.raises(DomainError) as refused:
         LiveKitPlatform(url="wss://x", api_key="k").access(
             meeting, services.Seat("a", "b", "speaker")
@@ -150,11 +98,9 @@ def test_livekit_without_a_configured_server_says_so(consultation, meeting, secr
 # --- through the personal link -----------------------------------------------------------
 
 
-def test_a_viewer_asking_for_a_publishing_token_is_refused_and_audited(
-    client, livekit, meeting, secretariat
-):
-    viewer = person(livekit, secretariat, "CN", speaker=False)
-    signed_in_by_link(client, viewer, secretariat)
+def test_a_viewer_asking_for_a_publishing_token_is_refused_and_audited(client, livekit, meeting):
+    viewer = factories.participant(livekit, "CN", speaker=False)
+    factories.signed_in_by_link(client, viewer)
     url = f"/en/c/{livekit.slug}/meetings/{meeting.pk}/access.json"
     refused = client.post(url, {"publish": "1"})
     assert refused.status_code == 403
@@ -168,11 +114,9 @@ def test_a_viewer_asking_for_a_publishing_token_is_refused_and_audited(
     assert [r["can_publish"] for r in allowed.json()["rooms"]] == [False]
 
 
-def test_a_speaker_gets_a_publishing_token_through_the_link_session(
-    client, livekit, meeting, secretariat
-):
-    speaker = person(livekit, secretariat, "CH")
-    signed_in_by_link(client, speaker, secretariat)
+def test_a_speaker_gets_a_publishing_token_through_the_link_session(client, livekit, meeting):
+    speaker = factories.participant(livekit, "CH")
+    factories.signed_in_by_link(client, speaker)
     response = client.post(
         f"/en/c/{livekit.slug}/meetings/{meeting.pk}/access.json", {"publish": "1"}
     )
@@ -183,14 +127,16 @@ def test_a_speaker_gets_a_publishing_token_through_the_link_session(
 
 
 def test_no_token_without_a_session_after_the_meeting_or_for_another_consultation(
-    client, livekit, meeting, secretariat
+    client, livekit, meeting
 ):
     url = f"/en/c/{livekit.slug}/meetings/{meeting.pk}/access.json"
     assert client.post(url).json()["code"] == "no_participant"
-    speaker = person(livekit, secretariat, "CH")
-    signed_in_by_link(client, speaker, secretariat)
+    speaker = factories.participant(livekit, "CH")
+    factories.signed_in_by_link(client, speaker)
     other = Meeting.objects.create(
-        consultation=_other_consultation(livekit),
+        consultation=factories.another_consultation(
+            livekit, slug="other-consultation", acronym="OTHER", title="Another consultation"
+        ),
         kind="meeting",
         number=1,
         starts_at=meeting.starts_at,
@@ -207,36 +153,25 @@ def test_no_token_without_a_session_after_the_meeting_or_for_another_consultatio
     assert ended.status_code == 400 and ended.json()["code"] == "meeting_ended"
 
 
-def _other_consultation(consultation):
-    from plenary.consultations.models import Consultation
-
-    return Consultation.objects.create(
-        slug="other-consultation",
-        acronym="OTHER",
-        title="Another consultation",
-        council_term=consultation.council_term,
-    )
-
-
 def test_a_withdrawn_participant_or_a_replaced_link_gets_nothing(
-    client, livekit, meeting, secretariat
+    client, livekit, meeting, secretariat_user
 ):
-    speaker = person(livekit, secretariat, "CH")
-    signed_in_by_link(client, speaker, secretariat)
+    speaker = factories.participant(livekit, "CH")
+    factories.signed_in_by_link(client, speaker)
     url = f"/en/c/{livekit.slug}/meetings/{meeting.pk}/access.json"
     assert client.post(url).status_code == 200
-    registration.send_link(speaker, actor=secretariat)  # a new link replaces the one used
+    registration.send_link(speaker, actor=secretariat_user)  # a new link replaces the one used
     replaced = client.post(url)
     assert replaced.status_code == 403 and replaced.json()["code"] == "revoked_link"
-    other = person(livekit, secretariat, "CH", n=2)
-    signed_in_by_link(client, other, secretariat)
-    registration.withdraw(other, actor=secretariat)
+    other = factories.participant(livekit, "CH", n=2)
+    factories.signed_in_by_link(client, other)
+    registration.withdraw(other, actor=secretariat_user)
     withdrawn = client.post(url)
     assert withdrawn.status_code == 403 and withdrawn.json()["code"] == "no_participant"
 
 
-def test_access_opens_with_the_lobby_not_days_before(client, livekit, meeting, secretariat):
-    speaker = person(livekit, secretariat, "CH")
+def test_access_opens_with_the_lobby_not_days_before(client, livekit, meeting):
+    speaker = factories.participant(livekit, "CH")
     meeting.starts_at = timezone.now() + datetime.timedelta(days=1)
     meeting.ends_at = meeting.starts_at + datetime.timedelta(hours=3)
     meeting.save()
@@ -249,40 +184,39 @@ def test_access_opens_with_the_lobby_not_days_before(client, livekit, meeting, s
 # --- external platform ----------------------------------------------------------------------
 
 
-def test_each_role_receives_only_its_own_address(client, consultation, meeting, secretariat):
+def test_each_role_receives_only_its_own_address(client, consultation, meeting, secretariat_user):
     services.set_meeting_links(
         meeting,
-        actor=secretariat,
+        actor=secretariat_user,
         speaker_url="https://platform.example.org/speak/s3cret",
         viewer_url="https://platform.example.org/watch/open",
         interpreter_url="https://platform.example.org/booth/i",
         webcast_url="https://webcast.example.org/vcc2",
     )
-    viewer = person(consultation, secretariat, "CN", speaker=False)
-    signed_in_by_link(client, viewer, secretariat)
+    viewer = factories.participant(consultation, "CN", speaker=False)
+    factories.signed_in_by_link(client, viewer)
     page = client.get(f"/en/c/{consultation.slug}/meetings/{meeting.pk}/join/").content.decode()
     assert "https://platform.example.org/watch/open" in page
     assert "s3cret" not in page and "/booth/" not in page
-    speaker = person(consultation, secretariat, "CH")
-    signed_in_by_link(client, speaker, secretariat)
+    speaker = factories.participant(consultation, "CH")
+    factories.signed_in_by_link(client, speaker)
     page = client.get(f"/en/c/{consultation.slug}/meetings/{meeting.pk}/join/").content.decode()
     assert "https://platform.example.org/speak/s3cret" in page
     assert "watch/open" not in page
 
 
 def test_an_extra_speaker_grant_for_the_meeting_opens_the_speaker_address(
-    consultation, meeting, secretariat
+    consultation, meeting, secretariat_user, focal_ch
 ):
     services.set_meeting_links(
-        meeting, actor=secretariat, speaker_url="https://p.example.org/s", viewer_url=""
+        meeting, actor=secretariat_user, speaker_url="https://p.example.org/s", viewer_url=""
     )
-    viewer = person(consultation, secretariat, "CH", speaker=False)
+    viewer = factories.participant(consultation, "CH", speaker=False)
     with pytest.raises(DomainError) as refused:
         services.meeting_access(viewer, meeting)
     assert refused.value.code == "no_address"  # a viewer's address is not set yet
-    focal = User.objects.get(email="focal.point.ch@example.org")
-    request = registration.request_extra_speaker(viewer, actor=focal, meeting=meeting)
-    registration.decide_extra_speaker(request, grant=True, actor=secretariat)
+    request = registration.request_extra_speaker(viewer, actor=focal_ch, meeting=meeting)
+    registration.decide_extra_speaker(request, grant=True, actor=secretariat_user)
     assert services.meeting_access(viewer, meeting).url == "https://p.example.org/s"
 
 
@@ -290,23 +224,27 @@ def test_an_extra_speaker_grant_for_the_meeting_opens_the_speaker_address(
 
 
 def test_captions_appear_on_the_join_page_in_their_language(
-    client, consultation, meeting, secretariat
+    client, consultation, meeting, secretariat_user
 ):
-    services.set_meeting_links(meeting, actor=secretariat, viewer_url="https://p.example.org/w")
-    services.set_caption_feed(meeting, "ar", "https://captions.example.org/ar", actor=secretariat)
-    viewer = person(consultation, secretariat, "CN", speaker=False)
-    signed_in_by_link(client, viewer, secretariat)
+    services.set_meeting_links(
+        meeting, actor=secretariat_user, viewer_url="https://p.example.org/w"
+    )
+    services.set_caption_feed(
+        meeting, "ar", "https://captions.example.org/ar", actor=secretariat_user
+    )
+    viewer = factories.participant(consultation, "CN", speaker=False)
+    factories.signed_in_by_link(client, viewer)
     page = client.get(f"/en/c/{consultation.slug}/meetings/{meeting.pk}/join/").content.decode()
     assert 'href="https://captions.example.org/ar"' in page and 'lang="ar"' in page
     with pytest.raises(DomainError):
-        services.set_caption_feed(meeting, "de", "https://x.example.org", actor=secretariat)
+        services.set_caption_feed(meeting, "de", "https://x.example.org", actor=secretariat_user)
 
 
 def test_the_webcast_page_is_public_only_when_the_consultation_says_so(
-    client, consultation, meeting, secretariat
+    client, consultation, meeting, secretariat_user
 ):
     services.set_meeting_links(
-        meeting, actor=secretariat, webcast_url="https://webcast.example.org/v"
+        meeting, actor=secretariat_user, webcast_url="https://webcast.example.org/v"
     )
     closed = client.get(f"/fr/c/{consultation.slug}/webcast/")
     assert closed.status_code == 403
@@ -320,9 +258,9 @@ def test_the_webcast_page_is_public_only_when_the_consultation_says_so(
 
 
 def test_the_secretariat_sets_addresses_and_sees_the_booths(
-    client, consultation, meeting, secretariat, totp_code
+    client, consultation, meeting, secretariat_user, totp_code
 ):
-    client.force_login(secretariat)
+    client.force_login(secretariat_user)
     response = client.post(
         f"/en/c/{consultation.slug}/remote/meetings/{meeting.pk}/",
         {"action": "links", "speaker_url": "https://p.example.org/s", "viewer_url": "not a url"},
@@ -340,29 +278,29 @@ def test_the_secretariat_sets_addresses_and_sees_the_booths(
 
 
 def test_a_delegate_cannot_open_the_secretariat_pages(client, consultation):
-    client.force_login(User.objects.get(email="delegate.cn@example.org"))
+    client.force_login(factories.delegate("CN"))
     assert client.get(f"/en/c/{consultation.slug}/remote/").status_code == 403
     assert client.get(f"/en/c/{consultation.slug}/support/").status_code == 403
 
 
-def test_the_rehearsal_check_page_tells_the_participant_their_role(
-    client, consultation, secretariat
-):
-    viewer = person(consultation, secretariat, "CN", speaker=False)
-    signed_in_by_link(client, viewer, secretariat)
+def test_the_rehearsal_check_page_tells_the_participant_their_role(client, consultation):
+    viewer = factories.participant(consultation, "CN", speaker=False)
+    factories.signed_in_by_link(client, viewer)
     page = client.get(f"/zh-hans/c/{consultation.slug}/rehearsal/check/").content.decode()
     assert 'id="link-status"' in page and "CN 1" in page
 
 
 def test_the_live_page_shows_the_meetings_captions_webcast_and_listening_choice(
-    client, consultation, meeting, secretariat
+    client, consultation, meeting, secretariat_user
 ):
     services.set_meeting_links(
-        meeting, actor=secretariat, webcast_url="https://webcast.example.org/l"
+        meeting, actor=secretariat_user, webcast_url="https://webcast.example.org/l"
     )
-    services.set_caption_feed(meeting, "fr", "https://captions.example.org/fr", actor=secretariat)
-    viewer = person(consultation, secretariat, "CN", speaker=False)
-    signed_in_by_link(client, viewer, secretariat)
+    services.set_caption_feed(
+        meeting, "fr", "https://captions.example.org/fr", actor=secretariat_user
+    )
+    viewer = factories.participant(consultation, "CN", speaker=False)
+    factories.signed_in_by_link(client, viewer)
     response = client.post(
         f"/en/c/{consultation.slug}/listening/", {"language": "ru", "meeting": meeting.pk}
     )
@@ -374,20 +312,20 @@ def test_the_live_page_shows_the_meetings_captions_webcast_and_listening_choice(
 
 
 def test_the_demo_interpreter_takes_the_french_booth_and_the_secretariat_sees_it(
-    client, consultation, meeting, secretariat
+    client, consultation, meeting, secretariat_user
 ):
     services.set_meeting_links(
         meeting,
-        actor=secretariat,
+        actor=secretariat_user,
         speaker_url="https://p.example.org/speak",
         interpreter_url="https://p.example.org/booth",
     )
-    interpreter = User.objects.get(email="interpreter.fr@example.org")
+    interpreter = factories.interpreter()
     client.force_login(interpreter)
     page = client.get(f"/en/c/{consultation.slug}/booth/?meeting={meeting.pk}").content.decode()
     assert "https://p.example.org/booth" in page and "/speak" not in page
     rows = {row["language"]: row for row in services.booths(meeting)}
     assert rows["fr"]["staffed"] and [i.user for i in rows["fr"]["present"]] == [interpreter]
     assert not rows["es"]["staffed"]
-    client.force_login(User.objects.get(email="delegate.cn@example.org"))
+    client.force_login(factories.delegate("CN"))
     assert client.get(f"/en/c/{consultation.slug}/booth/").status_code == 403

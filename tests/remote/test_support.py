@@ -9,22 +9,11 @@ from channels.testing import WebsocketCommunicator
 from django.core.management import call_command
 
 from plenary.core.errors import DomainError
-from plenary.core.models import OutboxMessage, User
+from plenary.core.models import OutboxMessage
 from plenary.registration import services as registration
 from plenary.remote import services
 from plenary.remote.models import SupportMessage, SupportRequest
-
-from .test_remote import person, signed_in_by_link
-
-
-@pytest.fixture
-def secretariat(vcc2):
-    return User.objects.get(email="secretariat@example.org")
-
-
-@pytest.fixture
-def it_support(vcc2):
-    return User.objects.get(email="it.support@example.org")
+from tests import factories
 
 
 def test_anyone_can_ask_for_help_by_the_form_and_gets_an_acknowledgement(client, consultation):
@@ -69,11 +58,9 @@ def test_bad_input_on_the_help_form_changes_nothing(client, consultation):
     assert SupportRequest.objects.count() == before
 
 
-def test_a_call_back_number_is_checked_and_stored_in_international_form(
-    client, consultation, secretariat
-):
-    participant = person(consultation, secretariat, "CH")
-    signed_in_by_link(client, participant, secretariat)
+def test_a_call_back_number_is_checked_and_stored_in_international_form(client, consultation):
+    participant = factories.participant(consultation, "CH")
+    factories.signed_in_by_link(client, participant)
     # A Swiss delegate may write the number as dialled in Switzerland.
     response = client.post(
         f"/en/c/{consultation.slug}/help/",
@@ -110,10 +97,10 @@ def test_html_in_a_message_is_shown_as_text(client, consultation, it_support):
 
 
 def test_the_desk_shows_the_queue_with_the_participants_link_status_and_assigns(
-    client, consultation, secretariat, it_support
+    client, consultation, secretariat_user, it_support
 ):
-    participant = person(consultation, secretariat, "CN", speaker=False)
-    registration.send_link(participant, actor=secretariat)
+    participant = factories.participant(consultation, "CN", speaker=False)
+    registration.send_link(participant, actor=secretariat_user)
     request = services.open_request(
         consultation, channel="chat", subject="Cannot hear", participant=participant
     )
@@ -130,7 +117,7 @@ def test_the_desk_shows_the_queue_with_the_participants_link_status_and_assigns(
     )
     request.refresh_from_db()
     assert (request.assignee, request.status) == (it_support, "assigned")
-    delegate = User.objects.get(email="delegate.cn@example.org")
+    delegate = factories.delegate("CN")
     refused = client.post(
         f"/en/c/{consultation.slug}/support/{request.pk}/",
         {"action": "assign", "to": delegate.pk},
@@ -154,10 +141,8 @@ def test_the_desk_shows_the_queue_with_the_participants_link_status_and_assigns(
     assert "Cannot hear" not in open_desk
 
 
-def test_an_email_to_the_mailbox_becomes_a_request_of_the_known_participant(
-    consultation, secretariat, tmp_path
-):
-    participant = person(consultation, secretariat, "FR", speaker=False)
+def test_an_email_to_the_mailbox_becomes_a_request_of_the_known_participant(consultation, tmp_path):
+    participant = factories.participant(consultation, "FR", speaker=False)
     message = tmp_path / "message.eml"
     message.write_bytes(
         (
@@ -199,21 +184,19 @@ async def _chat(cookie, slug, request_id):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_live_chat_between_the_participant_and_it_support(client, vcc2):
+def test_live_chat_between_the_participant_and_it_support(client, vcc2, it_support):
     consultation = vcc2.consultation
-    secretariat = User.objects.get(email="secretariat@example.org")
-    support_user = User.objects.get(email="it.support@example.org")
-    participant = person(consultation, secretariat, "EG", speaker=False)
+    participant = factories.participant(consultation, "EG", speaker=False)
     participant_client = client.__class__()
-    signed_in_by_link(participant_client, participant, secretariat)
+    factories.signed_in_by_link(participant_client, participant)
     request = services.open_request(
         consultation, channel="chat", subject="Video frozen", participant=participant
     )
     staff_client = client.__class__()
-    staff_client.force_login(support_user)
+    staff_client.force_login(it_support)
     stranger_client = client.__class__()
-    other = person(consultation, secretariat, "CH", speaker=False)
-    signed_in_by_link(stranger_client, other, secretariat)
+    other = factories.participant(consultation, "CH", speaker=False)
+    factories.signed_in_by_link(stranger_client, other)
 
     answers = []
 

@@ -12,54 +12,21 @@ from django.utils import translation
 from docx import Document as read_docx
 from docx.oxml.ns import qn
 
-from plenary.consultations.models import AgendaItem, AgendaItemDocument, Document
+from plenary.consultations.models import AgendaItemDocument, Document
 from plenary.core import timezones
-from plenary.core.models import User
 from plenary.floor import services as floor
 from plenary.floor.models import FloorRequest
 from plenary.outcomes import services as outcomes
-from plenary.registration import services as registration
-from plenary.registration.models import Delegation
 from plenary.reports import report
+from tests import factories
 
 UTC = datetime.UTC
-REGISTERED = datetime.datetime(2020, 10, 20, tzinfo=UTC)
 SPOKEN = datetime.datetime(2020, 11, 16, 11, tzinfo=UTC)
 AGREED_EN = "The Council is invited to approve the list of candidates in Document C20/21(Rev.3)."
 AGREED_FR = "Le Conseil est invité à approuver la liste des candidats figurant dans le Document C20/21(Rév.3)."
 WTISD_EN = "The consultation proposes the theme of World Telecommunication Day 2021."
 URGENT_EN = "The consultation proposes the appointment of the External Auditor."
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def _item(consultation, label: str) -> AgendaItem:
-    group, number = label.split(".")
-    return AgendaItem.objects.select_related("group").get(
-        group__consultation=consultation, group__number=int(group), number=int(number)
-    )
-
-
-def _delegation(consultation, iso2: str | None = None) -> Delegation:
-    if iso2 is None:
-        return Delegation.objects.filter(consultation=consultation, category="sector_member")[0]
-    return Delegation.objects.get(consultation=consultation, state__iso2=iso2)
-
-
-def _participant(consultation, delegation, n: int, *, approve=True, speaker=False):
-    secretariat = User.objects.get(email="secretariat@example.org")
-    person = registration.register(
-        consultation,
-        delegation=delegation,
-        name=f"Delegate {delegation.pk}-{n}",
-        email=f"delegate-{delegation.pk}-{n}@example.org",
-        now=REGISTERED,
-    )
-    if approve:
-        registration.approve(person, actor=secretariat)
-    if speaker:
-        registration.designate_speaker(person, actor=secretariat)
-    person.refresh_from_db()
-    return person
 
 
 def _speak(consultation, chair, participant, seconds: int, offset: int) -> None:
@@ -73,59 +40,53 @@ def _speak(consultation, chair, participant, seconds: int, offset: int) -> None:
 
 
 @pytest.fixture
-def situation(consultation):
+def situation(consultation, chair, secretariat_user):
     """CH (2 approved, 1 pending), CN, EG (Council), BE (observer) and a Sector Member;
     speeches on 1.2 and 1.3; 1.1 agreed, 1.5 for correspondence, 1.3 deferred at the
     request of Switzerland, 1.2 with a drafted conclusion, 2.1 under discussion."""
-    chair = User.objects.get(email="chair@example.org")
-    secretariat = User.objects.get(email="secretariat@example.org")
-    ch, cn, eg, be = (_delegation(consultation, iso2) for iso2 in ("CH", "CN", "EG", "BE"))
-    sector = _delegation(consultation)
+    ch = factories.delegation(consultation, "CH")
     speakers = {
-        "CH": _participant(consultation, ch, 1, speaker=True),
-        "CN": _participant(consultation, cn, 1, speaker=True),
-        "EG": _participant(consultation, eg, 1, speaker=True),
-        "BE": _participant(consultation, be, 1, speaker=True),
+        iso2: factories.participant(consultation, iso2) for iso2 in ("CH", "CN", "EG", "BE")
     }
-    _participant(consultation, ch, 2)
-    _participant(consultation, ch, 3, approve=False)
-    _participant(consultation, sector, 1)
+    factories.participant(consultation, ch, 2, speaker=False)
+    factories.registered(consultation, ch, 3)
+    factories.participant(consultation, factories.delegation(consultation), speaker=False)
 
     contribution = Document.objects.create(
         consultation=consultation, symbol="VC/99", kind=Document.Kind.CONTRIBUTION
     )
     AgendaItemDocument.objects.create(
-        item=_item(consultation, "1.1"), document=contribution, position=9
+        item=factories.item(consultation, "1.1"), document=contribution, position=9
     )
 
-    floor.open_meeting(
-        consultation, consultation.meetings.get(kind="meeting", number=1), actor=chair
-    )
-    floor.set_item(consultation, _item(consultation, "1.2"), actor=chair)
+    floor.open_meeting(consultation, factories.meeting(consultation, 1), actor=chair)
+    floor.set_item(consultation, factories.item(consultation, "1.2"), actor=chair)
     _speak(consultation, chair, speakers["CH"], 120, 0)
     _speak(consultation, chair, speakers["CN"], 90, 3)
     _speak(consultation, chair, speakers["BE"], 60, 5)
     _speak(consultation, chair, speakers["CH"], 30, 7)
     outcomes.draft_conclusion(
-        _item(consultation, "1.2"), texts={"en": WTISD_EN}, original="en", actor=chair
+        factories.item(consultation, "1.2"), texts={"en": WTISD_EN}, original="en", actor=chair
     )
-    floor.set_item(consultation, _item(consultation, "1.3"), actor=chair)
+    floor.set_item(consultation, factories.item(consultation, "1.3"), actor=chair)
     _speak(consultation, chair, speakers["EG"], 45, 10)
-    outcomes.record_objection(_item(consultation, "1.3"), ch, "object", actor=secretariat)
-    floor.set_item(consultation, _item(consultation, "1.1"), actor=chair)
+    outcomes.record_objection(
+        factories.item(consultation, "1.3"), ch, "object", actor=secretariat_user
+    )
+    floor.set_item(consultation, factories.item(consultation, "1.1"), actor=chair)
     outcomes.draft_conclusion(
-        _item(consultation, "1.1"),
+        factories.item(consultation, "1.1"),
         texts={"en": AGREED_EN, "fr": AGREED_FR},
         original="en",
         actor=chair,
     )
-    outcomes.record_outcome(_item(consultation, "1.1"), "agreed", actor=chair)
-    floor.set_item(consultation, _item(consultation, "1.5"), actor=chair)
+    outcomes.record_outcome(factories.item(consultation, "1.1"), "agreed", actor=chair)
+    floor.set_item(consultation, factories.item(consultation, "1.5"), actor=chair)
     outcomes.draft_conclusion(
-        _item(consultation, "1.5"), texts={"en": URGENT_EN}, original="en", actor=chair
+        factories.item(consultation, "1.5"), texts={"en": URGENT_EN}, original="en", actor=chair
     )
-    outcomes.record_outcome(_item(consultation, "1.5"), "correspondence", actor=chair)
-    floor.set_item(consultation, _item(consultation, "2.1"), actor=chair)
+    outcomes.record_outcome(factories.item(consultation, "1.5"), "correspondence", actor=chair)
+    floor.set_item(consultation, factories.item(consultation, "2.1"), actor=chair)
     return consultation
 
 
