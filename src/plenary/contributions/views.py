@@ -70,23 +70,27 @@ def contribution_list(request, consultation):
     )
 
 
+def _submission(request, form) -> dict:
+    """The Annex 3 fields of a valid form, as the submitting services take them."""
+    data = form.cleaned_data
+    return {
+        "item": data["item"],
+        "title": data["title"],
+        "comments": data["comments"],
+        "way_forward": data["way_forward"],
+        "lead_state": data["lead_state"],
+        "co_states": list(data["co_states"]),
+        "actor": request.user,
+        "accept_late": request.POST.get("accept_late") == "on",
+    }
+
+
 @consultation_permission("contributions.submit")
 def contribution_new(request, consultation):
     """The web form (R15): the Annex 3 fields; or a link to upload the filled template."""
     form = _form(consultation, request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        contribution = services.submit_form(
-            consultation,
-            item=data["item"],
-            title=data["title"],
-            comments=data["comments"],
-            way_forward=data["way_forward"],
-            lead_state=data["lead_state"],
-            co_states=list(data["co_states"]),
-            actor=request.user,
-            accept_late=request.POST.get("accept_late") == "on",
-        )
+        contribution = services.submit_form(consultation, **_submission(request, form))
         messages.success(request, _("Your contribution has been submitted."))
         return redirect("contribution_detail", consultation.slug, contribution.pk)
     return render(
@@ -152,18 +156,7 @@ def contribution_confirm(request, consultation, contribution_id):
     }
     form = _form(consultation, request.user, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        services.submit(
-            contribution,
-            item=data["item"],
-            title=data["title"],
-            comments=data["comments"],
-            way_forward=data["way_forward"],
-            lead_state=data["lead_state"],
-            co_states=list(data["co_states"]),
-            actor=request.user,
-            accept_late=request.POST.get("accept_late") == "on",
-        )
+        services.submit(contribution, **_submission(request, form))
         messages.success(request, _("Your contribution has been submitted."))
         return redirect("contribution_detail", consultation.slug, contribution.pk)
     return render(

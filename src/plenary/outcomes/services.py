@@ -40,6 +40,18 @@ def _locked(item: AgendaItem) -> ItemOutcome:
     return ItemOutcome.objects.select_for_update().select_related("item__group").get(item=item)
 
 
+def _open_outcome(item: AgendaItem) -> ItemOutcome:
+    """The item's outcome, locked for a change that the live pages show; refused once the
+    outcome is recorded."""
+    _announce(item)
+    outcome = _locked(item)
+    if outcome.recorded:
+        raise DomainError(
+            _("The outcome of this item is already recorded."), code="outcome_recorded"
+        )
+    return outcome
+
+
 def _set(
     outcome: ItemOutcome, state: str, actor, *, reason: str = "", recorded: bool | None = None
 ) -> ItemOutcome:
@@ -77,12 +89,7 @@ def draft_conclusion(item: AgendaItem, *, texts: dict, original: str, actor) -> 
     if unknown:
         raise DomainError(_("Unknown language."), code="unknown_language")
     with transaction.atomic():
-        _announce(item)
-        outcome = _locked(item)
-        if outcome.recorded:
-            raise DomainError(
-                _("The outcome of this item is already recorded."), code="outcome_recorded"
-            )
+        outcome = _open_outcome(item)
         values = {
             translated.column("text", code): (text or "").strip() for code, text in texts.items()
         }
@@ -158,12 +165,7 @@ def record_objection(
     on_behalf = participant is None
     _may_object(item, delegation, participant, actor)
     with transaction.atomic():
-        _announce(item)
-        outcome = _locked(item)
-        if outcome.recorded:
-            raise DomainError(
-                _("The outcome of this item is already recorded."), code="outcome_recorded"
-            )
+        outcome = _open_outcome(item)
         if item.group.kind == AgendaGroup.Kind.FOR_INFORMATION:
             raise DomainError(
                 _("Group 3 items are for information and are not discussed."),
@@ -207,12 +209,7 @@ def withdraw_objection(
     elif participant.delegation_id != objection.delegation_id:
         raise DomainError(_("This request belongs to another delegation."), code="not_yours")
     with transaction.atomic():
-        _announce(item)
-        outcome = _locked(item)
-        if outcome.recorded:
-            raise DomainError(
-                _("The outcome of this item is already recorded."), code="outcome_recorded"
-            )
+        outcome = _open_outcome(item)
         objection = Objection.objects.select_for_update().get(pk=objection.pk)
         if objection.withdrawn_at is not None:
             raise DomainError(_("This has already been withdrawn."), code="already_withdrawn")
@@ -265,12 +262,7 @@ def record_outcome(item: AgendaItem, state: str, *, actor, reason: str = "") -> 
     if state not in ItemOutcome.FINAL:
         raise DomainError(_("Choose one of the outcomes."), code="bad_outcome")
     with transaction.atomic():
-        _announce(item)
-        outcome = _locked(item)
-        if outcome.recorded:
-            raise DomainError(
-                _("The outcome of this item is already recorded."), code="outcome_recorded"
-            )
+        outcome = _open_outcome(item)
         information = item.group.kind == AgendaGroup.Kind.FOR_INFORMATION
         if information != (state == State.INFORMATION_NOTED):
             raise DomainError(

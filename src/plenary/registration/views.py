@@ -39,6 +39,13 @@ def register(request, consultation):
         delegation_choices=queries.delegation_choices(consultation, language),
         initial={"language": language},
     )
+    page = {
+        "consultation": consultation,
+        "form": form,
+        "state": state,
+        "opens": opens,
+        "closes": closes,
+    }
     if request.method == "POST":
         if _too_many(request, "register"):
             messages.error(
@@ -47,18 +54,7 @@ def register(request, consultation):
                     "Too many registrations from your network in a short time. Please try again in a few minutes."
                 ),
             )
-            return render(
-                request,
-                "registration/register.html",
-                {
-                    "consultation": consultation,
-                    "form": form,
-                    "state": state,
-                    "opens": opens,
-                    "closes": closes,
-                },
-                status=429,
-            )
+            return render(request, "registration/register.html", page, status=429)
         if form.is_valid():
             data = form.cleaned_data
             participant = services.register(
@@ -74,17 +70,7 @@ def register(request, consultation):
                 "registration/registered.html",
                 {"consultation": consultation, "participant": participant},
             )
-    return render(
-        request,
-        "registration/register.html",
-        {
-            "consultation": consultation,
-            "form": form,
-            "state": state,
-            "opens": opens,
-            "closes": closes,
-        },
-    )
+    return render(request, "registration/register.html", page)
 
 
 def join(request, token):
