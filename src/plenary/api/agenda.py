@@ -182,18 +182,7 @@ def attach_document(
         raise DomainError(
             " ".join(str(e) for errors in form.errors.values() for e in errors), code="invalid"
         )
-    data = form.cleaned_data
-    document = services.attach_document(
-        item,
-        symbol=data["symbol"],
-        title=data["title"],
-        languages=data["languages"],
-        pending=data["pending"],
-        url=data["url"],
-        upload=data["upload"],
-        actor=actor(request),
-        reason=data["reason"],
-    )
+    document = services.attach_document(item, **form.attachment(), actor=actor(request))
     return Status(201, document)
 
 

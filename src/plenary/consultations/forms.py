@@ -103,6 +103,11 @@ class DocumentForm(ReasonMixin):
             raise forms.ValidationError(_("Only PDF and DOCX files are accepted."))
         return upload
 
+    def attachment(self) -> dict:
+        """The valid form as `services.attach_document` takes it (page and API alike)."""
+        fields = ("symbol", "title", "languages", "pending", "url", "upload", "reason")
+        return {name: self.cleaned_data[name] for name in fields}
+
 
 class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(

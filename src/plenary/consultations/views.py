@@ -159,18 +159,7 @@ def agenda_document_attach(request, consultation, item_id):
     if not form.is_valid():
         _form_errors(request, form)
         return redirect("agenda_item_edit", consultation.slug, item.pk)
-    data = form.cleaned_data
-    document = services.attach_document(
-        item,
-        symbol=data["symbol"],
-        title=data["title"],
-        languages=data["languages"],
-        pending=data["pending"],
-        url=data["url"],
-        upload=data["upload"],
-        actor=request.user,
-        reason=data["reason"],
-    )
+    document = services.attach_document(item, **form.attachment(), actor=request.user)
     messages.success(request, _("Document %(symbol)s attached.") % {"symbol": document.symbol})
     return redirect("agenda_item_edit", consultation.slug, item.pk)
 
