@@ -13,6 +13,7 @@ from plenary.registration.models import Delegation, Participant
 
 from . import rule, signals
 from .models import ItemOutcome, Objection, ProposedConclusion
+from .rules import speaks_for
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 State = ItemOutcome.State
@@ -137,7 +138,7 @@ def _may_object(
     delegation of the item's consultation."""
     if participant is None:
         _may_run(actor, item)
-    elif participant.delegation_id != delegation.pk or not participant.is_speaker:
+    elif not speaks_for(participant, delegation):
         raise DomainError(
             _("Only a speaker of the delegation may record this."), code="not_speaker"
         )
