@@ -4,7 +4,7 @@ API: the support desk's queue, one's own help requests, and the webcast."""
 from plenary.registration.session import participant_of, session_and_user
 
 from .models import MeetingLinks, SupportRequest
-from .services import owns
+from .rules import owns
 
 # The help requests a browser session opened, so that a person without a session of their
 # own (whose link fails) can follow theirs.

@@ -9,6 +9,8 @@ from plenary.consultations.rules import (
     is_secretariat,
 )
 
+from .models import SupportRequest
+
 
 @rules.predicate
 def is_interpreter(user, consultation=None) -> bool:
@@ -27,3 +29,13 @@ rules.add_perm(
     "remote.watch",
     is_secretariat | is_presiding_officer | is_it_support | is_delegate | is_interpreter,
 )
+
+
+def owns(support_request: SupportRequest, *, participant=None, user=None, remembered=()) -> bool:
+    """Whether the person asking is the one who opened the request: its participant, its
+    signed-in account, or the browser session that opened it (`remembered` ids)."""
+    if participant is not None and support_request.participant_id == participant.pk:
+        return True
+    if user is not None and user.is_authenticated and support_request.user_id == user.pk:
+        return True
+    return support_request.pk in remembered

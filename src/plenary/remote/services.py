@@ -450,20 +450,12 @@ def _desk_url(request: SupportRequest) -> str:
     return f"{settings.PLENARY_BASE_URL}{path}"
 
 
-def owns(support_request: SupportRequest, *, participant=None, user=None, remembered=()) -> bool:
-    """Whether the person asking is the one who opened the request: its participant, its
-    signed-in account, or the browser session that opened it (`remembered` ids)."""
-    if participant is not None and support_request.participant_id == participant.pk:
-        return True
-    if user is not None and user.is_authenticated and support_request.user_id == user.pk:
-        return True
-    return support_request.pk in remembered
-
-
 def post_message(request: SupportRequest, text: str, *, from_support: bool, author=None):
     if request.status == SupportRequest.Status.RESOLVED and not from_support:
         # A participant writing again reopens the request.
-        request.status = SupportRequest.Status.ASSIGNED if request.assignee_id else "new"
+        request.status = (
+            SupportRequest.Status.ASSIGNED if request.assignee_id else SupportRequest.Status.NEW
+        )
         request.save(update_fields=["status", "updated_at"])
     message = SupportMessage.objects.create(
         request=request,
