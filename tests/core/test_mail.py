@@ -104,3 +104,39 @@ def test_mail_of_a_rolled_back_action_is_never_sent(smtp_server):
     _run_worker()
     assert OutboxMessage.objects.count() == 0
     assert smtp_server.envelopes == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_and_its_delivery_task_are_committed_together(smtp_server):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        mail.queue_mail(to=["x@example.org"], subject="Never", body="-")
+        assert DBTaskResult.objects.count() == 1  # written in the action's transaction
+        raise RuntimeError("the action failed")
+    assert DBTaskResult.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_left_without_a_delivery_task_is_sent_once_at_the_next_heartbeat(smtp_server):
+    from django_tasks_db.models import DBTaskResult
+
+    from plenary.core import tasks
+
+    stranded = mail.queue_mail(to=["stranded@example.org"], subject="Link", body="-")
+    waiting = mail.queue_mail(to=["waiting@example.org"], subject="Link", body="-")
+    # A worker that lost its database in the middle of the first delivery: its task is
+    # gone (here: failed and removed), the message still queued.
+    DBTaskResult.objects.filter(args_kwargs__args=[stranded.pk]).delete()
+    assert tasks.resume_stalled_deliveries() == 1  # the waiting one has its task already
+    assert tasks.resume_stalled_deliveries() == 0  # queued again once, not at every beat
+    _run_worker()
+    assert sorted(e.rcpt_tos[0] for e in smtp_server.envelopes) == [
+        "stranded@example.org",
+        "waiting@example.org",
+    ]
+    assert tasks.resume_stalled_deliveries() == 0  # nothing left unsent
+    for message in (stranded, waiting):
+        message.refresh_from_db()
+        assert (message.status, message.attempts) == (OutboxMessage.Status.SENT, 1)

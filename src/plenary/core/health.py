@@ -21,6 +21,8 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 from django_tasks import task
 
+from plenary.core import tasks
+
 OK = "ok"
 DOWN = "down"
 UNKNOWN = "unknown"
@@ -190,6 +192,9 @@ def start_heartbeat() -> threading.Thread:
         while True:
             try:
                 enqueue_heartbeat()
+                resumed = tasks.resume_stalled_deliveries()
+                if resumed:
+                    logger.warning("%s unsent e-mails had no delivery task: queued again.", resumed)
             except Exception:
                 # The next beat tries again; meanwhile /health shows the gap.
                 logger.exception("The worker's heartbeat could not be enqueued.")

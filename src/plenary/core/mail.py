@@ -2,7 +2,6 @@
 by the background worker (`tasks`), so that a failing SMTP server never undoes or blocks
 an action."""
 
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -30,7 +29,11 @@ def queue_mail(
         language=language,
         attachments=list(attachments or []),
     )
-    transaction.on_commit(lambda: deliver_outbox_message.enqueue(message.pk))
+    # The delivery task is a row of the same database, written in the same transaction as the
+    # message: both are committed or neither. Enqueued after commit instead, a crash between
+    # the two commits (seen with PostgreSQL killed during a registration burst) left a message
+    # queued with no task to send it.
+    deliver_outbox_message.enqueue(message.pk)
     return message
 
 

@@ -9,6 +9,8 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from .models import OutboxMessage
 
@@ -53,3 +55,26 @@ def deliver(message_id: int) -> OutboxMessage:
 def _retry_later(message: OutboxMessage) -> None:
     delay = min(timedelta(seconds=2 ** min(message.attempts, 16)), RETRY_CEILING)
     deliver_outbox_message.using(run_after=timezone.now() + delay).enqueue(message.pk)
+
+
+def resume_stalled_deliveries() -> int:
+    """Queue again every unsent message that no delivery task waits for or runs; returns how
+    many. A worker that dies or loses its database in the middle of a delivery (or between a
+    failure and scheduling the next attempt) leaves such a message behind, and nothing else
+    would ever send it. Run by the worker at each heartbeat; sending twice is impossible, since
+    `deliver` locks the message and skips one that is sent."""
+    pending = {
+        args_kwargs["args"][0]
+        for args_kwargs in DBTaskResult.objects.filter(
+            task_path=deliver_outbox_message.module_path,
+            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+        ).values_list("args_kwargs", flat=True)
+        if args_kwargs.get("args")
+    }
+    unsent = OutboxMessage.objects.filter(
+        status__in=[OutboxMessage.Status.QUEUED, OutboxMessage.Status.FAILED]
+    ).values_list("pk", flat=True)
+    stalled = [pk for pk in unsent if pk not in pending]
+    for pk in stalled:
+        deliver_outbox_message.enqueue(pk)
+    return len(stalled)
