@@ -226,12 +226,9 @@ def cmd_totp_code(args) -> int:
     if settings.PRODUCTION:
         print("totp-code is for demo sites only.", file=sys.stderr)
         return 2
+    from allauth.mfa import app_settings as mfa_settings
     from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import (
-        format_hotp_value,
-        hotp_value,
-        yield_hotp_counters_from_time,
-    )
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
     authenticator = Authenticator.objects.filter(
         user__email=args.email.lower(), type=Authenticator.Type.TOTP
@@ -242,7 +239,9 @@ def cmd_totp_code(args) -> int:
     from allauth.mfa.adapter import get_adapter
 
     secret = get_adapter().decrypt(authenticator.data["secret"])
-    counter = next(iter(yield_hotp_counters_from_time()))
+    # What an authenticator app shows now, not the oldest code still accepted: the person has
+    # the whole period to type it.
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD
     print(format_hotp_value(hotp_value(secret, counter)))
     return 0
 
