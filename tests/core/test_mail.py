@@ -140,3 +140,30 @@ def test_a_message_left_without_a_delivery_task_is_sent_once_at_the_next_heartbe
     for message in (stranded, waiting):
         message.refresh_from_db()
         assert (message.status, message.attempts) == (OutboxMessage.Status.SENT, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_left_running_by_a_lost_database_is_resumed_once_stale(smtp_server):
+    import datetime
+
+    from django.utils import timezone
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from plenary.core import tasks
+
+    message = mail.queue_mail(to=["cut@example.org"], subject="Link", body="-")
+    task = DBTaskResult.objects.get(args_kwargs__args=[message.pk])
+    # The worker took it, then lost PostgreSQL: the row still says running.
+    DBTaskResult.objects.filter(pk=task.pk).update(
+        status=TaskResultStatus.RUNNING, started_at=timezone.now()
+    )
+    assert tasks.resume_stalled_deliveries() == 0  # it may still be running
+    DBTaskResult.objects.filter(pk=task.pk).update(
+        started_at=timezone.now() - tasks.DELIVERY_STALE_AFTER - datetime.timedelta(seconds=1)
+    )
+    assert tasks.resume_stalled_deliveries() == 1
+    _run_worker()
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.SENT
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [["cut@example.org"]]

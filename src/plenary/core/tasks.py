@@ -57,18 +57,26 @@ def _retry_later(message: OutboxMessage) -> None:
     deliver_outbox_message.using(run_after=timezone.now() + delay).enqueue(message.pk)
 
 
+# A delivery still "running" after this long lost its worker or its database (the task's row
+# could not even be marked failed). Resuming one that is in fact still running is harmless:
+# the second attempt waits for the message's row lock and skips it once sent.
+DELIVERY_STALE_AFTER = timedelta(seconds=15)
+
+
 def resume_stalled_deliveries() -> int:
     """Queue again every unsent message that no delivery task waits for or runs; returns how
     many. A worker that dies or loses its database in the middle of a delivery (or between a
     failure and scheduling the next attempt) leaves such a message behind, and nothing else
     would ever send it. Run by the worker at each heartbeat; sending twice is impossible, since
     `deliver` locks the message and skips one that is sent."""
+    tasks = DBTaskResult.objects.filter(task_path=deliver_outbox_message.module_path)
+    waiting = tasks.filter(status=TaskResultStatus.READY)
+    running = tasks.filter(
+        status=TaskResultStatus.RUNNING, started_at__gte=timezone.now() - DELIVERY_STALE_AFTER
+    )
     pending = {
         args_kwargs["args"][0]
-        for args_kwargs in DBTaskResult.objects.filter(
-            task_path=deliver_outbox_message.module_path,
-            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
-        ).values_list("args_kwargs", flat=True)
+        for args_kwargs in (waiting | running).values_list("args_kwargs", flat=True)
         if args_kwargs.get("args")
     }
     unsent = OutboxMessage.objects.filter(
