@@ -2,11 +2,13 @@
 again later. The delivery lives beside its task because a failure schedules the task again;
 `mail` queues messages and imports this module, never the other way round."""
 
+import time
 from datetime import timedelta
 
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.compat import TaskResultStatus
@@ -25,31 +27,67 @@ def deliver_outbox_message(message_id: int) -> str:
 
 
 def deliver(message_id: int) -> OutboxMessage:
-    """Send one queued message over the configured backend; a sent message is never resent."""
-    with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update().get(pk=message_id)
-        if message.status == OutboxMessage.Status.SENT:
-            return message
-        message.attempts += 1
-        try:
-            email = EmailMessage(
-                subject=message.subject, body=message.body, to=message.to, cc=message.cc
-            )
-            for name in message.attachments:
-                with default_storage.open(name, "rb") as handle:
-                    email.attach(name.rsplit("/", 1)[-1], handle.read())
-            email.send(fail_silently=False)
-        except OSError as error:  # smtplib.SMTPException is an OSError
-            message.status = OutboxMessage.Status.FAILED
-            message.last_error = f"{type(error).__name__}: {error}"
-        else:
-            message.status = OutboxMessage.Status.SENT
-            message.sent_at = timezone.now()
-            message.last_error = ""
-        message.save(update_fields=["status", "attempts", "sent_at", "last_error"])
+    """Send one queued message over the configured backend; a sent message is never resent.
+
+    The message's row is locked while it is sent. If the database goes away after the SMTP
+    server has taken the message, the send cannot be undone: it is recorded as soon as the
+    database is back (`_record_sent`), so that it is not sent a second time."""
+    handed_over = False
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.select_for_update().get(pk=message_id)
+            if message.status == OutboxMessage.Status.SENT:
+                return message
+            message.attempts += 1
+            try:
+                _email(message).send(fail_silently=False)
+                handed_over = True
+            except OSError as error:  # smtplib.SMTPException is an OSError
+                message.status = OutboxMessage.Status.FAILED
+                message.last_error = f"{type(error).__name__}: {error}"
+            else:
+                message.status = OutboxMessage.Status.SENT
+                message.sent_at = timezone.now()
+                message.last_error = ""
+            message.save(update_fields=["status", "attempts", "sent_at", "last_error"])
+    except DatabaseError:
+        if not handed_over:
+            raise
+        return _record_sent(message_id)
     if message.status == OutboxMessage.Status.FAILED:
         _retry_later(message)
     return message
+
+
+def _email(message: OutboxMessage) -> EmailMessage:
+    email = EmailMessage(subject=message.subject, body=message.body, to=message.to, cc=message.cc)
+    for name in message.attachments:
+        with default_storage.open(name, "rb") as handle:
+            email.attach(name.rsplit("/", 1)[-1], handle.read())
+    return email
+
+
+# How long a worker keeps trying to record a message the SMTP server has already taken; within
+# DELIVERY_STALE_AFTER, so that the heartbeat does not resume it meanwhile.
+RECORD_SENT_FOR = timedelta(seconds=10)
+
+
+def _record_sent(message_id: int) -> OutboxMessage:
+    deadline = time.monotonic() + RECORD_SENT_FOR.total_seconds()
+    while True:
+        connection.close()  # the connection that failed is of no further use
+        try:
+            OutboxMessage.objects.filter(pk=message_id).update(
+                status=OutboxMessage.Status.SENT,
+                sent_at=timezone.now(),
+                last_error="",
+                attempts=F("attempts") + 1,
+            )
+            return OutboxMessage.objects.get(pk=message_id)
+        except DatabaseError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def _retry_later(message: OutboxMessage) -> None:
