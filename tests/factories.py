@@ -12,6 +12,7 @@ import datetime
 
 from django.utils import timezone
 
+from plenary.ballots import services as ballots
 from plenary.consultations.models import AgendaItem, Consultation
 from plenary.core.models import User
 from plenary.floor import services as floor
@@ -214,3 +215,25 @@ def signed_in_by_link(client, person: Participant, *, actor=None) -> str:
     token = link(person, actor=actor)
     assert client.get(f"/j/{token}").status_code == 302
     return token
+
+
+def ballot(
+    consultation: Consultation,
+    *,
+    actor: User,
+    approved_by: User | None = None,
+    title: str = "Ballot",
+    question: str = "Do you approve?",
+    proposals=None,
+):
+    """A decision by correspondence launched by `actor`, approved by the presiding officer,
+    open for twenty days, on one proposal without an agenda item unless given."""
+    return ballots.launch(
+        consultation,
+        title=title,
+        question=question,
+        proposals=proposals or [(None, "The proposal.")],
+        deadline=timezone.now() + datetime.timedelta(days=20),
+        actor=actor,
+        approved_by=approved_by or chair(),
+    )

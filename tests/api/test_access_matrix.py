@@ -4,7 +4,6 @@ for a reason that is not who they are), the others are refused for who they are.
 
 Each cell runs in a savepoint rolled back afterwards, so every role meets the same state."""
 
-import datetime
 import io
 import re
 from pathlib import Path
@@ -12,7 +11,6 @@ from pathlib import Path
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone
 
 from plenary.core.errors import REFUSALS, Kind
 from tests import factories
@@ -129,15 +127,7 @@ def _build_world(consultation):
     be = Delegation.objects.get(consultation=consultation, state__iso2="BE")
     objection = outcomes.record_objection(item, be, "object", actor=chair)
     outcomes.record_outcome(recorded_item, "deferred", actor=chair, reason="Time")
-    ballot = ballots.launch(
-        consultation,
-        title="Ballot",
-        question="Do you approve?",
-        proposals=[(None, "The proposal.")],
-        deadline=timezone.now() + datetime.timedelta(days=20),
-        actor=secretariat,
-        approved_by=chair,
-    )
+    ballot = factories.ballot(consultation, actor=secretariat, approved_by=chair)
     ballots.appoint_voting_focal_point(
         ballot, State.objects.get(iso2="CA"), users["voting_focal_point"], actor=secretariat
     )

@@ -11,18 +11,17 @@ three and reports anything else, so that a code passed in a way it cannot see is
 silently missed."""
 
 import ast
-import datetime
 import json
 import logging
 from pathlib import Path
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 import plenary
 from plenary.core import errors
 from plenary.core.errors import REFUSALS, DomainError, Kind, UndeclaredRefusal
+from tests import factories
 
 from ..api.conftest import activate_totp, bearer, participant, user_token
 
@@ -311,19 +310,9 @@ def test_a_focal_point_acting_for_another_state_is_refused_403(consultation):
 def test_a_voting_focal_point_for_a_state_outside_the_electorate_is_refused_403(
     consultation, secretariat_user
 ):
-    from plenary.ballots import services as ballots
-    from plenary.core.models import User
     from plenary.directory.models import State
 
-    ballot = ballots.launch(
-        consultation,
-        title="Ballot",
-        question="Do you approve?",
-        proposals=[(None, "The proposal.")],
-        deadline=timezone.now() + datetime.timedelta(days=20),
-        actor=activate_totp(secretariat_user),
-        approved_by=User.objects.get(email="chair@example.org"),
-    )
+    ballot = factories.ballot(consultation, actor=activate_totp(secretariat_user))
     outside = State.objects.exclude(pk__in=ballot.electors.values("state")).order_by("iso2")[0]
     answer = _post(
         f"/api/v1/consultations/{consultation.slug}/ballots/{ballot.pk}/voting-focal-points",

@@ -4,7 +4,6 @@ reported as warnings. One test per role walks the three languages in one browser
 The screenshots of each role's main page are kept in docs/screenshots/ and shown in the
 user guide (docs/guide.md)."""
 
-import datetime
 import json
 import os
 import re
@@ -13,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from plenary.ballots import services as ballots
@@ -340,8 +338,10 @@ def test_voting_focal_point_signs_in_with_a_second_factor_and_votes(
     # production hasher would spend seconds of the test's time on the three sign-ins.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     consultation = vcc2.consultation
-    ballot = ballots.launch(
+    ballot = factories.ballot(
         consultation,
+        actor=secretariat_user,
+        approved_by=chair,
         title="Appointment of the External Auditor",
         question="Do you approve the proposed conclusion on item 1.5?",
         proposals=[
@@ -350,9 +350,6 @@ def test_voting_focal_point_signs_in_with_a_second_factor_and_votes(
                 "The Council appoints the External Auditor as proposed.",
             )
         ],
-        deadline=timezone.now() + datetime.timedelta(days=20),
-        actor=secretariat_user,
-        approved_by=chair,
     )
     proposal = ballot.proposals.get()
     for language in LANGUAGES:
