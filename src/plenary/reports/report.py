@@ -754,52 +754,31 @@ def _docx_discussed(document, report: dict) -> None:
 
 def _docx_item_lists(document, report: dict) -> None:
     """Sections 4 to 6: the items deferred, proposed for decision by correspondence, and
-    for information, each as a table."""
+    for information, each as a table (or a line saying there are none)."""
     labels, headings = report["labels"], report["headings"]
-    document.add_heading(headings["deferred"], level=1)
-    if report["deferred"]:
+    sections = [
+        ("deferred", "reason", lambda e: [e["reason"]]),
+        ("correspondence", "proposed_conclusion", _conclusion_lines),
+        ("information", "documents", lambda e: _lines(e["documents"], e["contributions"])),
+    ]
+    for section, third_column, third_cell in sections:
+        document.add_heading(headings[section], level=1)
+        entries = report[section]
+        if not entries:
+            document.add_paragraph(labels[f"no_{section}"])
+            continue
         _item_table(
             document,
-            [labels["item"], labels["subject"], labels["reason"]],
-            [[[e["label"]], [e["subject"]], [e["reason"]]] for e in report["deferred"]],
+            [labels["item"], labels["subject"], labels[third_column]],
+            [[[e["label"]], [e["subject"]], third_cell(e)] for e in entries],
         )
-    else:
-        document.add_paragraph(labels["no_deferred"])
 
-    document.add_heading(headings["correspondence"], level=1)
-    if report["correspondence"]:
-        _item_table(
-            document,
-            [labels["item"], labels["subject"], labels["proposed_conclusion"]],
-            [
-                [
-                    [e["label"]],
-                    [e["subject"]],
-                    _lines(
-                        [e["conclusion"]["text"]] if e["conclusion"] else [],
-                        [e["conclusion"]["note"]]
-                        if e["conclusion"] and e["conclusion"]["note"]
-                        else [],
-                    ),
-                ]
-                for e in report["correspondence"]
-            ],
-        )
-    else:
-        document.add_paragraph(labels["no_correspondence"])
 
-    document.add_heading(headings["information"], level=1)
-    if report["information"]:
-        _item_table(
-            document,
-            [labels["item"], labels["subject"], labels["documents"]],
-            [
-                [[e["label"]], [e["subject"]], _lines(e["documents"], e["contributions"])]
-                for e in report["information"]
-            ],
-        )
-    else:
-        document.add_paragraph(labels["no_information"])
+def _conclusion_lines(entry: dict) -> list[str]:
+    conclusion = entry["conclusion"]
+    if not conclusion:
+        return []
+    return _lines([conclusion["text"]], [conclusion["note"]] if conclusion["note"] else [])
 
 
 def _docx_statistics(document, report: dict) -> None:
