@@ -57,41 +57,33 @@ def create_user_token(
     name = _check_name(name)
     if expires_at is not None and expires_at <= timezone.now():
         raise DomainError(_("The expiry must be in the future."), code="bad_expiry")
-    token = _new_token()
-    with transaction.atomic():
-        row = ApiToken.objects.create(
-            name=name,
-            user=user,
-            token_hash=token_hash(token),
-            hint=token[: len(ApiToken.PREFIX) + 4],
-            expires_at=expires_at,
-        )
-        audit.record(
-            "api.token_created",
-            actor=actor or user,
-            target=row,
-            data={"user": user.email, "name": name, "expires_at": expires_at},
-        )
-    return row, token
+    return _mint(
+        {"name": name, "user": user, "expires_at": expires_at},
+        actor=actor or user,
+        data={"user": user.email, "name": name, "expires_at": expires_at},
+    )
 
 
 def create_participant_token(link, *, name: str) -> tuple[ApiToken, str]:
     """A token for a participant without an account, minted from their personal link (which
     `registration.services.resolve_link` has checked). It stops working with that link."""
     name = _check_name(name)
+    return _mint(
+        {"name": name, "link": link},
+        actor=None,
+        data={"participant": link.participant_id, "name": name},
+    )
+
+
+def _mint(fields: dict, *, actor, data: dict) -> tuple[ApiToken, str]:
+    """The token row (only its hash stored) and its audit event, in one transaction; the
+    token itself is returned to be shown once."""
     token = _new_token()
     with transaction.atomic():
         row = ApiToken.objects.create(
-            name=name,
-            link=link,
-            token_hash=token_hash(token),
-            hint=token[: len(ApiToken.PREFIX) + 4],
+            **fields, token_hash=token_hash(token), hint=token[: len(ApiToken.PREFIX) + 4]
         )
-        audit.record(
-            "api.token_created",
-            target=row,
-            data={"participant": link.participant_id, "name": name},
-        )
+        audit.record("api.token_created", actor=actor, target=row, data=data)
     return row, token
 
 
