@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "plenary.reports",
     "plenary.ballots",
     "plenary.remote",
+    "plenary.setup",
+    "plenary.membership",
     "plenary.scenarios",
 ]
 

@@ -91,10 +91,29 @@ class Consultation(models.Model):
     contribution_days_before = models.PositiveSmallIntegerField(
         _("contribution deadline, days before the first day"), default=14
     )
+    contribution_deadline_time = models.TimeField(
+        _("contribution deadline, time of day"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the end of the day (24:00)."),
+    )
     contribution_max_pages = models.PositiveSmallIntegerField(
         _("most pages per contribution"), default=2
     )
     contribution_groups = models.JSONField(_("groups open to contributions"), default=list)
+
+    # The symbols of the session's documents: C20/21, C20/INF/2 and contributions VC/8.
+    document_prefix = models.CharField(
+        _("prefix of the Council documents"), max_length=20, default="C20"
+    )
+    contribution_prefix = models.CharField(
+        _("prefix of the contributions"), max_length=20, default="VC"
+    )
+
+    # R3: Sector Members nominated to the session, per Sector.
+    sector_members_per_sector = models.PositiveSmallIntegerField(
+        _("Sector Members per Sector"), default=3
+    )
 
     # R4: the secretariat's mailboxes.
     registration_email = models.EmailField(
@@ -207,8 +226,13 @@ class Consultation(models.Model):
 
     @property
     def contribution_deadline(self):
-        """End of the deadline day in the consultation's zone (VCC-2: 2 November 2020, 24:00)."""
-        return timezones.end_of_day(self.contribution_deadline_day, self.time_zone)
+        """The deadline in the consultation's zone: the deadline day at its time, or the end
+        of that day when no time is set (VCC-2: 2 November 2020, 24:00)."""
+        if self.contribution_deadline_time is None:
+            return timezones.end_of_day(self.contribution_deadline_day, self.time_zone)
+        return timezones.at(
+            self.contribution_deadline_day, self.contribution_deadline_time, self.time_zone
+        )
 
     @property
     def agenda_is_final(self) -> bool:

@@ -244,7 +244,7 @@ def attach_document(
         consultation = _locked(item.group.consultation)
         reason = _check_reason(consultation, reason)
         document, created = Document.objects.get_or_create(consultation=consultation, symbol=symbol)
-        document.kind = document_kind(symbol)
+        document.kind = document_kind(symbol, consultation.contribution_prefix)
         document.pending = pending
         if title:
             document.title_en = title
@@ -292,9 +292,9 @@ def detach_document(item: AgendaItem, document: Document, *, actor, reason: str 
         _after_change(consultation, actor, reason)
 
 
-def document_kind(symbol: str) -> str:
+def document_kind(symbol: str, contribution_prefix: str = "VC") -> str:
     if "/INF/" in symbol:
         return Document.Kind.INFORMATION
-    if symbol.startswith("VC/"):
+    if symbol.startswith(f"{contribution_prefix}/"):
         return Document.Kind.CONTRIBUTION
     return Document.Kind.COUNCIL

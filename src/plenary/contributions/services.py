@@ -26,7 +26,6 @@ from plenary.registration.models import FocalPoint
 from . import filecheck, template
 from .models import Contribution, ContributionState
 
-_VC = re.compile(r"^VC/(\d+)")
 
 
 def represented_states(user, consultation: Consultation) -> list[State]:
@@ -366,12 +365,14 @@ def _tell_delegations(contribution: Contribution) -> None:
 
 
 def _next_vc_number(consultation) -> int:
+    prefix = f"{consultation.contribution_prefix}/"
+    pattern = re.compile(rf"^{re.escape(prefix)}(\d+)")
     used = [
         int(m[1])
         for symbol in Document.objects.filter(
-            consultation=consultation, symbol__startswith="VC/"
+            consultation=consultation, symbol__startswith=prefix
         ).values_list("symbol", flat=True)
-        if (m := _VC.match(symbol))
+        if (m := pattern.match(symbol))
     ]
     assigned = (
         Contribution.objects.filter(consultation=consultation).aggregate(n=Max("number"))["n"] or 0

@@ -21,12 +21,13 @@ MARKER = "plenary:annex3:v1"
 FIELDS = ["states", "title", "reference", "comments", "way_forward"]
 
 
-def _labels() -> list[str]:
+def _labels(consultation) -> list[str]:
+    prefix = {"prefix": consultation.document_prefix}
     return [
         _("Submitting Member State(s)"),
         _("Document title"),
-        _("Reference to the agenda (document C20/##)"),
-        _("Comments on document C20/xx"),
+        _("Reference to the agenda (document %(prefix)s/##)") % prefix,
+        _("Comments on document %(prefix)s/xx") % prefix,
         _("Proposed way forward"),
     ]
 
@@ -48,12 +49,14 @@ def template_docx(consultation, language: str) -> bytes:
             % {
                 "dates": dates,
                 "pages": consultation.contribution_max_pages,
-                "deadline": timezones.format_day(consultation.contribution_deadline_day, language),
+                "deadline": timezones.format_moment(
+                    consultation.contribution_deadline, consultation.time_zone, language
+                ),
             }
         )
         table = document.add_table(rows=len(FIELDS), cols=2)
         table.style = "Table Grid"
-        for row, label in zip(table.rows, _labels(), strict=True):
+        for row, label in zip(table.rows, _labels(consultation), strict=True):
             row.cells[0].text = label
             row.cells[0].paragraphs[0].runs[0].bold = True
             row.cells[1].text = ""
@@ -90,5 +93,9 @@ def read_template(data: bytes) -> dict | None:
             "\n".join(p.text for p in cells[-1].paragraphs).strip() if len(cells) > 1 else ""
         )
     values["consultation_slug"] = document.core_properties.keywords[len(MARKER) + 1 :]
-    values["reference_symbols"] = re.findall(r"C\d{2}/\d+(?:\(Rev\.\d+\))?", values["reference"])
+    # Any session's Council documents (C20/40, C23/12(Rev.1)); the caller keeps those of
+    # its consultation.
+    values["reference_symbols"] = re.findall(
+        r"[A-Z][A-Z0-9-]{0,18}/\d+(?:\(Rev\.\d+\))?", values["reference"]
+    )
     return values

@@ -50,7 +50,7 @@ from plenary.remote.models import Interpreter
 SCENARIOS_DIR = Path(__file__).resolve().parent
 TRANSLATED_SETTINGS = {"title", "body", "legal_basis", "presiding_officer_title", "time_zone_label"}
 DATE_SETTINGS = {"starts_on", "registration_opens_on", "rehearsal_on", "letter_date"}
-TIME_SETTINGS = {"daily_start", "daily_end"}
+TIME_SETTINGS = {"daily_start", "daily_end", "contribution_deadline_time"}
 INTEGER_SETTINGS = {
     "max_days",
     "speakers_per_delegation_min",
@@ -60,6 +60,9 @@ INTEGER_SETTINGS = {
     "viewer_capacity",
     "contribution_days_before",
     "contribution_max_pages",
+    "sector_members_per_sector",
+    "plan_item_base_minutes",
+    "plan_speaking_minutes",
 }
 TEXT_SETTINGS = {
     "acronym",
@@ -70,8 +73,16 @@ TEXT_SETTINGS = {
     "remote_participation_email",
     "contributions_email",
     "correspondence_rule",
+    "document_prefix",
+    "contribution_prefix",
 }
-LIST_SETTINGS = {"languages", "contribution_groups", "meeting_weekdays"}
+LIST_SETTINGS = {
+    "languages",
+    "contribution_groups",
+    "meeting_weekdays",
+    "queue_classes",
+    "once_per_item",
+}
 REQUIRED_SETTINGS = {"slug", "acronym", "title", "starts_on"}
 GROUP_KINDS = {kind.value for kind in AgendaGroup.Kind}
 _REVISION = re.compile(r"\(Rev\.\d+\)$")
