@@ -73,7 +73,9 @@ class Contribution(models.Model):
     def symbol(self) -> str:
         if self.number is None:
             return ""
-        return f"{self.consultation.contribution_prefix}/{self.number}" + (f"(Rev.{self.revision})" if self.revision else "")
+        return f"{self.consultation.contribution_prefix}/{self.number}" + (
+            f"(Rev.{self.revision})" if self.revision else ""
+        )
 
 
 class ContributionState(models.Model):

@@ -27,7 +27,6 @@ from . import filecheck, template
 from .models import Contribution, ContributionState
 
 
-
 def represented_states(user, consultation: Consultation) -> list[State]:
     """The states a person may submit for: those they are focal point or delegate of."""
     if not user.is_authenticated:
