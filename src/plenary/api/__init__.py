@@ -36,14 +36,17 @@ api = NinjaAPI(
 )
 
 
-def _error(request, status: int, detail, code: str):
-    return api.create_response(request, {"detail": str(detail), "code": code}, status=status)
+def _error(request, status: int, detail, code: str, details=None):
+    body = {"detail": str(detail), "code": code}
+    if details:
+        body["details"] = details
+    return api.create_response(request, body, status=status)
 
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
     # The status is the code's declared kind (core.errors): 403 for "not you", 429, or 400.
-    return _error(request, exc.status, exc.user_message(), exc.code)
+    return _error(request, exc.status, exc.user_message(), exc.code, exc.details)
 
 
 @api.exception_handler(AuthenticationError)

@@ -33,6 +33,8 @@ Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
 class ErrorOut(Schema):
     detail: str
     code: str = "error"
+    # The fields at fault ({field: [messages]}) or what stands in the way ([messages]).
+    details: dict[str, list[str]] | list[str] | None = None
 
 
 class ValidationErrorOut(Schema):

@@ -229,6 +229,9 @@ _declare(
     "platform_not_configured",
 )
 
+# Setting up a consultation.
+_declare(Kind.INVALID, "invalid_settings", "settings_blocked", "slug_taken", "no_source")
+
 # API tokens.
 _declare(Kind.INVALID, "bad_expiry", "bad_name", "inactive")
 
@@ -259,9 +262,18 @@ class DomainError(Exception):
     above with its kind; `status` is the HTTP status every entry point answers it with.
     """
 
-    def __init__(self, message, *, code: str = "refused", params: dict | None = None):
+    def __init__(
+        self,
+        message,
+        *,
+        code: str = "refused",
+        params: dict | None = None,
+        details: dict | list | None = None,
+    ):
         self.message = message
         self.code = code
+        # What a person needs to correct it: the fields at fault, or what stands in the way.
+        self.details = details
         self.kind = kind_of(code)
         self.params = params or {}
         super().__init__(str(message) if not self.params else str(message) % self.params)

@@ -201,6 +201,8 @@ def publish_plan(
                 "unscheduled": len(unscheduled),
             },
         )
+        # The meetings (and so the calendars and the join pages) follow the plan's days.
+        sync_meetings(consultation)
     return version
 
 
@@ -263,13 +265,24 @@ def replan(
     return publish_plan(consultation, actor=actor, reason=reason, plan=plan, done_slots=done_slots)
 
 
+def days_needed(consultation: Consultation) -> int:
+    """How many meeting days the consultation holds: those its latest published plan uses
+    (R24: "at most" five days), or all of them before a plan is published."""
+    latest = consultation.plan_versions.order_by("-number").first()
+    if latest is None or not latest.slots or latest.unscheduled:
+        return consultation.max_days
+    return min(consultation.max_days, max(slot["day"] for slot in latest.slots) + 1)
+
+
 def sync_meetings(consultation: Consultation) -> int:
-    """One meeting per meeting day and the rehearsal (R14), at the consultation's times.
-    Returns how many were created or moved; links already entered are kept."""
+    """One meeting per day the plan needs and the rehearsal (R14), at the consultation's
+    times. Returns how many were created, moved or removed; links already entered are kept,
+    and a meeting that has begun is never removed."""
     changed = 0
+    days = consultation.meeting_days()[: days_needed(consultation)]
     wanted = [
         (Meeting.Kind.MEETING, n, *consultation.window_on(day))
-        for n, day in enumerate(consultation.meeting_days(), start=1)
+        for n, day in enumerate(days, start=1)
     ]
     if consultation.rehearsal_window:
         wanted.append((Meeting.Kind.REHEARSAL, 1, *consultation.rehearsal_window))
@@ -287,7 +300,9 @@ def sync_meetings(consultation: Consultation) -> int:
             changed += 1
         changed += created
         keep.append(meeting.pk)
-    stale = Meeting.objects.filter(consultation=consultation).exclude(pk__in=keep)
+    stale = Meeting.objects.filter(consultation=consultation, starts_at__gt=timezone.now()).exclude(
+        pk__in=keep
+    )
     changed += stale.count()
     stale.delete()
     return changed

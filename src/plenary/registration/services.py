@@ -24,34 +24,74 @@ from .models import AccessLink, Capacity, Delegation, ExtraSpeakerRequest, Focal
 
 
 def setup_delegations(consultation: Consultation) -> int:
-    """A delegation for each Council Member State of the term, each invited observer, the
-    State of Palestine and each invited Sector Member; the capacity row. Returns how many
-    were created (0 when run again)."""
-    created = 0
+    """Keep the consultation's delegations and capacity in step with its settings: a
+    delegation for each Council Member State of the term, each invited observer, the State
+    of Palestine and each invited Sector Member; every state's category follows the term
+    (a state that lost its seat becomes an observer); the limits follow the settings.
+    Returns how many rows were created or changed (0 when nothing differed).
+
+    The settings are the one source of truth; the limits are repeated on the counted rows
+    only so that the database's check constraints refuse a breach under concurrency. The
+    caller (setup.services) refuses beforehand a limit below what is already used."""
+    changed = 0
     limit = consultation.speakers_per_delegation_max
     with transaction.atomic():
-        _capacity, made = Capacity.objects.get_or_create(
-            consultation=consultation,
-            defaults={
-                "speaker_limit": consultation.speaker_capacity,
-                "viewer_limit": consultation.viewer_capacity,
-            },
-        )
-        created += made
-        for state in State.objects.filter(council_seats__term=consultation.council_term):
-            created += _delegation(consultation, Delegation.Category.COUNCIL, limit, state=state)[1]
-        for state in consultation.observer_states.all():
-            category = (
-                Delegation.Category.PALESTINE
-                if state.status == State.Status.OBSERVER
-                else Delegation.Category.OBSERVER
+        changed += _sync_capacity(consultation)
+        council = set(
+            State.objects.filter(council_seats__term=consultation.council_term).values_list(
+                "pk", flat=True
             )
-            created += _delegation(consultation, category, limit, state=state)[1]
+        )
+        for state in State.objects.filter(pk__in=council):
+            changed += _delegation(consultation, Delegation.Category.COUNCIL, limit, state=state)[1]
+        for state in consultation.observer_states.all():
+            changed += _delegation(consultation, _state_category(state, council), limit, state=state)[
+                1
+            ]
         for member in consultation.sector_members.all():
-            created += _delegation(
+            changed += _delegation(
                 consultation, Delegation.Category.SECTOR_MEMBER, limit, sector_member=member
             )[1]
-    return created
+        for delegation in consultation.delegations.filter(state__isnull=False).select_related(
+            "state"
+        ):
+            category = _state_category(delegation.state, council)
+            if delegation.category != category:
+                delegation.category = category
+                delegation.save(update_fields=["category"])
+                changed += 1
+        changed += consultation.delegations.exclude(speaker_limit=limit).update(
+            speaker_limit=limit
+        )
+    return changed
+
+
+def _state_category(state: State, council: set[int]) -> str:
+    """A state's category in a consultation: Council Member State when it holds a seat in
+    the consultation's term, otherwise an observer (the State of Palestine its own)."""
+    if state.pk in council:
+        return Delegation.Category.COUNCIL
+    if state.status == State.Status.OBSERVER:
+        return Delegation.Category.PALESTINE
+    return Delegation.Category.OBSERVER
+
+
+def _sync_capacity(consultation: Consultation) -> int:
+    """The platform's limits as the settings give them (the row locked while it changes)."""
+    capacity = Capacity.objects.select_for_update().filter(consultation=consultation).first()
+    if capacity is None:
+        Capacity.objects.create(
+            consultation=consultation,
+            speaker_limit=consultation.speaker_capacity,
+            viewer_limit=consultation.viewer_capacity,
+        )
+        return 1
+    wanted = (consultation.speaker_capacity, consultation.viewer_capacity)
+    if (capacity.speaker_limit, capacity.viewer_limit) == wanted:
+        return 0
+    capacity.speaker_limit, capacity.viewer_limit = wanted
+    capacity.save(update_fields=["speaker_limit", "viewer_limit"])
+    return 1
 
 
 def _delegation(consultation, category, limit, **who) -> tuple[Delegation, bool]:
@@ -71,11 +111,12 @@ def delegation_for_state(consultation: Consultation, state: State) -> Delegation
             _("This state is not a Member State on the dates of the consultation."),
             code="not_member",
         )
-    category = (
-        Delegation.Category.PALESTINE
-        if state.status == State.Status.OBSERVER
-        else Delegation.Category.OBSERVER
+    council = set(
+        State.objects.filter(council_seats__term=consultation.council_term).values_list(
+            "pk", flat=True
+        )
     )
+    category = _state_category(state, council)
     try:
         with transaction.atomic():
             return _delegation(
@@ -283,12 +324,20 @@ def _change_counts(consultation: Consultation, *, speakers: int = 0, viewers: in
                 speakers=F("speakers") + speakers, viewers=F("viewers") + viewers
             )
     except IntegrityError:
+        # The limits in force now (the secretariat may have just changed them).
+        limits = Capacity.objects.filter(consultation=consultation).values(
+            "speaker_limit", "viewer_limit"
+        )[0]
         if speakers > 0:
             raise DomainError(
-                _("The platform has no speaker place left."), code="speaker_capacity"
+                _("The platform has no speaker place left (capacity: %(limit)s speakers)."),
+                code="speaker_capacity",
+                params={"limit": limits["speaker_limit"]},
             ) from None
         raise DomainError(
-            _("The platform has no viewer place left."), code="viewer_capacity"
+            _("The platform has no viewer place left (capacity: %(limit)s viewers)."),
+            code="viewer_capacity",
+            params={"limit": limits["viewer_limit"]},
         ) from None
     if not changed:
         raise DomainError(
@@ -331,10 +380,14 @@ def _designate_speaker(participant: Participant, actor) -> Participant:
                     speakers=F("speakers") + 1
                 )
         except IntegrityError:
+            # The limit in force now, not the one read with the participant.
+            most = Delegation.objects.values_list("speaker_limit", flat=True).get(
+                pk=participant.delegation_id
+            )
             raise DomainError(
                 _("This delegation already has %(most)s speakers."),
                 code="speaker_quota",
-                params={"most": participant.delegation.speaker_limit},
+                params={"most": most},
             ) from None
         _change_counts(participant.consultation, speakers=+1, viewers=-1)
         participant.role = Participant.Role.SPEAKER
@@ -446,7 +499,9 @@ def decide_extra_speaker(
             ).filter(Q(meeting=request.meeting) if request.meeting_id else Q(item=request.item))
             if capacity.speakers + overlapping.count() >= capacity.speaker_limit:
                 raise DomainError(
-                    _("The platform has no speaker place left."), code="speaker_capacity"
+                    _("The platform has no speaker place left (capacity: %(limit)s speakers)."),
+                    code="speaker_capacity",
+                    params={"limit": capacity.speaker_limit},
                 )
         request.status = (
             ExtraSpeakerRequest.Status.GRANTED if grant else ExtraSpeakerRequest.Status.REFUSED

@@ -1,0 +1,254 @@
+"""Creating a consultation and changing its settings: the one path for every number and
+date of the letter, whether from the pages, the API or the command line.
+
+A change is checked (`checks.problems`), weighed against what is already done
+(`queries.blockers`), then applied in one transaction with everything that repeats it:
+the capacity and delegation rows whose constraints hold the quotas under concurrency
+(registration.services.setup_delegations) and the meetings that the calendars, join pages
+and rehearsal check read (planning.services.sync_meetings). After the agenda is confirmed
+or the plan published, a change needs a reason; every change is audited."""
+
+import copy
+import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from plenary.consultations.models import AgendaGroup, Consultation
+from plenary.core import audit, translated
+from plenary.core.errors import DomainError
+from plenary.directory.models import CouncilTerm, State
+from plenary.planning.services import sync_meetings
+from plenary.registration.services import setup_delegations
+from plenary.remote.models import RemoteSettings
+
+from . import checks, queries
+from .catalogue import (
+    CONSULTATION_FIELDS,
+    LANGUAGE_CODES,
+    MOVED_WITH_FIRST_DAY,
+    REMOTE,
+    TRANSLATED,
+    columns,
+)
+
+# The agenda frame of a consultation made from scratch (R5).
+DEFAULT_GROUPS = [
+    (1, AgendaGroup.Kind.URGENT, "Items requiring a decision before the next session"),
+    (2, AgendaGroup.Kind.IF_TIME, "Items that may be discussed if time allows"),
+    (3, AgendaGroup.Kind.FOR_INFORMATION, "Items for information, deferred to the next session"),
+]
+
+
+def _invalid(found: dict):
+    fields = {name: [str(message) for message in messages] for name, messages in found.items()}
+    first = next(iter(fields.values()))[0]
+    return DomainError(
+        _("Some settings need correcting: %(first)s"),
+        code="invalid_settings",
+        params={"first": first},
+        details=fields,
+    )
+
+
+def _remote_of(consultation) -> dict:
+    row = RemoteSettings.objects.filter(consultation=consultation).first() or RemoteSettings()
+    return {name: getattr(row, name) for name in REMOTE}
+
+
+def _groups_of(consultation) -> list[int]:
+    if consultation.pk is None:
+        return [number for number, _kind, _title in DEFAULT_GROUPS]
+    return list(consultation.groups.values_list("number", flat=True)) or [1, 2, 3]
+
+
+def _apply(candidate, values: dict) -> set[str]:
+    """Set the values on the candidate; the names of the settings that differ. A translated
+    text is given as {language: text} (or a plain string for English); the Council term as
+    a CouncilTerm, its id or its name."""
+    changed = set()
+    for name, value in values.items():
+        if name in REMOTE:
+            continue
+        if name in TRANSLATED:
+            texts = value if isinstance(value, dict) else {"en": value}
+            if set(texts) - set(LANGUAGE_CODES):
+                raise _invalid({name: [_("Unknown language.")]})
+            pairs = [
+                (translated.column(name, code), (text or "").strip())
+                for code, text in texts.items()
+            ]
+        elif name == "council_term":
+            pairs = [("council_term", _term(value))]
+        else:
+            pairs = [(name, value)]
+        for attr, new in pairs:
+            if getattr(candidate, attr) != new:
+                setattr(candidate, attr, new)
+                changed.add(name)
+    return changed
+
+
+def _term(value):
+    if isinstance(value, CouncilTerm) or value is None:
+        return value
+    term = CouncilTerm.objects.filter(
+        **({"pk": value} if isinstance(value, int) else {"name": value})
+    ).first()
+    if term is None:
+        raise _invalid({"council_term": [_("No Council term of that name.")]})
+    return term
+
+
+def update_settings(consultation: Consultation, values: dict, *, actor, reason: str = "") -> dict:
+    """Change any settings of the catalogue. Returns {setting: [before, after]} of what
+    changed (empty: nothing differed, nothing recorded)."""
+    unknown = set(values) - set(CONSULTATION_FIELDS) - set(REMOTE)
+    if unknown:
+        raise _invalid({name: [_("Unknown setting.")] for name in sorted(unknown)})
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        current = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        candidate = copy.copy(current)
+        changed = _apply(candidate, values)
+        remote_before = _remote_of(current)
+        remote = {**remote_before, **{k: v for k, v in values.items() if k in REMOTE}}
+        changed |= {name for name in REMOTE if remote[name] != remote_before[name]}
+        if not changed:
+            return {}
+        found = checks.problems(
+            candidate, groups=_groups_of(current), remote=remote, changed=changed
+        )
+        if found:
+            raise _invalid(found)
+        if not reason and (current.agenda_is_final or current.plan_versions.exists()):
+            raise DomainError(
+                _(
+                    "The agenda is confirmed or the plan published: give the reason for this change."
+                ),
+                code="reason_required",
+            )
+        standing = queries.blockers(current, candidate, changed)
+        if standing:
+            raise DomainError(
+                _("This change contradicts what is already done: %(first)s"),
+                code="settings_blocked",
+                params={"first": standing[0]},
+                details=[str(text) for text in standing],
+            )
+        record = {
+            name: [
+                _plain(_value(current, name, remote_before)),
+                _plain(_value(candidate, name, remote)),
+            ]
+            for name in sorted(changed)
+        }
+        candidate.save()
+        RemoteSettings.objects.update_or_create(consultation=candidate, defaults=remote)
+        setup_delegations(candidate)
+        sync_meetings(candidate)
+        audit.record(
+            "consultation.settings_changed",
+            actor=actor,
+            target=candidate,
+            data={"changed": record, "reason": reason},
+        )
+    consultation.refresh_from_db()
+    return record
+
+
+def _value(consultation, name, remote):
+    if name in REMOTE:
+        return remote[name]
+    if name == "council_term":
+        return consultation.council_term.name if consultation.council_term_id else None
+    return (
+        {column: getattr(consultation, column) for column in columns(name)}
+        if len(columns(name)) > 1
+        else getattr(consultation, name)
+    )
+
+
+def _plain(value):
+    """A value as the audit log keeps it (JSON)."""
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def create_consultation(values: dict, *, slug: str, actor, copy_from: Consultation | None = None):
+    """A new consultation from the letter's defaults, or as a copy of an earlier one: its
+    settings, agenda frame (groups), texts, mailboxes, invitations and remote settings, with
+    the new dates (the others move with the first day unless given)."""
+    slug = (slug or "").strip().lower()
+    with transaction.atomic():
+        if not slug or Consultation.objects.filter(slug=slug).exists():
+            raise DomainError(
+                _("The short name “%(slug)s” is taken or empty: choose another."),
+                code="slug_taken",
+                params={"slug": slug},
+                details={"slug": [str(_("Choose another short name."))]},
+            )
+        candidate, remote = _starting_point(copy_from, values)
+        candidate.slug = slug
+        _apply(candidate, values)
+        remote.update({k: v for k, v in values.items() if k in REMOTE})
+        groups = list(copy_from.groups.all()) if copy_from else None
+        numbers = [g.number for g in groups] if groups else [n for n, _k, _t in DEFAULT_GROUPS]
+        found = checks.problems(
+            candidate, groups=numbers, remote=remote, changed={"starts_on", "council_term"}
+        )
+        if found:
+            raise _invalid(found)
+        candidate.agenda_confirmed_at = None
+        candidate.save()
+        _frame(candidate, copy_from, groups)
+        RemoteSettings.objects.create(consultation=candidate, **remote)
+        setup_delegations(candidate)
+        sync_meetings(candidate)
+        audit.record(
+            "consultation.created",
+            actor=actor,
+            target=candidate,
+            data={
+                "copy_of": copy_from.slug if copy_from else None,
+                "starts_on": str(candidate.starts_on),
+            },
+        )
+    return candidate
+
+
+def _starting_point(source, values):
+    if source is None:
+        term = CouncilTerm.objects.order_by("-starts_on").first()
+        return Consultation(council_term=term, contribution_groups=[1, 2]), _remote_of(None)
+    candidate = Consultation.objects.get(pk=source.pk)
+    candidate.pk = None
+    candidate._state.adding = True
+    new_first = values.get("starts_on")
+    if new_first:
+        shift = new_first - source.starts_on
+        for name in MOVED_WITH_FIRST_DAY:
+            if name not in values and getattr(source, name):
+                setattr(candidate, name, getattr(source, name) + shift)
+    return candidate, _remote_of(source)
+
+
+def _frame(consultation, source, groups) -> None:
+    """The agenda frame and the invitations: the source's, or the letter's three groups,
+    the State of Palestine and no observer."""
+    if source is None:
+        for number, kind, title in DEFAULT_GROUPS:
+            AgendaGroup.objects.create(
+                consultation=consultation, number=number, kind=kind, title_en=title
+            )
+        consultation.observer_states.set(State.objects.filter(status=State.Status.OBSERVER))
+        return
+    for group in groups:
+        group.pk = None
+        group.consultation = consultation
+        group.save()
+    consultation.observer_states.set(source.observer_states.all())
+    consultation.sector_members.set(source.sector_members.all())
