@@ -27,7 +27,7 @@ def _future(consultation):
     for seat in consultation.council_term.seats.all():
         CouncilSeat.objects.create(term=term, state=seat.state, region=seat.region)
     return services.create_consultation(
-        {"acronym": "VCC-98", "starts_on": datetime.date(2098, 11, 16), "council_term": term},
+        {"acronym": "VCC-98", "starts_on": datetime.date(2098, 11, 17), "council_term": term},
         slug="vcc-98",
         actor=None,
         copy_from=consultation,
@@ -76,7 +76,7 @@ def test_meetings_follow_the_dates_and_the_window(consultation, secretariat_user
     services.update_settings(
         consultation,
         {
-            "starts_on": datetime.date(2098, 11, 2),
+            "starts_on": datetime.date(2098, 11, 3),
             "rehearsal_on": datetime.date(2098, 10, 28),
             "daily_start": datetime.time(9, 30),
             "daily_end": datetime.time(12, 0),
@@ -86,9 +86,9 @@ def test_meetings_follow_the_dates_and_the_window(consultation, secretariat_user
     )
     meetings = list(Meeting.objects.filter(consultation=consultation, kind=Meeting.Kind.MEETING))
     assert [m.starts_at.astimezone(GENEVA).date() for m in meetings] == [
-        datetime.date(2098, 11, 2),
         datetime.date(2098, 11, 3),
         datetime.date(2098, 11, 4),
+        datetime.date(2098, 11, 5),
     ]
     assert {m.starts_at.astimezone(GENEVA).time() for m in meetings} == {datetime.time(9, 30)}
     assert {m.ends_at.astimezone(GENEVA).time() for m in meetings} == {datetime.time(12, 0)}
@@ -103,7 +103,7 @@ def test_deadline_with_a_time_of_day(consultation, secretariat_user):
     )
     consultation.refresh_from_db()
     deadline = consultation.contribution_deadline.astimezone(GENEVA)
-    assert deadline == datetime.datetime(2098, 11, 6, 13, 0, tzinfo=GENEVA)
+    assert deadline == datetime.datetime(2098, 11, 7, 13, 0, tzinfo=GENEVA)
 
 
 @pytest.mark.parametrize(

@@ -69,6 +69,9 @@ def _dates(c, add, changed: set[str]) -> None:
     if not c.meeting_weekdays or set(c.meeting_weekdays) - set(range(7)):
         add("meeting_weekdays", _("Choose at least one weekday for the meetings."))
         return
+    if c.starts_on.weekday() not in c.meeting_weekdays:
+        add("starts_on", _("The first day must be one of the meeting weekdays."))
+        return
     if c.daily_end <= c.daily_start:
         add(
             "daily_end",
