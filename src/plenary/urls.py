@@ -13,6 +13,7 @@ from plenary.outcomes import views as outcome_views
 from plenary.planning import views as planning_views
 from plenary.registration import views as registration_views
 from plenary.reports import views as report_views
+from plenary.setup import views as setup_views
 
 urlpatterns = [
     path("i18n/setlang/", core_views.set_language, name="set_language"),
@@ -30,6 +31,10 @@ urlpatterns += i18n_patterns(
     path("", consultation_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("states/", directory_views.state_list, name="state_list"),
+    # Setting up a consultation (the secretariat).
+    path("secretariat/consultations/", setup_views.consultation_list, name="setup_consultations"),
+    path("secretariat/consultations/new/", setup_views.consultation_new, name="setup_new"),
+    path("c/<slug:slug>/settings/", setup_views.consultation_settings, name="setup_settings"),
     path("c/<slug:slug>/", consultation_views.consultation_home, name="consultation_home"),
     path("c/<slug:slug>/agenda/", consultation_views.agenda, name="agenda"),
     path("c/<slug:slug>/agenda/edit/", consultation_views.agenda_edit, name="agenda_edit"),

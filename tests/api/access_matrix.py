@@ -647,6 +647,20 @@ ROWS = [
         Call("post", C + "/support-desk/{support_request}/replies", {"text": "Try again now."}),
         Call("post", W + "/support/{support_request}/", {"text": "Try again now."}),
     ),
+    # --- setting up a consultation
+    Row(
+        "Create a consultation",
+        S,
+        Call("post", "/api/v1/consultations", {"slug": "matrix-new", "copy_from": "{slug}"}),
+        Call("get", "/en/secretariat/consultations/"),
+        "Created from scratch or as a copy; the pages take three steps.",
+    ),
+    Row(
+        "Change a consultation's settings",
+        S,
+        Call("patch", C + "/settings", {"viewer_capacity": 1999}),
+        Call("post", W + "/settings/", {"action": "preview"}),
+    ),
     # --- tokens
     Row(
         "Create a personal API token",

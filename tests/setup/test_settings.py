@@ -53,9 +53,7 @@ def test_a_limit_below_what_is_used_is_refused_with_what_is_in_the_way(
     consultation, secretariat_user
 ):
     factories.open_registration(consultation)
-    speakers = [
-        factories.participant(consultation, "CH", n) for n in range(1, 4)
-    ]
+    speakers = [factories.participant(consultation, "CH", n) for n in range(1, 4)]
     speakers.append(factories.participant(consultation, "CN"))
     with pytest.raises(DomainError) as refused:
         services.update_settings(

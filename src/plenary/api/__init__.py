@@ -21,6 +21,7 @@ from . import (
     reads,
     registration,
     remote,
+    setup,
 )
 
 api = NinjaAPI(
@@ -83,6 +84,7 @@ def invalid(request, exc: ValidationError):
 
 
 api.add_router("/", reads.router)
+api.add_router("/", setup.router)
 api.add_router("/tokens", auth_tokens.router)
 api.add_router("/consultations", agenda.router)
 api.add_router("/consultations", planning.router)

@@ -103,8 +103,9 @@ def _activate(lang: str | None) -> None:
         translation.activate(lang)
 
 
-@router.get("/consultations", response=responses(list[ConsultationOut]))
 def list_consultations(request, lang: str | None = None):
+    """Every consultation (served with its creation at /consultations, api/setup.py: one
+    address, two methods, one router)."""
     _activate(lang)
     return list(Consultation.objects.all())
 

@@ -45,9 +45,9 @@ def setup_delegations(consultation: Consultation) -> int:
         for state in State.objects.filter(pk__in=council):
             changed += _delegation(consultation, Delegation.Category.COUNCIL, limit, state=state)[1]
         for state in consultation.observer_states.all():
-            changed += _delegation(consultation, _state_category(state, council), limit, state=state)[
-                1
-            ]
+            changed += _delegation(
+                consultation, _state_category(state, council), limit, state=state
+            )[1]
         for member in consultation.sector_members.all():
             changed += _delegation(
                 consultation, Delegation.Category.SECTOR_MEMBER, limit, sector_member=member
@@ -60,9 +60,7 @@ def setup_delegations(consultation: Consultation) -> int:
                 delegation.category = category
                 delegation.save(update_fields=["category"])
                 changed += 1
-        changed += consultation.delegations.exclude(speaker_limit=limit).update(
-            speaker_limit=limit
-        )
+        changed += consultation.delegations.exclude(speaker_limit=limit).update(speaker_limit=limit)
     return changed
 
 

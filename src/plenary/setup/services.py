@@ -12,6 +12,7 @@ import copy
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plenary.consultations.models import AgendaGroup, Consultation
@@ -51,8 +52,11 @@ def _invalid(found: dict):
     )
 
 
-def _remote_of(consultation) -> dict:
-    row = RemoteSettings.objects.filter(consultation=consultation).first() or RemoteSettings()
+def remote_of(consultation) -> dict:
+    row = None
+    if consultation is not None and consultation.pk is not None:
+        row = RemoteSettings.objects.filter(consultation=consultation).first()
+    row = row or RemoteSettings()
     return {name: getattr(row, name) for name in REMOTE}
 
 
@@ -100,6 +104,50 @@ def _term(value):
     return term
 
 
+def _update_candidate(current, values):
+    candidate = copy.copy(current)
+    changed = _apply(candidate, values)
+    remote_before = remote_of(current)
+    remote = {**remote_before, **{k: v for k, v in values.items() if k in REMOTE}}
+    changed |= {name for name in REMOTE if remote[name] != remote_before[name]}
+    return candidate, remote_before, remote, changed
+
+
+def preview(values: dict, *, consultation=None, copy_from=None) -> dict:
+    """What saving would do, without saving anything: the dates the settings produce (in
+    the consultation's zone and UTC), the problems by field, what stands in the way, and
+    what would change."""
+    if consultation is not None:
+        candidate, _before, remote, changed = _update_candidate(consultation, values)
+        groups = _groups_of(consultation)
+        standing = []
+    else:
+        candidate, remote = _starting_point(copy_from, values)
+        _apply(candidate, values)
+        remote.update({k: v for k, v in values.items() if k in REMOTE})
+        changed = {"starts_on", "council_term"}
+        groups = (
+            list(copy_from.groups.values_list("number", flat=True))
+            if copy_from
+            else [n for n, _k, _t in DEFAULT_GROUPS]
+        )
+    found = {
+        name: [str(m) for m in messages]
+        for name, messages in checks.problems(
+            candidate, groups=groups, remote=remote, changed=changed
+        ).items()
+    }
+    if consultation is not None and not found:
+        standing = [str(text) for text in queries.blockers(consultation, candidate, changed)]
+    return {
+        "dates": None if found else queries.date_preview(candidate),
+        "problems": found,
+        "blockers": standing if consultation is not None else [],
+        "changed": sorted(changed) if consultation is not None else [],
+        "candidate": candidate,
+    }
+
+
 def update_settings(consultation: Consultation, values: dict, *, actor, reason: str = "") -> dict:
     """Change any settings of the catalogue. Returns {setting: [before, after]} of what
     changed (empty: nothing differed, nothing recorded)."""
@@ -109,11 +157,7 @@ def update_settings(consultation: Consultation, values: dict, *, actor, reason: 
     reason = (reason or "").strip()
     with transaction.atomic():
         current = Consultation.objects.select_for_update().get(pk=consultation.pk)
-        candidate = copy.copy(current)
-        changed = _apply(candidate, values)
-        remote_before = _remote_of(current)
-        remote = {**remote_before, **{k: v for k, v in values.items() if k in REMOTE}}
-        changed |= {name for name in REMOTE if remote[name] != remote_before[name]}
+        candidate, remote_before, remote, changed = _update_candidate(current, values)
         if not changed:
             return {}
         found = checks.problems(
@@ -221,9 +265,21 @@ def create_consultation(values: dict, *, slug: str, actor, copy_from: Consultati
 
 
 def _starting_point(source, values):
+    """An unsaved consultation to start from: the letter's defaults, or the source's
+    settings with its dates moved along with the new first day."""
     if source is None:
-        term = CouncilTerm.objects.order_by("-starts_on").first()
-        return Consultation(council_term=term, contribution_groups=[1, 2]), _remote_of(None)
+        first = values.get("starts_on") or _next_monday(
+            timezone.localdate() + datetime.timedelta(days=60)
+        )
+        term = CouncilTerm.objects.filter(starts_on__lte=first, ends_on__gte=first).first()
+        candidate = Consultation(
+            council_term=term or CouncilTerm.objects.order_by("-starts_on").first(),
+            contribution_groups=[1, 2],
+            starts_on=first,
+            registration_opens_on=first - datetime.timedelta(days=32),
+            rehearsal_on=first - datetime.timedelta(days=6),
+        )
+        return candidate, remote_of(None)
     candidate = Consultation.objects.get(pk=source.pk)
     candidate.pk = None
     candidate._state.adding = True
@@ -233,7 +289,17 @@ def _starting_point(source, values):
         for name in MOVED_WITH_FIRST_DAY:
             if name not in values and getattr(source, name):
                 setattr(candidate, name, getattr(source, name) + shift)
-    return candidate, _remote_of(source)
+    return candidate, remote_of(source)
+
+
+def _next_monday(day: datetime.date) -> datetime.date:
+    return day + datetime.timedelta(days=(7 - day.weekday()) % 7)
+
+
+def starting_point(source, starts_on=None):
+    """The settings a new consultation's form starts with (see `_starting_point`)."""
+    candidate, remote = _starting_point(source, {"starts_on": starts_on} if starts_on else {})
+    return candidate, remote
 
 
 def _frame(consultation, source, groups) -> None:

@@ -79,3 +79,20 @@ def may(context, permission, obj=None):
     request = context.get("request")
     user = getattr(request, "user", None)
     return bool(user is not None and user.has_perm(permission, obj))
+
+
+def _zone_name(moment) -> str:
+    return getattr(moment.tzinfo, "key", "UTC")
+
+
+@register.simple_tag(name="moment")
+def moment_tag(value):
+    """Full date and time of an aware moment in its own zone (a preview shows the same
+    moment in the consultation's zone and in UTC)."""
+    return timezones.format_moment(value, _zone_name(value), translation.get_language())
+
+
+@register.simple_tag
+def clock_of(value):
+    """HH:MM of an aware moment in its own zone."""
+    return timezones.format_clock(value, _zone_name(value), translation.get_language())
