@@ -1,15 +1,20 @@
+"""The administration shows the consultation and its agenda for inspection: they change
+through the secretariat's pages (settings, agenda editor), which check, version and audit
+every change."""
+
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
-from plenary.core.admin import SecretariatAdmin
+from plenary.core.admin import ReadOnlyAdmin
 
-from .models import AgendaGroup, AgendaItem, AgendaItemDocument, Appointment, Consultation, Document
+from .models import AgendaGroup, AgendaItem, AgendaItemDocument, Consultation, Document
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(SecretariatAdmin, TranslationAdmin):
+class ConsultationAdmin(ReadOnlyAdmin, TranslationAdmin):
+    """Settings change on the consultation's Settings page (setup.services)."""
+
     list_display = ["acronym", "slug", "starts_on", "max_days"]
-    filter_horizontal = ["observer_states", "sector_members"]
 
 
 class AgendaItemInline(TranslationTabularInline):
@@ -17,35 +22,34 @@ class AgendaItemInline(TranslationTabularInline):
     fields = ["number", "position", "subject", "references"]
     extra = 0
 
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(AgendaGroup)
-class AgendaGroupAdmin(SecretariatAdmin, TranslationAdmin):
+class AgendaGroupAdmin(ReadOnlyAdmin, TranslationAdmin):
     list_display = ["consultation", "number", "kind"]
     inlines = [AgendaItemInline]
 
 
-class AgendaItemDocumentInline(admin.TabularInline):
-    model = AgendaItemDocument
-    extra = 0
-
-
 @admin.register(AgendaItem)
-class AgendaItemAdmin(SecretariatAdmin, TranslationAdmin):
+class AgendaItemAdmin(ReadOnlyAdmin, TranslationAdmin):
     list_display = ["__str__", "subject", "group"]
     list_filter = ["group__consultation", "group__number"]
     search_fields = ["subject"]
-    inlines = [AgendaItemDocumentInline]
 
 
 @admin.register(Document)
-class DocumentAdmin(SecretariatAdmin, TranslationAdmin):
+class DocumentAdmin(ReadOnlyAdmin, TranslationAdmin):
     list_display = ["symbol", "kind", "pending", "consultation"]
     list_filter = ["consultation", "kind", "pending"]
     search_fields = ["symbol"]
 
 
-@admin.register(Appointment)
-class AppointmentAdmin(SecretariatAdmin):
-    list_display = ["user", "role", "consultation", "state"]
-    list_filter = ["role", "consultation"]
-    autocomplete_fields = ["user", "state"]
+admin.site.register(AgendaItemDocument, ReadOnlyAdmin)

@@ -160,6 +160,50 @@ def appoint_focal_point(delegation: Delegation, user, *, actor) -> FocalPoint:
     return focal
 
 
+def grant_role(user, role: str, *, consultation=None, state=None, actor) -> Appointment:
+    """Give a person a role (in one consultation, or in every one when `consultation` is
+    empty), audited. A focal point gets the delegation's record with it, so that the role
+    and "My delegation" always agree."""
+    if role == Appointment.Role.FOCAL_POINT:
+        if consultation is None or state is None:
+            raise DomainError(
+                _("A focal point is appointed for one state in one consultation."),
+                code="wrong_delegation",
+            )
+        appoint_focal_point(delegation_for_state(consultation, state), user, actor=actor)
+        return Appointment.objects.get(user=user, role=role, consultation=consultation, state=state)
+    with transaction.atomic():
+        appointment, created = Appointment.objects.get_or_create(
+            user=user, role=role, consultation=consultation, state=state
+        )
+        if created:
+            audit.record(
+                "role.granted",
+                actor=actor,
+                target=appointment,
+                data={"user": user.email, "role": role, "state": state.iso2 if state else None},
+            )
+    return appointment
+
+
+def withdraw_role(appointment: Appointment, *, actor) -> None:
+    """The role ends; a focal point's delegation record with it."""
+    with transaction.atomic():
+        if appointment.role == Appointment.Role.FOCAL_POINT:
+            FocalPoint.objects.filter(
+                user=appointment.user,
+                delegation__consultation=appointment.consultation,
+                delegation__state=appointment.state,
+            ).delete()
+        audit.record(
+            "role.withdrawn",
+            actor=actor,
+            target=appointment,
+            data={"user": appointment.user.email, "role": appointment.role},
+        )
+        appointment.delete()
+
+
 def is_focal_point_of(user, delegation: Delegation) -> bool:
     return bool(
         user

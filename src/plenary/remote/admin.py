@@ -1,11 +1,16 @@
 from django.contrib import admin
 
+from plenary.core.admin import ReadOnlyAdmin
+
 from .models import CaptionFeed, Interpreter, MeetingLinks, RemoteSettings, SupportRequest
 
 
 @admin.register(RemoteSettings)
-class RemoteSettingsAdmin(admin.ModelAdmin):
-    list_display = ["consultation", "platform", "webcast_public"]
+class RemoteSettingsAdmin(ReadOnlyAdmin):
+    """Lobby and webcast are settings of the consultation's Settings page; the platform is
+    chosen on the remote participation page."""
+
+    list_display = ["consultation", "platform", "webcast_public", "lobby_minutes"]
 
 
 @admin.register(MeetingLinks)

@@ -219,6 +219,7 @@ class StartForm(forms.Form):
     source = forms.ModelChoiceField(
         label=_("Start from"),
         queryset=Consultation.objects.order_by("-starts_on"),
+        to_field_name="slug",
         required=False,
         empty_label=_("The letter's defaults (a new consultation from scratch)"),
         help_text=_("A copy takes the settings, the agenda groups, the texts and the mailboxes."),

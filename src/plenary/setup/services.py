@@ -286,6 +286,7 @@ def _starting_point(source, values):
     new_first = values.get("starts_on")
     if new_first:
         shift = new_first - source.starts_on
+        candidate.starts_on = new_first
         for name in MOVED_WITH_FIRST_DAY:
             if name not in values and getattr(source, name):
                 setattr(candidate, name, getattr(source, name) + shift)
