@@ -148,16 +148,70 @@ def first_day(phase: str, today: date, calendar: Consultation) -> date:
     return day
 
 
-def key_dates(consultation: Consultation) -> list[tuple[str, date | datetime | None]]:
-    """The dates a newcomer looks for, in order, with their labels (for the command line)."""
+def key_dates(consultation: Consultation) -> list[tuple[str, str]]:
+    """The dates a newcomer looks for, in order, with their labels, in the consultation's
+    zone (for the command line)."""
+    zone = ZoneInfo(consultation.time_zone)
+    deadline = timezone.localtime(consultation.contribution_deadline, zone)
     return [
-        ("letter", consultation.letter_date),
-        ("registration opens", consultation.registration_opens_on),
-        ("contributions due", timezone.localtime(consultation.contribution_deadline)),
-        ("rehearsal", consultation.rehearsal_on),
-        ("first meeting day", consultation.starts_on),
-        ("last meeting day", consultation.ends_on),
+        ("letter", f"{consultation.letter_date}"),
+        ("registration opens", f"{consultation.registration_opens_on}"),
+        ("contributions due", f"{deadline:%Y-%m-%d %H:%M}"),
+        ("rehearsal", f"{consultation.rehearsal_on}"),
+        (
+            "meetings",
+            f"{consultation.starts_on} to {consultation.ends_on}, "
+            f"{consultation.daily_start:%H:%M}-{consultation.daily_end:%H:%M}",
+        ),
     ]
+
+
+def summary(demo: "Demo") -> str:
+    """One sentence on what the phase holds, for the command line."""
+    consultation = demo.consultation
+    participants = Participant.objects.filter(consultation=consultation)
+    counts = {
+        status: participants.filter(status=status).count() for status in Participant.Status.values
+    }
+    registered = (
+        f"{counts[Participant.Status.APPROVED]} participants approved "
+        f"({participants.filter(role=Participant.Role.SPEAKER).count()} speakers), "
+        f"{counts[Participant.Status.PENDING]} waiting for approval"
+    )
+    due = (consultation.contribution_deadline_day - demo.today).days
+    if demo.phase == "registration":
+        return f"registration is open, {registered}; contributions are due in {due} days."
+    if demo.phase == "contributions":
+        made = Contribution.objects.filter(consultation=consultation).exclude(
+            status=Contribution.Status.DRAFT
+        )
+        published = made.filter(status=Contribution.Status.PUBLISHED).count()
+        return (
+            f"registration is open, {registered}; {made.count()} contributions "
+            f"({published} published), due in {due} days."
+        )
+    live = floor.floor_of(consultation)
+    if demo.phase == "meeting":
+        waiting = FloorRequest.objects.filter(floor=live, status=FloorRequest.Status.WAITING)
+        return (
+            f"{live.meeting} is open: item {live.item.label} on the floor, "
+            f"{live.speaking.delegation if live.speaking else 'nobody'} speaking, "
+            f"{waiting.count()} delegations waiting (the remote rooms open only in the "
+            f"meeting window, {consultation.daily_start:%H:%M}-{consultation.daily_end:%H:%M})."
+        )
+    ballot = Ballot.objects.filter(consultation=consultation).order_by("-pk").first()
+    replies = Reply.objects.filter(proposal__ballot=ballot, current=True).count()
+    if demo.phase == "ballot":
+        deadline = timezone.localtime(ballot.deadline, ZoneInfo(consultation.time_zone))
+        return (
+            f"the meetings are over; “{ballot.title}” is open until {deadline:%Y-%m-%d %H:%M}, "
+            f"{replies} replies so far."
+        )
+    adopted = all(result.adopted for _proposal, result in ballots.results(ballot))
+    return (
+        f"everything is over: “{ballot.title}” closed with {replies} replies, "
+        f"{'adopted' if adopted else 'not adopted'}; the report is ready."
+    )
 
 
 # --- the demo ---------------------------------------------------------------------------------
