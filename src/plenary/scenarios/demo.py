@@ -234,6 +234,7 @@ def load_demo(phase: str = "registration", *, scenario: str = "vcc2") -> Demo:
             cast = _cast(consultation)
             for step in STEPS[phase]:
                 step(cast)
+        consultation.refresh_from_db()  # the services changed their own copies
     return Demo(phase, result, today, built)
 
 
