@@ -192,9 +192,14 @@ def cmd_demo(args) -> int:
     _setup()
     _manage("migrate", "--noinput", "--verbosity", "0")
     # Imported after django.setup(): it needs the settings and the app registry.
+    from plenary.core.yamlfile import DataFileError
     from plenary.scenarios.demo import key_dates, load_demo, summary
 
-    demo = load_demo(args.phase, scenario=args.scenario)
+    try:
+        demo = load_demo(args.phase, scenario=args.scenario)
+    except DataFileError as error:
+        print(error, file=sys.stderr)
+        return 2
     result = demo.result
     consultation = demo.consultation
     url = f"http://{args.host}:{args.port}/"
@@ -209,6 +214,9 @@ def cmd_demo(args) -> int:
             "The database already held this consultation's participants: its dates were "
             "moved to today, nothing else was added (use an empty database for a new phase)."
         )
+    if demo.link:
+        person, token = demo.link
+        print(f"Take part as {person.name} ({person.get_role_display().lower()}): {url}j/{token}")
     print("Demo accounts (sign in at /en/accounts/login/):")
     for account in result.credentials:
         state = f" [{account['state']}]" if account["state"] else ""

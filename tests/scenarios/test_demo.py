@@ -18,7 +18,7 @@ from plenary.floor.models import Floor, FloorRequest
 from plenary.floor.queries import waiting_queue
 from plenary.outcomes.models import ItemOutcome
 from plenary.planning.models import Meeting
-from plenary.registration.models import FocalPoint, Participant
+from plenary.registration.models import Delegation, FocalPoint, Participant
 from plenary.registration.services import registration_window
 from plenary.reports.report import report_context, report_docx
 from plenary.scenarios import demo
@@ -165,7 +165,7 @@ def test_contributions_phase_has_speakers_named_by_focal_points_and_contribution
     assert made.filter(states__confirmed_at__isnull=True).exists()  # a co-submitter to confirm
 
 
-def test_meeting_phase_has_todays_meeting_under_way(vcc2):
+def test_meeting_phase_has_todays_meeting_under_way(vcc2, client):
     loaded = demo.load_demo("meeting")
     consultation = loaded.consultation
     today = _today(consultation)
@@ -182,6 +182,12 @@ def test_meeting_phase_has_todays_meeting_under_way(vcc2):
     ).exists()
     assert consultation.contribution_deadline < timezone.now()
     assert "on the floor" in demo.summary(loaded)
+    # The printed personal link takes the newcomer to the live page as a speaker.
+    person, token = loaded.link
+    assert person.is_speaker and person.delegation.category == Delegation.Category.COUNCIL
+    assert client.get(f"/j/{token}").status_code == 302
+    page = client.get(f"/en/c/{consultation.slug}/live/")
+    assert page.status_code == 200 and live.item.label in page.content.decode()
 
 
 def test_ballot_phase_has_the_meetings_over_and_a_ballot_open_with_replies(vcc2):

@@ -63,6 +63,8 @@ class Demo:
     result: LoadResult
     today: date
     built: bool  # False when the database already held participants: nothing was added
+    # A fresh personal link (the token) of one participant, to join as them; or None.
+    link: tuple[Participant, str] | None = None
 
     @property
     def consultation(self) -> Consultation:
@@ -178,6 +180,8 @@ def summary(demo: "Demo") -> str:
         f"({participants.filter(role=Participant.Role.SPEAKER).count()} speakers), "
         f"{counts[Participant.Status.PENDING]} waiting for approval"
     )
+    if not demo.built:
+        return f"{registered} (the data the database held before)."
     due = (consultation.contribution_deadline_day - demo.today).days
     if demo.phase == "registration":
         return f"registration is open, {registered}; contributions are due in {due} days."
@@ -234,8 +238,29 @@ def load_demo(phase: str = "registration", *, scenario: str = "vcc2") -> Demo:
             cast = _cast(consultation)
             for step in STEPS[phase]:
                 step(cast)
+            link = _personal_link(cast)
         consultation.refresh_from_db()  # the services changed their own copies
-    return Demo(phase, result, today, built)
+    return Demo(phase, result, today, built, link if built else None)
+
+
+def _personal_link(cast: _Cast) -> tuple[Participant, str] | None:
+    """A new link for the first approved participant of a Council delegation with a demo
+    focal point (a speaker once the focal point has named one), sent by that focal point:
+    the newcomer opens it to take part as that person."""
+    focal = sorted(
+        cast.focal_points, key=lambda f: f.delegation.category != Delegation.Category.COUNCIL
+    )
+    for point in focal:
+        person = (
+            Participant.objects.filter(
+                delegation=point.delegation, status=Participant.Status.APPROVED
+            )
+            .order_by("role", "pk")  # "speaker" before "viewer"
+            .first()
+        )
+        if person is not None:
+            return person, registration.resend_link(person, actor=point.user)
+    return None
 
 
 def _cast(consultation: Consultation) -> _Cast:
