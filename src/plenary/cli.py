@@ -173,8 +173,14 @@ def cmd_serve(args) -> int:
     return 0
 
 
+# The phases of plenary.scenarios.demo.PHASES (named here for --help, before Django is set
+# up; tests/scenarios/test_demo.py checks that both lists agree).
+DEMO_PHASES = ("registration", "contributions", "meeting", "ballot", "report")
+
+
 def cmd_demo(args) -> int:
-    """A fresh SQLite database under var/, VCC-2 loaded, a worker, and the site on :8000."""
+    """A fresh SQLite database under var/, the scenario loaded with its dates moved around
+    today and the data of one phase, a worker, and the site on :8000."""
     if not os.environ.get("DATABASE_URL"):
         from pathlib import Path
 
@@ -186,13 +192,31 @@ def cmd_demo(args) -> int:
     _setup()
     _manage("migrate", "--noinput", "--verbosity", "0")
     # Imported after django.setup(): it needs the settings and the app registry.
-    from plenary.scenarios.loader import load_scenario
+    from plenary.core.yamlfile import DataFileError
+    from plenary.scenarios.demo import key_dates, load_demo, summary
 
-    result = load_scenario(args.scenario)
-    consultation = result.consultation
+    try:
+        demo = load_demo(args.phase, scenario=args.scenario)
+    except DataFileError as error:
+        print(error, file=sys.stderr)
+        return 2
+    result = demo.result
+    consultation = demo.consultation
     url = f"http://{args.host}:{args.port}/"
     print()
     print(f"Plenary demo: {consultation.title} ({consultation.acronym}) — {url}")
+    print(
+        f"Phase: {demo.phase}, today {demo.today} ({consultation.time_zone_label}): {summary(demo)}"
+    )
+    print("Dates: " + "; ".join(f"{label} {value}" for label, value in key_dates(consultation)))
+    if not demo.built:
+        print(
+            "The database already held this consultation's participants: its dates were "
+            "moved to today, nothing else was added (use an empty database for a new phase)."
+        )
+    if demo.link:
+        person, token = demo.link
+        print(f"Take part as {person.name} ({person.get_role_display().lower()}): {url}j/{token}")
     print("Demo accounts (sign in at /en/accounts/login/):")
     for account in result.credentials:
         state = f" [{account['state']}]" if account["state"] else ""
@@ -250,10 +274,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plenary", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="fresh demo database with VCC-2, served on 127.0.0.1:8000")
+    demo = sub.add_parser(
+        "demo",
+        help="fresh demo database with VCC-2, its dates moved around today, served on "
+        "127.0.0.1:8000",
+    )
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--scenario", default="vcc2")
+    demo.add_argument(
+        "--phase",
+        choices=DEMO_PHASES,
+        default=DEMO_PHASES[0],
+        help="where the consultation stands today: registration open (default), "
+        "contributions submitted, a meeting under way, a decision by correspondence open, "
+        "or everything over with the report",
+    )
     demo.set_defaults(func=cmd_demo)
 
     serve = sub.add_parser("serve", help="serve HTTP and WebSocket (uvicorn)")

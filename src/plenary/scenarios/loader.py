@@ -108,7 +108,11 @@ def available_scenarios() -> list[str]:
     return sorted(path.parent.name for path in SCENARIOS_DIR.glob("*/scenario.yaml"))
 
 
-def load_scenario(name_or_path: str) -> LoadResult:
+def load_scenario(name_or_path: str, *, shift_days: int = 0) -> LoadResult:
+    """Load a scenario. `shift_days` moves every date of the consultation (letter,
+    registration, rehearsal, first day) by that many days, keeping the intervals between
+    them (the demo uses it to place a past consultation around today); the Council term
+    stays as in the file."""
     path = scenario_file(name_or_path)
     if not path.exists():
         raise DataFileError(
@@ -122,7 +126,7 @@ def load_scenario(name_or_path: str) -> LoadResult:
         changes = load_reference_data()
         term, term_changes = load_council_term(path.parent / require(path, data, "council", str))
         changes.merge(term_changes)
-        consultation = _load_consultation(path, data, term, changes)
+        consultation = _load_consultation(path, data, term, changes, shift_days)
         agenda_path = path.parent / require(path, data, "agenda", str)
         _load_agenda(agenda_path, load(agenda_path), path, data, consultation, changes)
         _load_invitations(path, data, consultation, changes)
@@ -144,7 +148,7 @@ def load_scenario(name_or_path: str) -> LoadResult:
     return LoadResult(consultation, changes, credentials)
 
 
-def _load_consultation(path, data, term, changes) -> Consultation:
+def _load_consultation(path, data, term, changes, shift_days: int = 0) -> Consultation:
     settings_data = require(path, data, "consultation", dict)
     for name in sorted(REQUIRED_SETTINGS):
         require(path, settings_data, name)
@@ -166,7 +170,8 @@ def _load_consultation(path, data, term, changes) -> Consultation:
         if key in TRANSLATED_SETTINGS:
             values.update(translated_values(path, settings_data, key, key))
         elif key in DATE_SETTINGS:
-            values[key] = as_date(path, settings_data, key)
+            day = as_date(path, settings_data, key)
+            values[key] = day + datetime.timedelta(days=shift_days) if day else day
         elif key in TIME_SETTINGS:
             values[key] = _as_time(path, settings_data, key)
         elif key in INTEGER_SETTINGS:
