@@ -52,7 +52,12 @@ def _intervals_kept(consultation) -> None:
     assert consultation.letter_date == LETTER + shift
     assert consultation.registration_opens_on == REGISTRATION + shift
     assert consultation.rehearsal_on == REHEARSAL + shift
-    assert consultation.council_term.name == "2019-2022"  # the historical membership
+    # The historical membership, in a term dated around the demo's days so that the
+    # secretariat can move the dates as it would a real consultation's.
+    term = consultation.council_term
+    assert term.name == "2019-2022 (demo)"
+    assert term.starts_on <= consultation.starts_on <= term.ends_on
+    assert term.seats.count() == 48
 
 
 # --- the dates, on every day of a week ---------------------------------------------------------

@@ -35,6 +35,7 @@ from plenary.contributions import services as contributions
 from plenary.contributions.models import Contribution
 from plenary.core.models import User
 from plenary.core.yamlfile import load, require
+from plenary.directory.models import CouncilSeat, CouncilTerm
 from plenary.directory.services import as_date
 from plenary.floor import services as floor
 from plenary.floor.models import FloorRequest
@@ -44,6 +45,7 @@ from plenary.planning import services as planning
 from plenary.planning.models import Meeting
 from plenary.registration import services as registration
 from plenary.registration.models import Delegation, FocalPoint, Participant
+from plenary.setup import services as setup_services
 
 from .loader import LoadResult, load_scenario, scenario_file
 
@@ -235,12 +237,34 @@ def load_demo(phase: str = "registration", *, scenario: str = "vcc2") -> Demo:
         consultation = result.consultation
         built = not Participant.objects.filter(consultation=consultation).exists()
         if built:
+            _term_in_force(consultation, shift)
             cast = _cast(consultation)
             for step in STEPS[phase]:
                 step(cast)
             link = _personal_link(cast)
         consultation.refresh_from_db()  # the services changed their own copies
     return Demo(phase, result, today, built, link if built else None)
+
+
+def _term_in_force(consultation: Consultation, shift: int) -> None:
+    """The historical Council, with its dates moved as the consultation's, so that the
+    secretariat can move the demo's dates on its Settings page as it would a real one's.
+    Its name says it is the demo's."""
+    historical = consultation.council_term
+    name = f"{historical.name} (demo)"
+    term = CouncilTerm.objects.filter(name=name).first()
+    if term is None:
+        term = CouncilTerm.objects.create(
+            name=name,
+            starts_on=historical.starts_on + timedelta(days=shift),
+            ends_on=historical.ends_on + timedelta(days=shift),
+            source=historical.source,
+        )
+        CouncilSeat.objects.bulk_create(
+            CouncilSeat(term=term, state=seat.state, region=seat.region)
+            for seat in historical.seats.all()
+        )
+    setup_services.update_settings(consultation, {"council_term": term}, actor=None)
 
 
 def _personal_link(cast: _Cast) -> tuple[Participant, str] | None:
