@@ -111,7 +111,6 @@ _declare(
     "bad_agenda_file",
     "bad_group_number",
     "group_exists",
-    "nothing_to_import",
 )
 
 # The time management plan.
