@@ -347,3 +347,119 @@ def test_a_group_change_after_confirmation_needs_a_reason_and_makes_a_version(
         reason="Late items",
     )
     assert consultation.agenda_versions.count() == 3
+
+
+# --- through the pages -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def secretariat_client(client, secretariat_user):
+    client.force_login(secretariat_user)
+    return client
+
+
+def _upload(data: bytes, name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def test_an_empty_agenda_shows_how_to_start(secretariat_client, empty):
+    html = secretariat_client.get("/en/c/vcc-3/agenda/edit/").content.decode()
+    assert "Add the first group" in html and "Import the agenda from a file" in html
+    assert 'href="/en/c/vcc-3/agenda/import/"' in html
+
+
+def test_a_group_is_added_and_edited_through_the_pages(secretariat_client, empty):
+    response = secretariat_client.post(
+        "/en/c/vcc-3/agenda/groups/add/",
+        {"number": "1", "kind": KIND.URGENT, "title_en": "Urgent items"},
+    )
+    assert response.status_code == 302
+    group = empty.groups.get(number=1)
+    html = secretariat_client.get("/en/c/vcc-3/agenda/edit/").content.decode()
+    assert "Edit group 1" in html and "Add a group" in html
+    page = secretariat_client.get("/en/c/vcc-3/agenda/groups/1/edit/")
+    assert page.status_code == 200 and "Urgent items" in page.content.decode()
+    data = {f"title_{code}": "" for code in ("ar", "zh-hans", "fr", "ru", "es")}
+    response = secretariat_client.post(
+        "/en/c/vcc-3/agenda/groups/1/edit/",
+        {**data, "kind": KIND.IF_TIME, "title_en": "Urgent items", "title_fr": "Urgences"},
+    )
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert (group.kind, group.title_fr) == (KIND.IF_TIME, "Urgences")
+
+
+def test_upload_preview_apply_and_a_second_click_imports_nothing(secretariat_client, empty):
+    preview = secretariat_client.post(
+        "/en/c/vcc-3/agenda/import/", {"file": _upload(vcc2_files.xlsx_bytes(), "agenda.xlsx")}
+    )
+    assert preview.status_code == 200
+    html = preview.content.decode()
+    assert "Apply the import" in html and html.count("badge text-bg-success") == 69
+    assert not empty.groups.exists()  # the preview changes nothing
+    digest = preview.context["digest"]
+    done = secretariat_client.post(
+        "/en/c/vcc-3/agenda/import/apply/", {"digest": digest}, follow=True
+    )
+    assert "66 items created" in done.content.decode()
+    assert AgendaItem.objects.filter(group__consultation=empty).count() == 66
+    again = secretariat_client.post(
+        "/en/c/vcc-3/agenda/import/apply/", {"digest": digest}, follow=True
+    )
+    assert "Nothing to change" in again.content.decode()
+    assert AuditEvent.objects.filter(action="agenda.imported").count() == 1
+
+
+def test_a_forged_digest_imports_nothing(secretariat_client, empty):
+    secretariat_client.post(
+        "/en/c/vcc-3/agenda/import/", {"file": _upload(vcc2_files.xlsx_bytes(), "agenda.xlsx")}
+    )
+    response = secretariat_client.post(
+        "/en/c/vcc-3/agenda/import/apply/", {"digest": "0" * 64}, follow=True
+    )
+    assert "no longer available" in response.content.decode()
+    assert not empty.groups.exists()
+
+
+def test_a_bad_file_is_shown_with_its_lines_in_the_french_interface(secretariat_client, empty):
+    response = secretariat_client.post(
+        "/fr/c/vcc-3/agenda/import/",
+        {"file": _upload(_csv("item,subject_en,subject_zh", "1.1,Budget,Budget"), "a.csv")},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "subject_zh" in html and [p.line for p in response.context["problems"]] == [2]
+    assert not empty.groups.exists()
+
+
+def test_a_confirmed_agenda_asks_the_reason_on_the_preview(secretariat_client, consultation, chair):
+    services.confirm_agenda(consultation, actor=chair)
+    rows = vcc2_files.sheet_rows()
+    rows[1][3] = "List of candidates (revised)"
+    preview = secretariat_client.post(
+        "/en/c/vcc-2/agenda/import/", {"file": _upload(vcc2_files.xlsx_bytes(rows), "a.xlsx")}
+    )
+    assert 'name="reason"' in preview.content.decode()
+    refused = secretariat_client.post(
+        "/en/c/vcc-2/agenda/import/apply/", {"digest": preview.context["digest"]}
+    )
+    assert "give the reason" in refused.content.decode()
+    assert factories.item(consultation, "1.1").subject_en.startswith("List of candidates for")
+    secretariat_client.post(
+        "/en/c/vcc-2/agenda/import/apply/",
+        {"digest": preview.context["digest"], "reason": "Revised list"},
+    )
+    assert factories.item(consultation, "1.1").subject_en == "List of candidates (revised)"
+
+
+def test_a_focal_point_may_not_import(client, focal_ch, empty):
+    client.force_login(focal_ch)
+    assert client.get("/en/c/vcc-3/agenda/import/").status_code == 403
+    response = client.post(
+        "/en/c/vcc-3/agenda/import/", {"file": _upload(vcc2_files.xlsx_bytes(), "a.xlsx")}
+    )
+    assert response.status_code == 403
+    assert client.post("/en/c/vcc-3/agenda/import/apply/", {"digest": "x"}).status_code == 403
+    assert not empty.groups.exists()
