@@ -110,9 +110,11 @@ class AgendaFileError(DomainError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems, key=lambda p: p.line or 0)[:MAX_PROBLEMS]
-        super().__init__(
+        # Written as every refusal is, so that the scan of refusal codes finds this one.
+        refusal = DomainError(
             _("The file cannot be imported. Nothing was changed."), code="bad_agenda_file"
         )
+        super().__init__(refusal.message, code=refusal.code)
 
     def user_message(self) -> str:
         return " ".join([super().user_message(), *(str(p) for p in self.problems)])

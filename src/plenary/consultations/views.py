@@ -299,7 +299,6 @@ def _import_page(request, consultation, **context):
             "form": context.pop("form", None) or ImportForm(),
             **context,
         },
-        status=400 if context.get("problems") else 200,
     )
 
 
