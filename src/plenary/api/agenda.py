@@ -208,20 +208,20 @@ def confirm_agenda(request, slug: str):
 # --- Groups and the import of the agenda from a file ------------------------------------------
 
 
-class GroupIn(Schema):
+class AgendaGroupIn(Schema):
     number: int = Field(..., ge=1, le=99)
     kind: str = Field(..., max_length=20, description="urgent, if_time or information")
     titles: dict[str, str]
     reason: str = Field("", max_length=500)
 
 
-class GroupPatch(Schema):
+class AgendaGroupPatch(Schema):
     kind: str | None = Field(None, max_length=20)
     titles: dict[str, str] | None = None
     reason: str = Field("", max_length=500)
 
 
-class GroupOut(Schema):
+class AgendaGroupOut(Schema):
     number: int
     kind: str
     titles: dict[str, str]
@@ -231,29 +231,29 @@ class GroupOut(Schema):
         return translated.texts(group, "title")
 
 
-class ChangeOut(Schema):
+class ImportChangeOut(Schema):
     field: str
     old: str
     new: str
 
 
-class PlanEntryOut(Schema):
+class ImportEntryOut(Schema):
     target: str
     label: str
     line: int
     action: str
     title: str
-    changes: list[ChangeOut]
+    changes: list[ImportChangeOut]
 
 
-class PlanOut(Schema):
+class ImportPlanOut(Schema):
     applied: bool
     version: int | None
     counts: dict[str, int]
-    entries: list[PlanEntryOut]
+    entries: list[ImportEntryOut]
 
 
-class ProblemOut(Schema):
+class ImportProblemOut(Schema):
     line: int | None
     column: str
     message: str
@@ -262,7 +262,7 @@ class ProblemOut(Schema):
 class ImportErrorOut(Schema):
     detail: str
     code: str = "error"
-    problems: list[ProblemOut] = []
+    problems: list[ImportProblemOut] = []
 
 
 def _check_titles(titles: dict) -> None:
@@ -274,8 +274,8 @@ def _check_titles(titles: dict) -> None:
         )
 
 
-@router.post("/{slug}/agenda/groups", response=responses(GroupOut, 201), auth=AUTH)
-def add_group(request, slug: str, body: GroupIn):
+@router.post("/{slug}/agenda/groups", response=responses(AgendaGroupOut, 201), auth=AUTH)
+def add_group(request, slug: str, body: AgendaGroupIn):
     consultation = consultation_for(request, slug, "consultations.edit_agenda")
     _check_titles(body.titles)
     group = services.add_group(
@@ -289,8 +289,8 @@ def add_group(request, slug: str, body: GroupIn):
     return Status(201, group)
 
 
-@router.patch("/{slug}/agenda/groups/{number}", response=responses(GroupOut), auth=AUTH)
-def update_group(request, slug: str, number: Id, body: GroupPatch):
+@router.patch("/{slug}/agenda/groups/{number}", response=responses(AgendaGroupOut), auth=AUTH)
+def update_group(request, slug: str, number: Id, body: AgendaGroupPatch):
     consultation = consultation_for(request, slug, "consultations.edit_agenda")
     group = get_or_404(AgendaGroup.objects, consultation=consultation, number=number)
     _check_titles(body.titles or {})
@@ -303,7 +303,7 @@ def update_group(request, slug: str, number: Id, body: GroupPatch):
 
 @router.post(
     "/{slug}/agenda/import",
-    response={**responses(PlanOut), 400: ImportErrorOut},
+    response={**responses(ImportPlanOut), 400: ImportErrorOut},
     auth=AUTH,
 )
 def import_agenda(

@@ -29,7 +29,7 @@ from plenary.core.errors import DomainError
 from .models import AgendaGroup
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_UNZIPPED = 50 * 1024 * 1024
+MAX_UNZIPPED = 20 * 1024 * 1024
 MAX_ROWS = 2000
 MAX_PROBLEMS = 20
 MAX_TEXT = 2000  # as the item form's subject
@@ -579,50 +579,11 @@ class _Reader:
             _heading(filled[0]) if len(filled) == 1 and not item_text else None
         )
         if heading or (not item_text and group_text):
-            return self.group_row(line, cells, heading, group_text)
-        if not item_text:
-            self.problem(
-                _("Line %(line)s, column “%(column)s”: the item number is missing."), line, "item"
-            )
+            return self.group_row(line, cells, heading or _heading(group_text), group_text)
+        position = self.position(line, item_text, group_text)
+        if position is None:
             return None
-        label = _LABEL.match(item_text)
-        if label:
-            group, number = int(label[1]), int(label[2])
-            if group_text and self.group_number(group_text, line) not in (None, group):
-                self.problem(
-                    _(
-                        "Line %(line)s: item %(value)s is not in group %(group)s of column “%(column)s”."
-                    ),
-                    line,
-                    "group",
-                    value=item_text,
-                    group=group_text,
-                )
-        elif _NUMBER.match(item_text):
-            number = int(item_text)
-            if not group_text:
-                self.problem(
-                    _(
-                        "Line %(line)s, column “%(column)s”: give the item as group.number (such as 1.%(value)s), or add a “group” column."
-                    ),
-                    line,
-                    "item",
-                    value=item_text,
-                )
-                return None
-            group = self.group_number(group_text, line)
-        else:
-            self.problem(
-                _(
-                    "Line %(line)s, column “%(column)s”: “%(value)s” is not an item number such as 1.1 or 3."
-                ),
-                line,
-                "item",
-                value=item_text,
-            )
-            return None
-        if group is None:
-            return None
+        group, number = position
         if not 1 <= group <= 99 or not 1 <= number <= 999:
             self.problem(
                 _(
@@ -633,6 +594,50 @@ class _Reader:
             )
             return None
         return self.item_row(line, cells, group, number)
+
+    def position(self, line: int, item_text: str, group_text: str) -> tuple[int, int] | None:
+        """(group, item number) from "1.1", or from "1" and the group column."""
+        if not item_text:
+            self.problem(
+                _("Line %(line)s, column “%(column)s”: the item number is missing."), line, "item"
+            )
+            return None
+        label = _LABEL.match(item_text)
+        if label:
+            group = int(label[1])
+            if group_text and self.group_number(group_text, line) not in (None, group):
+                self.problem(
+                    _(
+                        "Line %(line)s: item %(value)s is not in group %(group)s of column “%(column)s”."
+                    ),
+                    line,
+                    "group",
+                    value=item_text,
+                    group=group_text,
+                )
+            return group, int(label[2])
+        if not _NUMBER.match(item_text):
+            self.problem(
+                _(
+                    "Line %(line)s, column “%(column)s”: “%(value)s” is not an item number such as 1.1 or 3."
+                ),
+                line,
+                "item",
+                value=item_text,
+            )
+            return None
+        if not group_text:
+            self.problem(
+                _(
+                    "Line %(line)s, column “%(column)s”: give the item as group.number (such as 1.%(value)s), or add a “group” column."
+                ),
+                line,
+                "item",
+                value=item_text,
+            )
+            return None
+        group = self.group_number(group_text, line)
+        return None if group is None else (group, int(item_text))
 
     def group_row(self, line, cells, heading, group_text) -> GroupRow | None:
         number = heading[0] if heading else self.group_number(group_text, line)

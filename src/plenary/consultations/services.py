@@ -472,7 +472,7 @@ def _text_changes(entry: PlanEntry, obj, prefix: str, texts: dict) -> None:
             entry.changes.append({"field": _file_field(prefix, code), "old": old, "new": text})
 
 
-def _plan_group(consultation, number: int, row: GroupRow | None, group, line: int, problems):
+def _plan_group(number: int, row: GroupRow | None, group, line: int, problems):
     entry = PlanEntry("group", str(number), row.line if row else line, PlanEntry.SAME)
     kind = row.kind if row else ""
     if group is None:
@@ -552,9 +552,7 @@ def _import_plan(consultation: Consultation, rows: list) -> ImportPlan:
         first_lines.setdefault(row.number if isinstance(row, GroupRow) else row.group, row.line)
     problems: list[Problem] = []
     entries = [
-        _plan_group(
-            consultation, number, group_rows.get(number), groups.get(number), line, problems
-        )
+        _plan_group(number, group_rows.get(number), groups.get(number), line, problems)
         for number, line in first_lines.items()
     ]
     entries += [
