@@ -64,6 +64,23 @@ urlpatterns += i18n_patterns(
         name="agenda_document_detach",
     ),
     path("c/<slug:slug>/agenda/confirm/", consultation_views.agenda_confirm, name="agenda_confirm"),
+    # Agenda groups and the import of the agenda from a file
+    path(
+        "c/<slug:slug>/agenda/groups/add/",
+        consultation_views.agenda_group_add,
+        name="agenda_group_add",
+    ),
+    path(
+        "c/<slug:slug>/agenda/groups/<int:number>/edit/",
+        consultation_views.agenda_group_edit,
+        name="agenda_group_edit",
+    ),
+    path("c/<slug:slug>/agenda/import/", consultation_views.agenda_import, name="agenda_import"),
+    path(
+        "c/<slug:slug>/agenda/import/apply/",
+        consultation_views.agenda_import_apply,
+        name="agenda_import_apply",
+    ),
     path(
         "c/<slug:slug>/agenda/translations/",
         consultation_views.agenda_translations,

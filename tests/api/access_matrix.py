@@ -101,6 +101,26 @@ ROWS = [
         Call("post", W + "/agenda/items/{item}/documents/{document}/remove/", {}),
     ),
     Row(
+        "Add an agenda group",
+        S,
+        Call("post", C + "/agenda/groups", {"number": 9, "kind": "if_time", "titles": {"en": "X"}}),
+        Call(
+            "post", W + "/agenda/groups/add/", {"number": "9", "kind": "if_time", "title_en": "X"}
+        ),
+    ),
+    Row(
+        "Change an agenda group",
+        S,
+        Call("patch", C + "/agenda/groups/1", {"titles": {"fr": "Urgent"}}),
+        Call("post", W + "/agenda/groups/1/edit/", {"kind": "urgent", "title_en": "Urgent"}),
+    ),
+    Row(
+        "Import the agenda from a file (preview)",
+        S,
+        Call("post", C + "/agenda/import", files=("file",)),
+        Call("post", W + "/agenda/import/", files=("file",)),
+    ),
+    Row(
         "Confirm the agenda",
         CHAIR,
         Call("post", C + "/agenda/confirm"),

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
-from plenary.consultations import services
+from plenary.consultations import agenda_files, services
 from plenary.consultations.forms import DocumentForm
 from plenary.consultations.models import AgendaGroup, AgendaItem, Document
 from plenary.core import translated
@@ -203,3 +203,130 @@ def detach_document(request, slug: str, item_id: Id, document_id: Id, body: Reas
 def confirm_agenda(request, slug: str):
     consultation = consultation_for(request, slug, "consultations.confirm_agenda")
     return services.confirm_agenda(consultation, actor=actor(request))
+
+
+# --- Groups and the import of the agenda from a file ------------------------------------------
+
+
+class AgendaGroupIn(Schema):
+    number: int = Field(..., ge=1, le=99)
+    kind: str = Field(..., max_length=20, description="urgent, if_time or information")
+    titles: dict[str, str]
+    reason: str = Field("", max_length=500)
+
+
+class AgendaGroupPatch(Schema):
+    kind: str | None = Field(None, max_length=20)
+    titles: dict[str, str] | None = None
+    reason: str = Field("", max_length=500)
+
+
+class AgendaGroupOut(Schema):
+    number: int
+    kind: str
+    titles: dict[str, str]
+
+    @staticmethod
+    def resolve_titles(group):
+        return translated.texts(group, "title")
+
+
+class ImportChangeOut(Schema):
+    field: str
+    old: str
+    new: str
+
+
+class ImportEntryOut(Schema):
+    target: str
+    label: str
+    line: int
+    action: str
+    title: str
+    changes: list[ImportChangeOut]
+
+
+class ImportPlanOut(Schema):
+    applied: bool
+    version: int | None
+    counts: dict[str, int]
+    entries: list[ImportEntryOut]
+
+
+class ImportProblemOut(Schema):
+    line: int | None
+    column: str
+    message: str
+
+
+class ImportErrorOut(Schema):
+    detail: str
+    code: str = "error"
+    problems: list[ImportProblemOut] = []
+
+
+def _check_titles(titles: dict) -> None:
+    if set(titles) - set(LANGUAGES):
+        raise DomainError(_("Unknown language."), code="unknown_language")
+    if any(len(text) > 1000 for text in titles.values()):
+        raise DomainError(
+            _("A title has at most %(n)s characters."), code="subject_too_long", params={"n": 1000}
+        )
+
+
+@router.post("/{slug}/agenda/groups", response=responses(AgendaGroupOut, 201), auth=AUTH)
+def add_group(request, slug: str, body: AgendaGroupIn):
+    consultation = consultation_for(request, slug, "consultations.edit_agenda")
+    _check_titles(body.titles)
+    group = services.add_group(
+        consultation,
+        number=body.number,
+        kind=body.kind,
+        titles=body.titles,
+        actor=actor(request),
+        reason=body.reason,
+    )
+    return Status(201, group)
+
+
+@router.patch("/{slug}/agenda/groups/{number}", response=responses(AgendaGroupOut), auth=AUTH)
+def update_group(request, slug: str, number: Id, body: AgendaGroupPatch):
+    consultation = consultation_for(request, slug, "consultations.edit_agenda")
+    group = get_or_404(AgendaGroup.objects, consultation=consultation, number=number)
+    _check_titles(body.titles or {})
+    group = services.update_group(
+        group, kind=body.kind, titles=body.titles, actor=actor(request), reason=body.reason
+    )
+    group.refresh_from_db()
+    return group
+
+
+@router.post(
+    "/{slug}/agenda/import",
+    response={**responses(ImportPlanOut), 400: ImportErrorOut},
+    auth=AUTH,
+)
+def import_agenda(
+    request,
+    slug: str,
+    file: File[UploadedFile],
+    dry_run: Form[bool] = True,
+    reason: Form[str] = "",
+):
+    """The agenda from a workbook (.xlsx), a CSV file or an Annex 2 Word table (.docx):
+    the plan of what it creates and changes, applied when `dry_run` is false."""
+    consultation = consultation_for(request, slug, "consultations.edit_agenda")
+    if len(reason) > 500:
+        raise DomainError(_("The reason has at most 500 characters."), code="too_long")
+    name = file.name or ""
+    try:
+        rows = agenda_files.read_agenda(file.read(agenda_files.MAX_BYTES + 1), name)
+        plan = services.import_agenda(
+            consultation, rows, actor=actor(request), reason=reason, apply=not dry_run, source=name
+        )
+    except agenda_files.AgendaFileError as refused:
+        problems = [problem.as_dict() for problem in refused.problems]
+        return Status(
+            400, {"detail": refused.user_message(), "code": refused.code, "problems": problems}
+        )
+    return plan.as_dict()

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plenary.core import translated
 
+from .agenda_files import MAX_BYTES
 from .models import AgendaGroup
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
@@ -113,3 +114,60 @@ class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("I confirm the agenda as adopted at the opening meeting."), required=True
     )
+
+
+class GroupForm(ReasonMixin):
+    """A group's number (when it is added), kind and title in the six languages."""
+
+    number = forms.IntegerField(label=_("Number"), min_value=1, max_value=99)
+    kind = forms.ChoiceField(label=_("Kind"), choices=AgendaGroup.Kind.choices)
+
+    def __init__(self, *args, group=None, next_number=1, **kwargs):
+        super().__init__(*args, **kwargs)
+        titles = {}
+        for code in LANGUAGE_CODES:
+            titles[f"title_{code}"] = forms.CharField(
+                label=_("Title (%(language)s)") % {"language": _language_name(code)},
+                required=code == "en",
+                max_length=1000,
+                widget=forms.Textarea(
+                    attrs={
+                        "rows": 2,
+                        "lang": code,
+                        "dir": "rtl" if code == "ar" else "ltr",
+                        "class": "form-control",
+                    }
+                ),
+            )
+        fields = self.fields
+        self.fields = {"number": fields["number"], "kind": fields["kind"], **titles}
+        self.fields["reason"] = fields["reason"]
+        if group is not None:
+            del self.fields["number"]
+            if not self.is_bound:
+                self.initial["kind"] = group.kind
+                for code in LANGUAGE_CODES:
+                    self.initial[f"title_{code}"] = translated.text(group, "title", code)
+        elif not self.is_bound:
+            self.initial["number"] = next_number
+
+    def titles(self) -> dict:
+        return {code: self.cleaned_data[f"title_{code}"] for code in LANGUAGE_CODES}
+
+
+class ImportForm(ReasonMixin):
+    """The agenda as a file: a workbook, a CSV file or an Annex 2 Word table."""
+
+    file = forms.FileField(
+        label=_("Agenda file (.xlsx, .csv or .docx)"),
+        help_text=_("At most 5 MB."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,.csv,.docx", "class": "form-control"}
+        ),
+    )
+
+    def contents(self) -> bytes:
+        """The file's bytes, read no further than one byte past the limit (the reader then
+        refuses it by its size)."""
+        upload = self.cleaned_data["file"]
+        return upload.read(MAX_BYTES + 1)

@@ -1,3 +1,5 @@
+import hashlib
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -6,9 +8,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import queries, services
+from plenary.core.errors import DomainError
+
+from . import agenda_files, queries, services
 from .access import consultation_permission
-from .forms import ConfirmForm, DocumentForm, ItemForm, MoveForm
+from .forms import ConfirmForm, DocumentForm, GroupForm, ImportForm, ItemForm, MoveForm
 from .models import AgendaGroup, AgendaItem, AgendaVersion, Consultation, Document
 from .versions import diff_snapshots
 
@@ -76,6 +80,7 @@ def agenda_edit(request, consultation):
             "groups": queries.agenda_groups(consultation),
             "can_confirm": request.user.has_perm("consultations.confirm_agenda", consultation),
             "confirm_form": ConfirmForm(),
+            "group_form": GroupForm(next_number=_next_group_number(consultation)),
             "versions": consultation.agenda_versions.order_by("-number")[:5],
         },
     )
@@ -233,3 +238,134 @@ def agenda_version(request, consultation, number):
             "changes": changes,
         },
     )
+
+
+# --- Groups and the import of the agenda from a file ----------------------------------------
+
+
+def _next_group_number(consultation) -> int:
+    return max(consultation.groups.values_list("number", flat=True), default=0) + 1
+
+
+@require_POST
+@consultation_permission("consultations.edit_agenda")
+def agenda_group_add(request, consultation):
+    form = GroupForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect(f"{reverse('agenda_edit', args=[consultation.slug])}#add-group")
+    group = services.add_group(
+        consultation,
+        number=form.cleaned_data["number"],
+        kind=form.cleaned_data["kind"],
+        titles=form.titles(),
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+    )
+    messages.success(request, _("Group %(number)s added.") % {"number": group.number})
+    return redirect(f"{reverse('agenda_edit', args=[consultation.slug])}#g{group.number}")
+
+
+@consultation_permission("consultations.edit_agenda")
+def agenda_group_edit(request, consultation, number):
+    group = get_object_or_404(AgendaGroup, consultation=consultation, number=number)
+    form = GroupForm(request.POST or None, group=group)
+    if request.method == "POST" and form.is_valid():
+        services.update_group(
+            group,
+            kind=form.cleaned_data["kind"],
+            titles=form.titles(),
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, _("Group %(number)s saved.") % {"number": group.number})
+        return redirect(f"{reverse('agenda_edit', args=[consultation.slug])}#g{group.number}")
+    return render(
+        request,
+        "consultations/group_edit.html",
+        {"consultation": consultation, "group": group, "form": form},
+    )
+
+
+_IMPORT_KEY = "plenary_agenda_import"
+
+
+def _import_page(request, consultation, **context):
+    return render(
+        request,
+        "consultations/agenda_import.html",
+        {
+            "consultation": consultation,
+            "form": context.pop("form", None) or ImportForm(),
+            **context,
+        },
+    )
+
+
+@consultation_permission("consultations.edit_agenda")
+def agenda_import(request, consultation):
+    """Upload -> preview. The file's rows wait in the session (never a path the browser
+    could name) under the digest that the preview's button sends back."""
+    if request.method != "POST":
+        return _import_page(request, consultation)
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _import_page(request, consultation, form=form)
+    data, name = form.contents(), form.cleaned_data["file"].name
+    try:
+        rows = agenda_files.read_agenda(data, name)
+        plan = services.import_agenda(consultation, rows, actor=request.user)
+    except agenda_files.AgendaFileError as refused:
+        return _import_page(request, consultation, form=form, problems=refused.problems)
+    digest = hashlib.sha256(b"%d:" % consultation.pk + data).hexdigest()
+    request.session[_IMPORT_KEY] = {
+        "consultation": consultation.pk,
+        "digest": digest,
+        "name": name[:200],
+        "rows": agenda_files.rows_to_data(rows),
+    }
+    return _import_page(request, consultation, plan=plan, digest=digest, name=name)
+
+
+@require_POST
+@consultation_permission("consultations.edit_agenda")
+def agenda_import_apply(request, consultation):
+    stored = request.session.get(_IMPORT_KEY) or {}
+    if stored.get("consultation") != consultation.pk or stored.get("digest") != request.POST.get(
+        "digest"
+    ):
+        messages.error(request, _("This preview is no longer available; send the file again."))
+        return redirect("agenda_import", consultation.slug)
+    rows = agenda_files.rows_from_data(stored["rows"])
+    try:
+        plan = services.import_agenda(
+            consultation,
+            rows,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            apply=True,
+            source=stored["name"],
+        )
+    except DomainError as refused:
+        # Shown on the preview again, so the secretariat need not send the file a second time.
+        messages.error(request, refused.user_message())
+        plan = services.import_agenda(consultation, rows, actor=request.user)
+        return _import_page(
+            request, consultation, plan=plan, digest=stored["digest"], name=stored["name"]
+        )
+    if plan.applied:
+        counts = plan.counts
+        messages.success(
+            request,
+            _(
+                "The agenda was imported: %(groups)s groups and %(items)s items created, %(changed)s items changed."
+            )
+            % {
+                "groups": counts["groups_created"],
+                "items": counts["items_created"],
+                "changed": counts["items_changed"],
+            },
+        )
+    else:
+        messages.info(request, _("Nothing to change: the agenda already matches the file."))
+    return redirect("agenda_edit", consultation.slug)

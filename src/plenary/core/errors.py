@@ -107,6 +107,10 @@ _declare(
     "subject_too_long",
     "symbol_required",
     "bad_step",
+    # groups created from the pages and the API, and the agenda imported from a file
+    "bad_agenda_file",
+    "bad_group_number",
+    "group_exists",
 )
 
 # The time management plan.
