@@ -14,7 +14,7 @@ from plenary.directory.models import CouncilSeat, CouncilTerm
 from plenary.membership import services
 from plenary.registration.models import Delegation
 
-from .conftest import ENDS, STARTS, SHIPPED, as_csv, seats_2023, shipped_seats
+from .conftest import ENDS, SHIPPED, STARTS, as_csv, seats_2023, shipped_seats
 
 
 def _enter(actor, seats=None, **fields):
@@ -234,7 +234,7 @@ def test_a_csv_in_another_encoding_is_refused_naming_the_line(vcc2, secretariat_
         actor=secretariat_user,
         dry_run=True,
     )
-    assert [str(p) for p in preview.problems][0].startswith("line 11: the file is not UTF-8 text")
+    assert str(preview.problems[0]).startswith("line 11: the file is not UTF-8 text")
     assert preview.problems[0].refusal.code == "bad_file"
 
 
