@@ -223,15 +223,20 @@ def enter_term(name, starts_on, ends_on, seats, *, actor, seat_count=48, source=
     _may_manage(actor)
     rows = seats if all(isinstance(seat, SeatRow) for seat in seats) else as_rows(seats)
     preview = check_term(name, starts_on, ends_on, rows, seat_count=seat_count)
+    return _save(preview, actor=actor, source=source)
+
+
+def _save(preview: Preview, *, actor, source="") -> CouncilTerm:
+    """A checked term written with its seats, in one transaction, audited."""
     if not preview.ok:
         raise preview.refusal()
     try:
         with transaction.atomic():
             term = CouncilTerm.objects.create(
                 name=preview.name,
-                starts_on=starts_on,
-                ends_on=ends_on,
-                seat_count=seat_count,
+                starts_on=preview.starts_on,
+                ends_on=preview.ends_on,
+                seat_count=preview.seat_count,
                 source=source[:300],
             )
             _store_seats(term, preview)
@@ -241,8 +246,8 @@ def enter_term(name, starts_on, ends_on, seats, *, actor, seat_count=48, source=
                 target=term,
                 data={
                     "name": term.name,
-                    "starts_on": starts_on,
-                    "ends_on": ends_on,
+                    "starts_on": term.starts_on,
+                    "ends_on": term.ends_on,
                     "seats": _codes(preview),
                 },
             )
@@ -401,9 +406,7 @@ def _from_list(seat_list, *, actor, name, starts_on, ends_on, seat_count, dry_ru
     preview.problems[:0] = seat_list.problems
     if dry_run:
         return preview
-    if not preview.ok:
-        raise preview.refusal()
-    return enter_term(name, starts_on, ends_on, seat_list.rows, actor=actor, seat_count=seat_count)
+    return _save(preview, actor=actor)
 
 
 # --- the right to vote ---------------------------------------------------------------------
