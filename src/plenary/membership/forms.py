@@ -17,8 +17,19 @@ def member_states():
 
 
 class StateChoice(forms.ModelChoiceField):
+    """A state chosen by its name in the reader's language (its code beside it), sorted by
+    that name."""
+
     def label_from_instance(self, state):
         return f"{state} ({state.iso2})"
+
+    def by_name(self) -> None:
+        states = self.queryset.prefetch_related("official_names")
+        labels = sorted(
+            ((state.pk, self.label_from_instance(state)) for state in states),
+            key=lambda choice: choice[1].casefold(),
+        )
+        self.choices = [("", "---------"), *labels]
 
 
 class MembersForm(forms.Form):
@@ -108,6 +119,7 @@ class SuspendForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["state"].queryset = member_states()
+        self.fields["state"].by_name()
 
 
 class RestoreForm(forms.Form):
@@ -127,6 +139,10 @@ class SectorMemberForm(forms.Form):
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].by_name()
 
 
 class InviteForm(forms.Form):
