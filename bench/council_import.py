@@ -113,7 +113,9 @@ def main() -> int:
         result[f"enter_{kind}"] = _timed(lambda kind=kind: run(kind, False), args.repeat)
     base = result["baseline_load_council_term_yaml"]["median_ms"]
     for kind in files:
-        result[f"enter_{kind}_over_baseline"] = round(result[f"enter_{kind}"]["median_ms"] / base, 2)
+        result[f"enter_{kind}_over_baseline"] = round(
+            result[f"enter_{kind}"]["median_ms"] / base, 2
+        )
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
     (out / "council_import.json").write_text(json.dumps(result, indent=2))
