@@ -9,6 +9,7 @@ from plenary.contributions import views as contribution_views
 from plenary.core import views as core_views
 from plenary.directory import views as directory_views
 from plenary.floor import views as floor_views
+from plenary.membership import views as membership_views
 from plenary.outcomes import views as outcome_views
 from plenary.planning import views as planning_views
 from plenary.registration import views as registration_views
@@ -203,5 +204,20 @@ urlpatterns += i18n_patterns(
         name="contribution_template",
     ),
     path("c/<slug:slug>/", include("plenary.remote.urls")),
+    # The Council and its Member States: terms and seats, the right to vote, Sector Members.
+    path("secretariat/council/", membership_views.council_terms, name="council_terms"),
+    path("secretariat/council/<int:term_id>/", membership_views.council_term, name="council_term"),
+    path("secretariat/voting-rights/", membership_views.voting_rights, name="voting_rights"),
+    path(
+        "secretariat/voting-rights/<int:suspension_id>/restore/",
+        membership_views.voting_right_restore,
+        name="voting_right_restore",
+    ),
+    path("secretariat/sector-members/", membership_views.sector_members, name="sector_members"),
+    path(
+        "c/<slug:slug>/sector-members/",
+        membership_views.consultation_sector_members,
+        name="consultation_sector_members",
+    ),
     prefix_default_language=True,
 )

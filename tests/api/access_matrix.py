@@ -681,6 +681,143 @@ ROWS = [
         Call("patch", C + "/settings", {"viewer_capacity": 1999}),
         Call("post", W + "/settings/", {"action": "preview"}),
     ),
+    # --- the Council and its Member States (secretariat pages, no consultation)
+    Row(
+        "See the Council terms",
+        S,
+        Call("get", "/api/v1/council/terms"),
+        Call("get", "/en/secretariat/council/"),
+    ),
+    Row(
+        "Enter a Council term",
+        S,
+        Call(
+            "post",
+            "/api/v1/council/terms",
+            {
+                "name": "2023-2026",
+                "starts_on": "2023-01-01",
+                "ends_on": "2026-12-31",
+                "seats": [{"region": "B", "state": "CH"}],
+            },
+        ),
+        Call(
+            "post",
+            "/en/secretariat/council/",
+            {
+                "name": "2023-2026",
+                "starts_on": "2023-01-01",
+                "ends_on": "2026-12-31",
+                "seat_count": "48",
+                "members": "B,CH",
+                "action": "save",
+            },
+        ),
+        "One seat of 48: allowed roles are refused for that reason.",
+    ),
+    Row(
+        "Import a Council term from a file",
+        S,
+        Call("post", "/api/v1/council/terms/import", {"dry_run": "true"}, files=("upload",)),
+        Call(
+            "post",
+            "/en/secretariat/council/",
+            {"seat_count": "48", "action": "preview"},
+            files=("upload",),
+        ),
+    ),
+    Row(
+        "See a Council term's seats",
+        S,
+        Call("get", "/api/v1/council/terms/{term}"),
+        Call("get", "/en/secretariat/council/{term}/"),
+    ),
+    Row(
+        "Change a Council term's name or dates",
+        S,
+        Call("patch", "/api/v1/council/terms/{term}", {"ends_on": "2022-12-30"}),
+        Call(
+            "post",
+            "/en/secretariat/council/{term}/",
+            {
+                "action": "term",
+                "name": "2019-2022",
+                "starts_on": "2019-01-01",
+                "ends_on": "2022-12-30",
+                "seat_count": "48",
+            },
+        ),
+    ),
+    Row(
+        "Replace a Council term's members",
+        S,
+        Call(
+            "put", "/api/v1/council/terms/{term}/seats", {"seats": [{"region": "B", "state": "CH"}]}
+        ),
+        Call("post", "/en/secretariat/council/{term}/", {"action": "seats", "members": "B,CH"}),
+        "One seat of 48: allowed roles are refused for that reason.",
+    ),
+    Row(
+        "See the losses of the right to vote",
+        S,
+        Call("get", "/api/v1/voting-rights"),
+        Call("get", "/en/secretariat/voting-rights/"),
+    ),
+    Row(
+        "Record a loss of the right to vote",
+        S,
+        Call("post", "/api/v1/voting-rights", {"state": "DE", "since": "2020-01-01"}),
+        Call(
+            "post",
+            "/en/secretariat/voting-rights/",
+            {"state": "{de}", "since": "2020-01-01", "reason": "arrears"},
+        ),
+    ),
+    Row(
+        "Restore the right to vote",
+        S,
+        Call("post", "/api/v1/voting-rights/{loss}/restore", {"until": "2020-11-01"}),
+        Call("post", "/en/secretariat/voting-rights/{loss}/restore/", {"until": "2020-11-01"}),
+    ),
+    Row(
+        "See the Sector Members",
+        S,
+        Call("get", "/api/v1/sector-members"),
+        Call("get", "/en/secretariat/sector-members/"),
+    ),
+    Row(
+        "Enter a Sector Member",
+        S,
+        Call("post", "/api/v1/sector-members", {"name": "Radio Co (demo)", "sector": "R"}),
+        Call("post", "/en/secretariat/sector-members/", {"name": "Radio Co (demo)", "sector": "R"}),
+    ),
+    Row(
+        "See the Sector Members a consultation invites",
+        S,
+        Call("get", C + "/sector-members"),
+        Call("get", W + "/sector-members/"),
+    ),
+    Row(
+        "Invite a Sector Member",
+        S,
+        Call("post", C + "/sector-members", {"sector_member": "{sector_member}"}),
+        Call(
+            "post",
+            W + "/sector-members/",
+            {"action": "invite", "sector_member": "{sector_member}"},
+        ),
+        "It is invited already: allowed roles are refused for that reason.",
+    ),
+    Row(
+        "Withdraw a Sector Member's invitation",
+        S,
+        Call("post", C + "/sector-members/{sector_member}/uninvite"),
+        Call(
+            "post",
+            W + "/sector-members/",
+            {"action": "uninvite", "sector_member": "{sector_member}"},
+        ),
+    ),
     # --- tokens
     Row(
         "Create a personal API token",

@@ -4,6 +4,7 @@ for a reason that is not who they are), the others are refused for who they are.
 
 Each cell runs in a savepoint rolled back afterwards, so every role meets the same state."""
 
+import datetime
 import io
 import re
 from pathlib import Path
@@ -144,7 +145,16 @@ def _build_world(consultation):
         consultation, channel="form", subject="My link fails", participant=speaker
     )
 
+    # The Council's membership: the term of VCC-2, a loss of the vote, an invited Sector Member.
+    from plenary.directory.services import suspend_voting_right
+
+    loss = suspend_voting_right(
+        State.objects.get(iso2="PY"), since=datetime.date(2020, 1, 1), actor=secretariat
+    )
     ids = {
+        "term": consultation.council_term_id,
+        "loss": loss.pk,
+        "sector_member": consultation.sector_members.order_by("pk").first().pk,
         "slug": consultation.slug,
         "rehearsal": rehearsal.pk,
         "support_request": support_request.pk,

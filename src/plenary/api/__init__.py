@@ -16,6 +16,7 @@ from . import (
     ballots,
     contributions,
     floor,
+    membership,
     outcomes,
     planning,
     reads,
@@ -86,6 +87,7 @@ def invalid(request, exc: ValidationError):
 api.add_router("/", reads.router)
 api.add_router("/", setup.router)
 api.add_router("/tokens", auth_tokens.router)
+api.add_router("/", membership.router)
 api.add_router("/consultations", agenda.router)
 api.add_router("/consultations", planning.router)
 api.add_router("/consultations", registration.router)

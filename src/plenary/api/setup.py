@@ -20,7 +20,7 @@ router = Router(tags=["setup"])
 Texts = dict[str, str] | str
 
 
-class SettingsIn(Schema):
+class ConsultationSettingsIn(Schema):
     """Any of the settings; those left out keep their value. A translated text is given as
     {language: text} or, for English alone, as a string; the Council term by its name."""
 
@@ -74,12 +74,12 @@ class SettingsIn(Schema):
         return {name: value for name, value in given.items() if name in SETTINGS}
 
 
-class CreateIn(SettingsIn):
+class NewConsultationIn(ConsultationSettingsIn):
     slug: str = Field(..., min_length=1, max_length=50)
     copy_from: str | None = Field(None, max_length=50)
 
 
-class SettingsOut(Schema):
+class ConsultationSettingsOut(Schema):
     slug: str
     settings: dict
     dates: dict | None
@@ -119,8 +119,8 @@ router.get("/consultations", response=responses(list[reads.ConsultationOut]), ta
 )
 
 
-@router.post("/consultations", response=responses(SettingsOut, 201), auth=AUTH)
-def create_consultation(request, body: CreateIn):
+@router.post("/consultations", response=responses(ConsultationSettingsOut, 201), auth=AUTH)
+def create_consultation(request, body: NewConsultationIn):
     if not request.user.has_perm("setup.create_consultation"):
         raise PermissionDenied
     source = get_or_404(Consultation.objects, slug=body.copy_from) if body.copy_from else None
@@ -130,13 +130,13 @@ def create_consultation(request, body: CreateIn):
     return 201, _out(created)
 
 
-@router.get("/consultations/{slug}/settings", response=responses(SettingsOut), auth=AUTH)
+@router.get("/consultations/{slug}/settings", response=responses(ConsultationSettingsOut), auth=AUTH)
 def get_settings(request, slug: str):
     return _out(consultation_for(request, slug, "setup.edit_settings"))
 
 
-@router.patch("/consultations/{slug}/settings", response=responses(SettingsOut), auth=AUTH)
-def change_settings(request, slug: str, body: SettingsIn):
+@router.patch("/consultations/{slug}/settings", response=responses(ConsultationSettingsOut), auth=AUTH)
+def change_settings(request, slug: str, body: ConsultationSettingsIn):
     consultation = consultation_for(request, slug, "setup.edit_settings")
     changed = services.update_settings(
         consultation, body.values(), actor=actor(request), reason=body.reason

@@ -235,6 +235,22 @@ _declare(
 
 # Setting up a consultation.
 _declare(Kind.INVALID, "invalid_settings", "settings_blocked", "slug_taken", "no_source")
+# The Council's membership: terms and seats, the right to vote, Sector Members.
+_declare(
+    Kind.INVALID,
+    "already_invited",
+    "already_restored",
+    "already_suspended",
+    "bad_file",
+    "has_participants",
+    "listed_twice",
+    "name_taken",
+    "seat_count",
+    "sector_limit",
+    "unknown_region",
+    "unknown_sector",
+    "wrong_region",
+)
 
 # API tokens.
 _declare(Kind.INVALID, "bad_expiry", "bad_name", "inactive")

@@ -76,6 +76,11 @@ def load(path) -> Mapping:
         raise DataFileError(path, None, _("the file does not exist")) from None
     except UnicodeDecodeError:
         raise DataFileError(path, None, _("the file is not UTF-8 text")) from None
+    return loads(text, path)
+
+
+def loads(text: str, path) -> Mapping:
+    """The mapping of a YAML text, its errors naming `path` (a file's name or an upload's)."""
     try:
         loader = _LineLoader(text)
     except yaml.reader.ReaderError as error:  # a control character YAML does not allow

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from plenary.core.admin import SecretariatAdmin
+from plenary.core.admin import ReadOnlyAdmin, SecretariatAdmin
 
 from . import services
 from .models import (
@@ -14,6 +16,38 @@ from .models import (
     State,
     VotingRightSuspension,
 )
+from .names import cldr_name
+
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
+
+# A state is found by its codes and its official names here, by its CLDR names in StateNameSearch.
+STATE_SEARCH = ["state__iso2", "state__iso3", "state__official_names__name"]
+
+
+def _named(search_term: str) -> list[int]:
+    """The states whose CLDR name in one of the six languages holds the term ("Kenya",
+    "Kenia"): names are computed (directory.names), not stored."""
+    wanted = search_term.strip().casefold()
+    if not wanted:
+        return []
+    return [
+        state.pk
+        for state in State.objects.only("iso2")
+        if any(wanted in cldr_name(state.iso2, code).casefold() for code in LANGUAGES)
+    ]
+
+
+class StateNameSearch:
+    """The admin's search finds a state by its codes, its official names and its CLDR names."""
+
+    state_field = "state"
+
+    def get_search_results(self, request, queryset, search_term):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        named = _named(search_term)
+        if named:
+            results = results | queryset.filter(**{f"{self.state_field}__in": named})
+        return results, duplicates
 
 
 class OfficialNameInline(admin.TabularInline):
@@ -22,7 +56,8 @@ class OfficialNameInline(admin.TabularInline):
 
 
 @admin.register(State)
-class StateAdmin(SecretariatAdmin):
+class StateAdmin(StateNameSearch, SecretariatAdmin):
+    state_field = "pk"
     list_display = ["iso2", "iso3", "__str__", "region", "status", "joined_on", "left_on"]
     list_filter = ["region", "status"]
     search_fields = ["iso2", "iso3", "official_names__name"]
@@ -48,25 +83,56 @@ class RegionalOrganizationAdmin(SecretariatAdmin, TranslationAdmin):
     list_display = ["acronym", "name"]
 
 
+class InspectionAdmin(ReadOnlyAdmin):
+    """For inspection only: the secretariat enters these on its own pages
+    (/secretariat/council/, /secretariat/voting-rights/, /secretariat/sector-members/),
+    where every change is checked and recorded in the audit trail."""
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "title": _("%(name)s — for inspection; entered on the secretariat's pages")
+            % {"name": self.model._meta.verbose_name_plural},
+        }
+        return super().changelist_view(request, extra_context)
+
+
 class CouncilSeatInline(admin.TabularInline):
     model = CouncilSeat
     extra = 0
-    autocomplete_fields = ["state"]
+    can_delete = False
+    fields = ["region", "state"]
+    readonly_fields = ["region", "state"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CouncilTerm)
-class CouncilTermAdmin(SecretariatAdmin):
-    list_display = ["name", "starts_on", "ends_on"]
+class CouncilTermAdmin(InspectionAdmin):
+    list_display = ["name", "starts_on", "ends_on", "seat_count"]
     inlines = [CouncilSeatInline]
 
 
+@admin.register(CouncilSeat)
+class CouncilSeatAdmin(StateNameSearch, InspectionAdmin):
+    list_display = ["term", "region", "state"]
+    list_filter = ["term", "region"]
+    search_fields = STATE_SEARCH
+
+
 @admin.register(VotingRightSuspension)
-class VotingRightSuspensionAdmin(SecretariatAdmin):
+class VotingRightSuspensionAdmin(StateNameSearch, InspectionAdmin):
     list_display = ["state", "since", "until", "reason", "schedule_kept"]
-    autocomplete_fields = ["state"]
+    list_filter = ["reason"]
+    search_fields = STATE_SEARCH
 
 
 @admin.register(SectorMember)
-class SectorMemberAdmin(SecretariatAdmin):
+class SectorMemberAdmin(StateNameSearch, InspectionAdmin):
     list_display = ["name", "sector", "state"]
     list_filter = ["sector"]
+    search_fields = ["name", *STATE_SEARCH]

@@ -99,6 +99,7 @@ class CouncilTerm(models.Model):
     name = models.CharField(_("name"), max_length=50, unique=True)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
+    seat_count = models.PositiveSmallIntegerField(_("seats on the Council"), default=48)
     source = models.CharField(_("source"), max_length=300, blank=True)
 
     class Meta:

@@ -315,6 +315,15 @@ def suspend_voting_right(
             _("Only a Member State can have or lose the right to vote."), code="not_member"
         )
     with transaction.atomic():
+        # The state's row is locked so that two secretaries cannot open two losses at once.
+        State.objects.select_for_update().filter(pk=state.pk).first()
+        open_loss = state.vote_suspensions.filter(until__isnull=True).first()
+        if open_loss is not None:
+            raise DomainError(
+                _("%(state)s has already lost the right to vote since %(since)s."),
+                code="already_suspended",
+                params={"state": str(state), "since": open_loss.since.isoformat()},
+            )
         suspension = VotingRightSuspension.objects.create(
             state=state, since=since, reason=reason, note=note
         )
@@ -330,11 +339,19 @@ def suspend_voting_right(
 def restore_voting_right(
     suspension: VotingRightSuspension, *, until, actor
 ) -> VotingRightSuspension:
-    if until <= suspension.since:
-        raise DomainError(
-            _("The right to vote cannot be restored before it was lost."), code="bad_dates"
-        )
+    """Record the day a Member State has its vote again (the loss's row locked meanwhile)."""
     with transaction.atomic():
+        suspension = VotingRightSuspension.objects.select_for_update().get(pk=suspension.pk)
+        if suspension.until is not None:
+            raise DomainError(
+                _("The right to vote was already restored on %(until)s."),
+                code="already_restored",
+                params={"until": suspension.until.isoformat()},
+            )
+        if until <= suspension.since:
+            raise DomainError(
+                _("The right to vote cannot be restored before it was lost."), code="bad_dates"
+            )
         suspension.until = until
         suspension.save(update_fields=["until"])
         audit.record(
