@@ -1,0 +1,85 @@
+"""50 designations at once while the secretariat lowers the speaker capacity: the limit in
+force is never passed, and every refusal names it (run on SQLite and on PostgreSQL)."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from plenary.core.errors import DomainError
+from plenary.registration import services as registration
+from plenary.registration.models import Capacity, Participant
+from plenary.setup import services
+from tests import factories
+
+
+def _run_together(calls):
+    results, lock = [], threading.Lock()
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait()
+        try:
+            outcome = call()
+        except DomainError as refusal:
+            outcome = refusal
+        finally:
+            connection.close()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lowering_capacity_during_designations_never_breaches_it(vcc2, secretariat_user):
+    consultation = factories.open_registration(vcc2.consultation)
+    states = list(
+        consultation.council_term.seats.order_by("state__iso2").values_list(
+            "state__iso2", flat=True
+        )[:17]
+    )
+    people = [
+        factories.participant(consultation, iso2, n, speaker=False)
+        for iso2 in states
+        for n in (1, 2, 3)
+    ][:50]
+    for person in people[:10]:
+        registration.designate_speaker(person, actor=secretariat_user)
+    waiting = people[10:]
+    assert len(waiting) == 40
+
+    def lower():
+        return services.update_settings(
+            consultation, {"speaker_capacity": 25}, actor=secretariat_user
+        )
+
+    calls = [lower] + [
+        (lambda person=person: registration.designate_speaker(person, actor=secretariat_user))
+        for person in waiting
+    ]
+    results = _run_together(calls)
+
+    capacity = Capacity.objects.get(consultation=consultation)
+    named = Participant.objects.filter(consultation=consultation, role="speaker").count()
+    assert capacity.speakers == named <= capacity.speaker_limit
+    refusals = [r for r in results if isinstance(r, DomainError)]
+    lowered = capacity.speaker_limit == 25
+    if lowered:
+        # 10 named before, at most 15 more: the 25th place is the last.
+        assert named <= 25
+        capacity_refusals = [r for r in refusals if r.code == "speaker_capacity"]
+        assert capacity_refusals, "no designation met the new limit"
+        for refusal in capacity_refusals:
+            assert "25 speakers" in refusal.user_message()
+    else:
+        # The secretariat came too late: the change was refused with what is in the way.
+        blocked = [r for r in refusals if r.code == "settings_blocked"]
+        assert len(blocked) == 1 and "speakers are already named" in blocked[0].details[0]
+        assert named == 50
+    print(f"\ncapacity lowered: {lowered}; speakers named: {named}; refusals: {len(refusals)}")
