@@ -270,6 +270,80 @@ def cmd_totp_code(args) -> int:
     return 0
 
 
+def _setting_values(pairs: list[str]) -> dict:
+    """name=value pairs as the API's schema reads them: a value in JSON ([1, 2], true,
+    {"en": "…"}) or a plain string ("2027-03-01", "13:00", "300")."""
+    import json
+
+    values = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep:
+            raise ValueError(f"“{pair}” is not name=value")
+        try:
+            values[name.strip()] = json.loads(raw)
+        except ValueError:
+            values[name.strip()] = raw
+    return values
+
+
+def cmd_consultation(args) -> int:
+    """Create a consultation, change its settings or show them: the service of the pages and
+    the API (setup.services), with the API's reading of the values."""
+    _setup()
+    # Imported after django.setup(): they need the settings and the app registry.
+    import json
+
+    from pydantic import ValidationError
+
+    from plenary.api.setup import ConsultationSettingsIn, settings_out
+    from plenary.consultations.models import Consultation
+    from plenary.core.errors import DomainError
+    from plenary.setup import services
+
+    try:
+        body = ConsultationSettingsIn.model_validate(_setting_values(args.settings))
+        if args.action == "new":
+            source = (
+                Consultation.objects.filter(slug=args.copy_from).first() if args.copy_from else None
+            )
+            if args.copy_from and source is None:
+                print(f"No consultation “{args.copy_from}”.", file=sys.stderr)
+                return 2
+            consultation = services.create_consultation(
+                body.values(), slug=args.slug, actor=None, copy_from=source
+            )
+            changed = {}
+        else:
+            consultation = Consultation.objects.filter(slug=args.slug).first()
+            if consultation is None:
+                print(f"No consultation “{args.slug}”.", file=sys.stderr)
+                return 2
+            changed = {}
+            if args.action == "set":
+                changed = services.update_settings(
+                    consultation, body.values(), actor=None, reason=args.reason
+                )
+    except (ValueError, ValidationError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    except DomainError as refusal:
+        print(refusal.user_message(), file=sys.stderr)
+        if refusal.details:
+            print(json.dumps(refusal.details, indent=2, ensure_ascii=False), file=sys.stderr)
+        return 2
+    out = settings_out(consultation, changed)
+    print(
+        json.dumps(
+            out if args.action == "show" else out["changed"] or out["settings"],
+            indent=2,
+            default=str,
+            ensure_ascii=False,
+        )
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plenary", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -329,6 +403,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="replace the data of a database that is not empty"
     )
     restore.set_defaults(func=cmd_restore)
+
+    consultation = sub.add_parser(
+        "consultation",
+        help="create a consultation (from the letter's defaults or a copy), change its "
+        "settings, or show them",
+    )
+    consultation.add_argument("action", choices=["new", "set", "show"])
+    consultation.add_argument("slug")
+    consultation.add_argument("settings", nargs="*", help="name=value, e.g. starts_on=2027-03-01")
+    consultation.add_argument("--copy-from", help="the consultation to copy (with new)")
+    consultation.add_argument("--reason", default="", help="why (once the agenda is confirmed)")
+    consultation.set_defaults(func=cmd_consultation)
 
     totp = sub.add_parser("totp-code", help="current second-factor code of a demo account")
     totp.add_argument("email")

@@ -221,7 +221,8 @@ def test_copy_moves_the_dates_and_keeps_the_frame(vcc2, secretariat_user):
     assert copy.rehearsal_on == source.rehearsal_on + shift
     assert copy.groups.count() == source.groups.count()
     assert copy.contributions_email == source.contributions_email
-    assert copy.title_zh_hans == source.title_zh_hans  # texts copied where not given
+    assert copy.body_zh_hans == source.body_zh_hans  # texts copied where not given
+    assert copy.title_zh_hans == ""  # but the source's title names the source
     assert not copy.agenda_is_final
     with pytest.raises(DomainError) as taken:
         services.create_consultation({}, slug="vcc-3", actor=secretariat_user, copy_from=source)

@@ -104,7 +104,7 @@ def _settings_of(consultation) -> dict:
     return out
 
 
-def _out(consultation, changed=None) -> dict:
+def settings_out(consultation, changed=None) -> dict:
     preview = services.preview({}, consultation=consultation)
     return {
         "slug": consultation.slug,
@@ -127,18 +127,22 @@ def create_consultation(request, body: NewConsultationIn):
     created = services.create_consultation(
         body.values(), slug=body.slug, actor=actor(request), copy_from=source
     )
-    return 201, _out(created)
+    return 201, settings_out(created)
 
 
-@router.get("/consultations/{slug}/settings", response=responses(ConsultationSettingsOut), auth=AUTH)
+@router.get(
+    "/consultations/{slug}/settings", response=responses(ConsultationSettingsOut), auth=AUTH
+)
 def get_settings(request, slug: str):
-    return _out(consultation_for(request, slug, "setup.edit_settings"))
+    return settings_out(consultation_for(request, slug, "setup.edit_settings"))
 
 
-@router.patch("/consultations/{slug}/settings", response=responses(ConsultationSettingsOut), auth=AUTH)
+@router.patch(
+    "/consultations/{slug}/settings", response=responses(ConsultationSettingsOut), auth=AUTH
+)
 def change_settings(request, slug: str, body: ConsultationSettingsIn):
     consultation = consultation_for(request, slug, "setup.edit_settings")
     changed = services.update_settings(
         consultation, body.values(), actor=actor(request), reason=body.reason
     )
-    return _out(consultation, changed)
+    return settings_out(consultation, changed)

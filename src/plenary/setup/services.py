@@ -237,6 +237,10 @@ def create_consultation(values: dict, *, slug: str, actor, copy_from: Consultati
             )
         candidate, remote = _starting_point(copy_from, values)
         candidate.slug = slug
+        if copy_from is not None and "title" in values:
+            # The source's title in the other languages names the source, not the copy.
+            for code in LANGUAGE_CODES:
+                setattr(candidate, translated.column("title", code), "")
         _apply(candidate, values)
         remote.update({k: v for k, v in values.items() if k in REMOTE})
         groups = list(copy_from.groups.all()) if copy_from else None
