@@ -235,6 +235,11 @@ class Consultation(models.Model):
         )
 
     @property
+    def open_groups(self) -> str:
+        """The groups open to contributions as the pages name them: "1, 2"."""
+        return ", ".join(str(number) for number in sorted(self.contribution_groups or []))
+
+    @property
     def agenda_is_final(self) -> bool:
         return self.agenda_confirmed_at is not None
 

@@ -49,10 +49,10 @@ def _check_item(consultation: Consultation, item: AgendaItem) -> None:
     if item.group.number not in (consultation.contribution_groups or []):
         raise DomainError(
             _(
-                "Contributions may concern Group 1 and Group 2 items only; item %(label)s is for information."
+                "Contributions may concern the items of Groups %(groups)s only; item %(label)s is not among them."
             ),
             code="item_not_open",
-            params={"label": item.label},
+            params={"label": item.label, "groups": consultation.open_groups},
         )
 
 

@@ -44,9 +44,10 @@ def template_docx(consultation, language: str) -> bytes:
         dates = timezones.format_day_range(consultation.starts_on, consultation.ends_on, language)
         intro = document.add_paragraph(
             _(
-                "Contribution template (Annex 3). %(dates)s. At most %(pages)s pages, on a Group 1 or Group 2 item, by %(deadline)s."
+                "Contribution template (Annex 3). %(dates)s. At most %(pages)s pages, on an item of Groups %(groups)s, by %(deadline)s."
             )
             % {
+                "groups": consultation.open_groups,
                 "dates": dates,
                 "pages": consultation.contribution_max_pages,
                 "deadline": timezones.format_moment(
