@@ -133,3 +133,74 @@ def test_a_focal_point_cannot_create(client, focal_ch, term):
     )
     assert response.status_code == 403
     assert not Consultation.objects.filter(slug="vcc-97").exists()
+
+
+def test_a_whole_consultation_through_the_api_alone(client, secretariat_token, vcc2):
+    """Term, consultation, agenda, plan: every step an API call; then the quotas, capacity,
+    deadline, plan and calendar hold the new values."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.consultations.vcc2_files import xlsx_bytes
+
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secretariat_token}"}
+    seats = [
+        {"region": seat.region.code, "state": seat.state.iso2}
+        for seat in vcc2.consultation.council_term.seats.select_related("region", "state")
+    ]
+    term = client.post(
+        "/api/v1/council/terms",
+        {"name": "2091-2094", "starts_on": "2091-01-01", "ends_on": "2094-12-31", "seats": seats},
+        content_type="application/json",
+        **headers,
+    )
+    assert term.status_code == 201, term.json()
+    short = client.post(
+        "/api/v1/council/terms",
+        {
+            "name": "2091-2094 bis",
+            "starts_on": "2091-01-01",
+            "ends_on": "2094-12-31",
+            "seats": seats[:47],
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert short.status_code == 400
+    created = client.post(
+        "/api/v1/consultations",
+        {
+            **NEW,
+            "slug": "vcc-92",
+            "council_term": "2091-2094",
+            "starts_on": "2092-06-02",
+            "registration_opens_on": "2092-04-20",
+            "rehearsal_on": "2092-05-28",
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert created.status_code == 201, created.json()
+    upload = SimpleUploadedFile("agenda.xlsx", xlsx_bytes())
+    imported = client.post(
+        "/api/v1/consultations/vcc-92/agenda/import",
+        {"file": upload, "dry_run": "false"},
+        **headers,
+    )
+    assert imported.status_code == 200, imported.json()
+    consultation = Consultation.objects.get(slug="vcc-92")
+    assert sum(group.items.count() for group in consultation.groups.all()) == 66
+    published = client.post(
+        "/api/v1/consultations/vcc-92/plan/publish",
+        {"reason": ""},
+        content_type="application/json",
+        **headers,
+    )
+    assert published.status_code in (200, 201), published.json()
+    new_york = ZoneInfo("America/New_York")
+    slots = consultation.plan_versions.get().slots
+    assert {slot["day"] for slot in slots} <= set(range(4))
+    first_slot = min(datetime.datetime.fromisoformat(slot["start"]) for slot in slots)
+    assert first_slot.astimezone(new_york) == datetime.datetime(2092, 6, 2, 7, 30, tzinfo=new_york)
+    assert Capacity.objects.get(consultation=consultation).speaker_limit == 180
+    calendar = client.get("/calendars/vcc-92.ics").content.decode()
+    assert "20920602T" in calendar

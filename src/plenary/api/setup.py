@@ -6,7 +6,7 @@ that contradicts what is already done, 400 `settings_blocked` with `details` lis
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from plenary.consultations.models import Consultation
 from plenary.core import translated
@@ -127,7 +127,7 @@ def create_consultation(request, body: NewConsultationIn):
     created = services.create_consultation(
         body.values(), slug=body.slug, actor=actor(request), copy_from=source
     )
-    return 201, settings_out(created)
+    return Status(201, settings_out(created))
 
 
 @router.get(
