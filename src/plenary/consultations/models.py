@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from plenary.core import timezones
@@ -236,8 +237,10 @@ class Consultation(models.Model):
 
     @property
     def open_groups(self) -> str:
-        """The groups open to contributions as the pages name them: "1, 2"."""
-        return ", ".join(str(number) for number in sorted(self.contribution_groups or []))
+        """The groups open to contributions as the reader's language lists them: "1, 2",
+        "1、2", "1، 2"."""
+        separator = {"zh-hans": "、", "ar": "، "}.get(translation.get_language(), ", ")
+        return separator.join(str(number) for number in sorted(self.contribution_groups or []))
 
     @property
     def agenda_is_final(self) -> bool:

@@ -171,16 +171,19 @@ class SettingsForm(forms.Form):
                 self.add_error(target, message)
 
     def sections(self):
-        """(key, title, [bound fields]) in the catalogue's order, for the template."""
+        """(key, title, [(bound field, its other languages)]) in the catalogue's order, for
+        the template: a translated text shows its English field, the five others folded
+        beneath it."""
         for key, title, names in SECTIONS:
             bound = []
             for name in names:
                 if name in TRANSLATED:
-                    bound += [self[f"{name}_{code}"] for code in LANGUAGE_CODES]
+                    others = [self[f"{name}_{code}"] for code in LANGUAGE_CODES if code != "en"]
+                    bound.append((self[f"{name}_en"], others))
                 elif name == "queue_classes":
-                    bound += [self[f"queue_{c}"] for c in Delegation.Category.values]
+                    bound += [(self[f"queue_{c}"], []) for c in Delegation.Category.values]
                 else:
-                    bound.append(self[name])
+                    bound.append((self[name], []))
             yield key, title, bound
 
 
