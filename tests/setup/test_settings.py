@@ -227,3 +227,32 @@ def test_copy_moves_the_dates_and_keeps_the_frame(vcc2, secretariat_user):
     with pytest.raises(DomainError) as taken:
         services.create_consultation({}, slug="vcc-3", actor=secretariat_user, copy_from=source)
     assert taken.value.code == "slug_taken"
+
+
+def test_meetings_follow_the_days_the_plan_needs(vcc2, secretariat_user):
+    from plenary.consultations.services import add_item
+    from plenary.planning.services import publish_plan
+
+    consultation = _future(vcc2.consultation)
+    assert consultation.meetings.filter(kind=Meeting.Kind.MEETING).count() == 5
+    group = consultation.groups.get(number=1)
+    for subject in ("First", "Second"):
+        add_item(group, subjects={"en": subject}, actor=secretariat_user)
+    publish_plan(consultation, actor=secretariat_user)
+    # Two short items fit in the first day: the other four meetings are not held.
+    assert consultation.meetings.filter(kind=Meeting.Kind.MEETING).count() == 1
+    assert consultation.meetings.filter(kind=Meeting.Kind.REHEARSAL).count() == 1
+    # A later change of the window moves the one meeting, and asks for a reason.
+    with pytest.raises(DomainError) as refused:
+        services.update_settings(
+            consultation, {"daily_start": datetime.time(10, 0)}, actor=secretariat_user
+        )
+    assert refused.value.code == "reason_required"
+    services.update_settings(
+        consultation,
+        {"daily_start": datetime.time(10, 0)},
+        actor=secretariat_user,
+        reason="Earlier",
+    )
+    meeting = consultation.meetings.get(kind=Meeting.Kind.MEETING)
+    assert meeting.starts_at.astimezone(GENEVA).time() == datetime.time(10, 0)
