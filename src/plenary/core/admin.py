@@ -2,9 +2,10 @@
 page (with the second factor), and permitted by the rules, not by Django's staff flags."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import tokens
+from . import audit, tokens
 from .errors import DomainError
 from .models import ApiToken, AuditEvent, OutboxMessage, User
 
@@ -28,6 +29,35 @@ class SecretariatAdmin(admin.ModelAdmin):
         return request.user.has_perm("core.use_admin")
 
 
+class AuditedAdmin(SecretariatAdmin):
+    """A model with no service of its own, edited here: each save and deletion is one audit
+    event with the fields that changed, in the same transaction as the write."""
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit.record(
+                f"admin.{obj._meta.model_name}_{'changed' if change else 'added'}",
+                actor=request.user,
+                target=obj,
+                data={name: form.cleaned_data.get(name) for name in form.changed_data},
+            )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            audit.record(
+                f"admin.{obj._meta.model_name}_deleted",
+                actor=request.user,
+                target=obj,
+                data={"was": str(obj)},
+            )
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
 class ReadOnlyAdmin(SecretariatAdmin):
     def has_add_permission(self, request):
         return False
@@ -40,7 +70,7 @@ class ReadOnlyAdmin(SecretariatAdmin):
 
 
 @admin.register(User)
-class UserAdmin(SecretariatAdmin):
+class UserAdmin(AuditedAdmin):
     list_display = ["email", "full_name", "language", "is_active"]
     search_fields = ["email", "full_name"]
     fields = ["email", "full_name", "language", "time_zone", "is_active"]

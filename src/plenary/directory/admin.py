@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from plenary.core.admin import ReadOnlyAdmin, SecretariatAdmin
+from plenary.core.admin import AuditedAdmin, ReadOnlyAdmin, SecretariatAdmin
 
 from . import services
 from .models import (
@@ -56,7 +56,7 @@ class OfficialNameInline(admin.TabularInline):
 
 
 @admin.register(State)
-class StateAdmin(StateNameSearch, SecretariatAdmin):
+class StateAdmin(StateNameSearch, AuditedAdmin):
     state_field = "pk"
     list_display = ["iso2", "iso3", "__str__", "region", "status", "joined_on", "left_on"]
     list_filter = ["region", "status"]
@@ -74,12 +74,12 @@ class OfficialNameAdmin(SecretariatAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(SecretariatAdmin, TranslationAdmin):
+class RegionAdmin(AuditedAdmin, TranslationAdmin):
     list_display = ["code", "name"]
 
 
 @admin.register(RegionalOrganization)
-class RegionalOrganizationAdmin(SecretariatAdmin, TranslationAdmin):
+class RegionalOrganizationAdmin(AuditedAdmin, TranslationAdmin):
     list_display = ["acronym", "name"]
 
 

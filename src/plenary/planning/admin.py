@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from plenary.core.admin import ReadOnlyAdmin, SecretariatAdmin
+from plenary.core.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import ItemProgress, ItemReply, Meeting, PlanPin, PlanVersion
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SecretariatAdmin):
+class MeetingAdmin(AuditedAdmin):
     list_display = ["consultation", "kind", "number", "starts_at", "ends_at", "join_url"]
     list_filter = ["consultation", "kind"]
     fields = [

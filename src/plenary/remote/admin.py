@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from plenary.core.admin import ReadOnlyAdmin
+from plenary.core.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import CaptionFeed, Interpreter, MeetingLinks, RemoteSettings, SupportRequest
 
@@ -14,21 +14,21 @@ class RemoteSettingsAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MeetingLinks)
-class MeetingLinksAdmin(admin.ModelAdmin):
+class MeetingLinksAdmin(AuditedAdmin):
     list_display = ["meeting", "speaker_url", "viewer_url"]
 
 
 @admin.register(CaptionFeed)
-class CaptionFeedAdmin(admin.ModelAdmin):
+class CaptionFeedAdmin(AuditedAdmin):
     list_display = ["meeting", "language", "url"]
 
 
 @admin.register(Interpreter)
-class InterpreterAdmin(admin.ModelAdmin):
+class InterpreterAdmin(AuditedAdmin):
     list_display = ["user", "consultation", "booth", "relay", "active"]
 
 
 @admin.register(SupportRequest)
-class SupportRequestAdmin(admin.ModelAdmin):
+class SupportRequestAdmin(AuditedAdmin):
     list_display = ["pk", "consultation", "name", "channel", "status", "assignee", "created_at"]
     list_filter = ["status", "channel"]
