@@ -191,3 +191,33 @@ def test_a_new_council_term_loads_as_data(vcc2, tmp_path):
         "US",
         "FR",
     }
+
+
+def test_reloading_with_a_capacity_below_what_is_used_is_refused(vcc2, tmp_path):
+    """A scenario file loaded again is a change of settings: refused with what stands in
+    the way, and nothing changed."""
+    import shutil
+
+    from plenary.core.yamlfile import DataFileError
+    from plenary.registration.models import Capacity
+    from plenary.scenarios.loader import SCENARIOS_DIR, load_scenario
+    from tests import factories
+
+    factories.open_registration(vcc2.consultation)
+    factories.participant(vcc2.consultation, "CH")
+    factories.participant(vcc2.consultation, "CN")
+    folder = tmp_path / "vcc2"
+    shutil.copytree(SCENARIOS_DIR / "vcc2", folder)
+    scenario = folder / "scenario.yaml"
+    text = scenario.read_text(encoding="utf-8")
+    scenario.write_text(
+        text.replace("speaker_capacity: 300", "speaker_capacity: 1")
+        .replace('registration_opens_on: "2020-10-15"', 'registration_opens_on: "2020-01-01"')
+        .replace('starts_on: "2020-11-16"', 'starts_on: "2099-01-05"')
+        .replace('rehearsal_on: "2020-11-10"', 'rehearsal_on: "2098-12-30"'),
+        encoding="utf-8",
+    )
+    with pytest.raises(DataFileError) as refused:
+        load_scenario(str(folder))
+    assert "speakers are already named" in str(refused.value)
+    assert Capacity.objects.get(consultation=vcc2.consultation).speaker_limit == 300

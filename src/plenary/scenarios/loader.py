@@ -46,6 +46,7 @@ from plenary.planning.services import sync_meetings
 from plenary.registration.models import Delegation, FocalPoint
 from plenary.registration.services import delegation_for_state, setup_delegations
 from plenary.remote.models import Interpreter
+from plenary.setup.queries import blockers
 
 SCENARIOS_DIR = Path(__file__).resolve().parent
 TRANSLATED_SETTINGS = {"title", "body", "legal_basis", "presiding_officer_title", "time_zone_label"}
@@ -189,6 +190,13 @@ def _load_consultation(path, data, term, changes, shift_days: int = 0) -> Consul
     for name, value in values.items():
         setattr(candidate, name, value)
     problems = _setting_problems(candidate)
+    if existing is not None and not problems and not shift_days:
+        # Loading the file again with other numbers is a change of settings: refused, like
+        # one made on the Settings page, when it contradicts what is already done. (The
+        # demo's shift moves a whole data set on purpose.)
+        saved = Consultation.objects.get(pk=existing.pk)
+        changed = {name for name, value in values.items() if getattr(saved, name) != value}
+        problems = [str(text) for text in blockers(saved, candidate, changed)]
     if problems:
         raise DataFileError(path, line_of(settings_data), problems[0])
     return upsert(changes, Consultation, {"slug": slug}, values)
