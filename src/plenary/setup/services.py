@@ -19,7 +19,7 @@ from plenary.consultations.models import AgendaGroup, Consultation
 from plenary.core import audit, translated
 from plenary.core.errors import DomainError
 from plenary.directory.models import CouncilTerm, State
-from plenary.planning.services import publish_plan, replan, sync_meetings
+from plenary.planning.services import publish_plan, sync_meetings
 from plenary.registration.services import setup_delegations
 from plenary.remote.models import RemoteSettings
 
@@ -205,12 +205,10 @@ def update_settings(consultation: Consultation, values: dict, *, actor, reason: 
 
 
 def _republish(consultation, *, actor, reason: str) -> None:
-    """A published plan gives each item its moment: when the meetings move, the plan is
-    published again at the new dates (before the meetings, for the change's reason; once
-    they have begun, re-planned from now around the items already finished)."""
-    if consultation.opens_at <= timezone.now():
-        replan(consultation, now=timezone.now(), actor=actor)
-    else:
+    """A published plan gives each item its moment: when the meetings move before they have
+    begun, the plan is published again at the new dates, for the change's reason. Once they
+    have begun, the plan follows the meeting (planning.services.replan, item by item)."""
+    if consultation.opens_at > timezone.now():
         publish_plan(consultation, actor=actor, reason=reason)
 
 
