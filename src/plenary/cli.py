@@ -5,6 +5,7 @@ The project's modules are imported inside the commands, after `_setup()`: they n
 settings and the app registry, which `django.setup()` brings."""
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -273,8 +274,6 @@ def cmd_totp_code(args) -> int:
 def _setting_values(pairs: list[str]) -> dict:
     """name=value pairs as the API's schema reads them: a value in JSON ([1, 2], true,
     {"en": "…"}) or a plain string ("2027-03-01", "13:00", "300")."""
-    import json
-
     values = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
@@ -292,13 +291,15 @@ def cmd_consultation(args) -> int:
     the API (setup.services), with the API's reading of the values."""
     _setup()
     # Imported after django.setup(): they need the settings and the app registry.
-    import json
-
-    from pydantic import ValidationError
-
     from plenary.api.setup import ConsultationSettingsIn, settings_out
+
+    # Imported after django.setup(), as the line above.
     from plenary.consultations.models import Consultation
+
+    # Imported after django.setup(), as the line above.
     from plenary.core.errors import DomainError
+
+    # Imported after django.setup(), as the line above.
     from plenary.setup import services
 
     try:
@@ -324,7 +325,7 @@ def cmd_consultation(args) -> int:
                 changed = services.update_settings(
                     consultation, body.values(), actor=None, reason=args.reason
                 )
-    except (ValueError, ValidationError) as error:
+    except ValueError as error:  # pydantic's ValidationError is a ValueError
         print(error, file=sys.stderr)
         return 2
     except DomainError as refusal:

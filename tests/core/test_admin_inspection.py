@@ -1,7 +1,7 @@
 """The admin is for inspection: what a service changes is read-only there, or goes through
 the same service and the audit trail."""
 
-from plenary.consultations.models import Appointment, Consultation
+from plenary.consultations.models import Appointment
 from plenary.core.models import AuditEvent, User
 from plenary.directory.models import State
 from plenary.registration.models import FocalPoint

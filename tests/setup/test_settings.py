@@ -6,14 +6,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from plenary.consultations import agenda_files
+from plenary.consultations import services as agenda
 from plenary.consultations.models import Consultation
 from plenary.core.errors import DomainError
 from plenary.core.models import AuditEvent
 from plenary.directory.models import CouncilSeat, CouncilTerm
 from plenary.planning.models import Meeting
+from plenary.planning.services import publish_plan
 from plenary.registration.models import Capacity, Delegation
 from plenary.setup import services
 from tests import factories
+from tests.consultations.vcc2_files import xlsx_bytes
 
 GENEVA = ZoneInfo("Europe/Zurich")
 
@@ -256,3 +260,22 @@ def test_meetings_follow_the_days_the_plan_needs(vcc2, secretariat_user):
     )
     meeting = consultation.meetings.get(kind=Meeting.Kind.MEETING)
     assert meeting.starts_at.astimezone(GENEVA).time() == datetime.time(10, 0)
+
+
+def test_a_published_plan_moves_with_the_dates(consultation, secretariat_user):
+    future = _future(consultation)
+    rows = agenda_files.read_agenda(xlsx_bytes(), "agenda.xlsx")
+    agenda.import_agenda(future, rows, actor=secretariat_user, apply=True)
+    publish_plan(future, actor=secretariat_user)
+    new_first = future.starts_on + datetime.timedelta(days=14)
+    services.update_settings(
+        future,
+        {"starts_on": new_first, "rehearsal_on": future.rehearsal_on + datetime.timedelta(14)},
+        actor=secretariat_user,
+        reason="Two weeks later.",
+    )
+    latest = future.plan_versions.order_by("-number").first()
+    assert (latest.number, latest.reason) == (2, "Two weeks later.")
+    first_slot = min(slot["start"] for slot in latest.slots)
+    assert datetime.datetime.fromisoformat(first_slot) == future.opens_at
+    assert future.opens_at.astimezone(GENEVA).date() == new_first

@@ -10,7 +10,8 @@ from plenary.core import translated
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
-# Translated texts: the English text is required, the other five are optional.
+# Translated texts: the English text is required (but for the presiding officer's title, which
+# may wait for the presiding officer), the other five are optional.
 TRANSLATED = ["title", "body", "legal_basis", "presiding_officer_title", "time_zone_label"]
 
 # Settings kept by remote.models.RemoteSettings, edited with the others.

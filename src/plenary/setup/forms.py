@@ -71,7 +71,9 @@ class SettingsForm(forms.Form):
                 for code in LANGUAGE_CODES:
                     fields[f"{name}_{code}"] = forms.CharField(
                         label=f"{model[name].verbose_name} ({_language_name(code)})",
-                        required=code == "en",
+                        # English is required where the model requires a text (the
+                        # presiding officer's title may wait for the presiding officer).
+                        required=code == "en" and not model[name].blank,
                         max_length=model[name].max_length or 300,
                         widget=forms.TextInput(
                             attrs={"lang": code, "dir": "rtl" if code == "ar" else "ltr"}

@@ -19,7 +19,7 @@ from plenary.consultations.models import AgendaGroup, Consultation
 from plenary.core import audit, translated
 from plenary.core.errors import DomainError
 from plenary.directory.models import CouncilTerm, State
-from plenary.planning.services import sync_meetings
+from plenary.planning.services import publish_plan, sync_meetings
 from plenary.registration.services import setup_delegations
 from plenary.remote.models import RemoteSettings
 
@@ -28,6 +28,7 @@ from .catalogue import (
     CONSULTATION_FIELDS,
     LANGUAGE_CODES,
     MOVED_WITH_FIRST_DAY,
+    MOVES_MEETINGS,
     REMOTE,
     TRANSLATED,
     columns,
@@ -191,6 +192,8 @@ def update_settings(consultation: Consultation, values: dict, *, actor, reason: 
         RemoteSettings.objects.update_or_create(consultation=candidate, defaults=remote)
         setup_delegations(candidate)
         sync_meetings(candidate)
+        if changed & MOVES_MEETINGS and current.plan_versions.exists():
+            _republish(candidate, actor=actor, reason=reason)
         audit.record(
             "consultation.settings_changed",
             actor=actor,
@@ -199,6 +202,14 @@ def update_settings(consultation: Consultation, values: dict, *, actor, reason: 
         )
     consultation.refresh_from_db()
     return record
+
+
+def _republish(consultation, *, actor, reason: str) -> None:
+    """A published plan gives each item its moment: when the meetings move before they have
+    begun, the plan is published again at the new dates, for the change's reason. Once they
+    have begun, the plan follows the meeting (planning.services.replan, item by item)."""
+    if consultation.opens_at > timezone.now():
+        publish_plan(consultation, actor=actor, reason=reason)
 
 
 def _value(consultation, name, remote):

@@ -69,13 +69,15 @@ def consultation_new(request):
     preview = None
     if form.is_bound and form.is_valid():
         values = form.values()
+        shown = {}
         if request.POST.get("action") == "create":
             try:
                 created = services.create_consultation(
                     values, slug=slug, actor=request.user, copy_from=source
                 )
             except DomainError as refusal:
-                form.show_errors(refusal.details or {})
+                shown = refusal.details or {}
+                form.show_errors(shown)
                 messages.error(request, refusal.user_message())
             else:
                 messages.success(
@@ -83,7 +85,8 @@ def consultation_new(request):
                 )
                 return redirect("setup_settings", created.slug)
         preview = services.preview(values, copy_from=source)
-        form.show_errors(preview["problems"])
+        # The refusal and the preview find the same problems: each shown once under its field.
+        form.show_errors({k: v for k, v in preview["problems"].items() if k not in shown})
     return render(
         request,
         "setup/settings.html",
