@@ -55,6 +55,12 @@ class Tally:
             self.page.locator(selector).first.click()
 
     def fill(self, selector: str, value: str) -> None:
+        field = self.page.locator(selector)
+        fold = self.page.locator(f"details:has({selector})")
+        if fold.count() and not field.is_visible():
+            # A text's other languages are folded beneath its English field: open them.
+            self._count("clicks")
+            fold.locator("summary").first.click()
         self._count("fields")
         self.page.fill(selector, value)
 
@@ -171,10 +177,6 @@ COPY = {
     "#id_acronym": "VCC-97",
     "#id_title_en": "Ninety-seventh Virtual Consultation of Councillors",
     "#id_title_fr": "Quatre-vingt-dix-septième consultation virtuelle des Conseillers",
-    "#id_title_ar": "",
-    "#id_title_zh-hans": "",
-    "#id_title_ru": "",
-    "#id_title_es": "",
     "#id_letter_reference": "DM-97/1001",
     "#id_time_zone_label_en": "Nairobi time",
     "#id_time_zone_label_fr": "heure de Nairobi",

@@ -66,6 +66,9 @@ def consultation_new(request):
     form = SettingsForm(request.POST or None, groups=groups)
     if not form.is_bound:
         form.initial.update({**initial_of(candidate), **remote})
+        if source is not None:
+            # The source's title names the source: the copy's is typed anew.
+            form.initial.update({name: "" for name in form.fields if name.startswith("title_")})
     preview = None
     if form.is_bound and form.is_valid():
         values = form.values()
