@@ -66,6 +66,7 @@ def _setup_pages(page, root, audit, language) -> None:
     _follow(page.locator("#new-consultation button"))
     audit.check(page, "new consultation", language)
     page.select_option("#id_council_term", label="2095-2098")
+    page.fill("#id_title_en", "A new consultation")  # a copy's title starts empty
     _follow(page.locator("button[name=action][value=preview]"))
     assert page.locator("#preview-dates").count() == 1
     audit.check(page, "new consultation, preview", language)
