@@ -265,6 +265,7 @@ _declare(
     "invitation_used",
     "invitation_withdrawn",
     "not_council_member",
+    "not_pending",
     "state_required",
     "unknown_role",
 )
