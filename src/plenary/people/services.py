@@ -570,7 +570,8 @@ def _planned(row: importing.CsvRow, invitee: Invitee) -> dict:
         "email": invitee.email,
         "name": invitee.name,
         "language": invitee.language,
-        "role": Role(invitee.role).label,
+        "role": invitee.role,
+        "role_label": str(Role(invitee.role).label),
         "has_account": invitee.has_account,
         "fields": {
             "email": invitee.email,
