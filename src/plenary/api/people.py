@@ -59,10 +59,24 @@ class AppointmentOut(Schema):
         return row.state.iso2 if row.state_id else None
 
 
+class VotingOut(Schema):
+    id: int
+    email: str
+    state: str
+
+    @staticmethod
+    def resolve_email(row):
+        return row.user.email
+
+    @staticmethod
+    def resolve_state(row):
+        return row.state.iso2
+
+
 class PeopleOut(Schema):
     invitations: list[InvitationOut]
     appointments: list[AppointmentOut]
-    voting_focal_points: list[AppointmentOut]
+    voting_focal_points: list[VotingOut]
 
 
 class InviteIn(Schema):
@@ -100,8 +114,6 @@ def list_people(request, slug: str):
         role=Appointment.Role.SECRETARIAT
     )
     voting = VotingFocalPoint.objects.filter(consultation=consultation)
-    for row in voting:
-        row.role = Invitation.Role.VOTING_FOCAL_POINT
     return {
         "invitations": consultation.invitations.select_related("state"),
         "appointments": appointments.select_related("user", "state"),

@@ -67,7 +67,7 @@ def invite(request, consultation):
         invitation = services.invite(consultation, actor=request.user, **form.invitation())
     except DomainError as refused:
         form.add_error(None, refused.user_message())
-        return _page(request, consultation, form=form, status=400)
+        return _page(request, consultation, form=form, message=refused.user_message(), status=400)
     messages.success(
         request, _("The invitation has been sent to %(email)s.") % {"email": invitation.email}
     )
@@ -125,7 +125,14 @@ def import_preview(request, consultation):
         plan = services.import_invitations(consultation, rows, actor=request.user)
     except DomainError as refused:
         problems = getattr(refused, "problems", [refused.user_message()])
-        return _page(request, consultation, upload=upload, problems=problems, status=400)
+        return _page(
+            request,
+            consultation,
+            upload=upload,
+            problems=problems,
+            message=refused.user_message(),
+            status=400,
+        )
     stored = [dataclasses.asdict(row) for row in rows]
     digest = hashlib.sha256(json.dumps([consultation.pk, stored]).encode()).hexdigest()
     request.session[_IMPORT_KEY] = {
@@ -155,7 +162,9 @@ def import_send(request, consultation):
         plan = services.import_invitations(consultation, rows, actor=request.user, apply=True)
     except DomainError as refused:
         problems = getattr(refused, "problems", [refused.user_message()])
-        return _page(request, consultation, problems=problems, status=400)
+        return _page(
+            request, consultation, problems=problems, message=refused.user_message(), status=400
+        )
     del request.session[_IMPORT_KEY]
     messages.success(
         request, _("%(count)s invitations have been sent.") % {"count": len(plan.rows)}
