@@ -495,14 +495,7 @@ def import_invitations(
     _may_manage(actor, consultation)
     plan, problems = _plan(consultation, rows)
     if problems:
-        error = DomainError(
-            _("%(count)s problems: %(problems)s") if len(problems) > 1 else _("%(problems)s"),
-            code=problems[0][1],
-            params={"count": len(problems), "problems": "; ".join(p for p, _c in problems)},
-            details=[p for p, _c in problems],
-        )
-        error.problems = [p for p, _c in problems]
-        raise error
+        raise _refusal(problems[0][1], [text for text, _refused in problems])
     if not apply:
         return plan
     with transaction.atomic():
@@ -518,7 +511,20 @@ def import_invitations(
     return plan
 
 
-def _plan(consultation, rows: list[importing.CsvRow]) -> tuple[ImportPlan, list[tuple[str, str]]]:
+def _refusal(first: DomainError, problems: list[str]) -> DomainError:
+    """One refusal for all the problems of a file (its code the first one's); `problems`
+    and `details` keep them one by one for the page and the API to list."""
+    error = DomainError(
+        _("%(count)s problems: %(problems)s") if len(problems) > 1 else _("%(problems)s"),
+        code=first.code,
+        params={"count": len(problems), "problems": "; ".join(problems)},
+        details=problems,
+    )
+    error.problems = problems
+    return error
+
+
+def _plan(consultation, rows: list[importing.CsvRow]) -> tuple[ImportPlan, list[tuple]]:
     """Each row checked as `invite` will check it, plus what only a list can get wrong: a
     state or a role not recognised, a row given twice."""
     states, roles = importing.StateIndex(), importing.choice_index(Role.choices)
@@ -557,7 +563,7 @@ def _plan(consultation, rows: list[importing.CsvRow]) -> tuple[ImportPlan, list[
                 )
             seen[key] = where
         except DomainError as refused:
-            problems.append((f"{where}: {refused.user_message()}", refused.code))
+            problems.append((f"{where}: {refused.user_message()}", refused))
             continue
         plan.rows.append(_planned(row, invitee))
     return plan, problems
