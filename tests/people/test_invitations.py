@@ -311,3 +311,28 @@ def test_the_page_shows_each_status(client, consultation, secretariat_user, sett
     assert lines["Switzerland"] == "appointed" and lines["Italy"] == "none"
     labels = [str(label) for label, _lines in page.context["sections"]]
     assert labels == ["Council Member States", "Observers", "Sector Members"]
+
+
+def test_a_sector_members_focal_point(client, consultation):
+    member = consultation.sector_members.order_by("pk").first()
+    services.invite(
+        consultation, email="sm@example.org", sector_member=member, actor=factories.secretariat()
+    )
+    assert client.post(link_in(mail_to("sm@example.org")), _accept_form("Sam")).status_code == 302
+    assert FocalPoint.objects.filter(
+        user__email="sm@example.org", delegation__sector_member=member
+    ).exists()
+    assert client.get("/en/c/vcc-2/delegation/").status_code == 200
+
+
+@pytest.mark.parametrize("language", ["ar", "zh-hans", "ru"])
+def test_the_pages_in_each_script(client, consultation, secretariat_user, language):
+    invite(consultation, language=language)
+    path = link_in(mail_to("anna@example.de"))
+    assert path.startswith(f"/{language}/")
+    page = client.get(path)
+    assert page.status_code == 200
+    assert page.context["LANGUAGE_CODE"] == language
+    activate_totp(secretariat_user)
+    client.force_login(secretariat_user)
+    assert client.get(f"/{language}/c/vcc-2/people/").status_code == 200
