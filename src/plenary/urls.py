@@ -240,8 +240,6 @@ urlpatterns += i18n_patterns(
         name="people_voting_withdraw",
     ),
     path("c/<slug:slug>/people/import/", people_views.import_preview, name="people_import"),
-    path(
-        "c/<slug:slug>/people/import/send/", people_views.import_send, name="people_import_send"
-    ),
+    path("c/<slug:slug>/people/import/send/", people_views.import_send, name="people_import_send"),
     prefix_default_language=True,
 )
