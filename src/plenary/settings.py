@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "plenary.remote",
     "plenary.setup",
     "plenary.membership",
+    "plenary.people",
     "plenary.scenarios",
 ]
 
@@ -317,6 +318,8 @@ LOGGING = {
 }
 # Rate limits: (requests, seconds) per client address.
 PLENARY_RATE_LIMITS = {"join": (30, 60), "register": (20, 600), "support": (10, 600)}
+# How long an invitation to staff a consultation stays valid (plenary.people).
+PLENARY_INVITATION_DAYS = int(os.environ.get("PLENARY_INVITATION_DAYS", "14"))
 PLENARY_BASE_URL = os.environ.get("PLENARY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Remote participation ---------------------------------------------------------------

@@ -11,6 +11,7 @@ from plenary.directory import views as directory_views
 from plenary.floor import views as floor_views
 from plenary.membership import views as membership_views
 from plenary.outcomes import views as outcome_views
+from plenary.people import views as people_views
 from plenary.planning import views as planning_views
 from plenary.registration import views as registration_views
 from plenary.reports import views as report_views
@@ -219,5 +220,26 @@ urlpatterns += i18n_patterns(
         membership_views.consultation_sector_members,
         name="consultation_sector_members",
     ),
+    # The people of a consultation: the secretariat's invitations and the invitee's link.
+    path("invitation/<str:token>/", people_views.accept, name="invitation_accept"),
+    path("c/<slug:slug>/people/", people_views.people_page, name="people"),
+    path("c/<slug:slug>/people/invite/", people_views.invite, name="people_invite"),
+    path(
+        "c/<slug:slug>/people/invitations/<int:invitation_id>/",
+        people_views.invitation_action,
+        name="people_invitation_action",
+    ),
+    path(
+        "c/<slug:slug>/people/appointments/<int:appointment_id>/withdraw/",
+        people_views.appointment_withdraw,
+        name="people_appointment_withdraw",
+    ),
+    path(
+        "c/<slug:slug>/people/voting/<int:voting_id>/withdraw/",
+        people_views.voting_focal_point_withdraw,
+        name="people_voting_withdraw",
+    ),
+    path("c/<slug:slug>/people/import/", people_views.import_preview, name="people_import"),
+    path("c/<slug:slug>/people/import/send/", people_views.import_send, name="people_import_send"),
     prefix_default_language=True,
 )

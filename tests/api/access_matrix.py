@@ -818,6 +818,59 @@ ROWS = [
             {"action": "uninvite", "sector_member": "{sector_member}"},
         ),
     ),
+    # --- the people of a consultation
+    Row(
+        "See who staffs the consultation and who is invited",
+        S,
+        Call("get", C + "/people"),
+        Call("get", W + "/people/"),
+    ),
+    Row(
+        "Invite a focal point or another role",
+        S,
+        Call("post", C + "/invitations", {"email": "new.fr@example.org", "state": "FR"}),
+        Call(
+            "post",
+            W + "/people/invite/",
+            {
+                "email": "new.fr@example.org",
+                "role": "focal_point",
+                "delegation": "state:FR",
+                "language": "en",
+            },
+        ),
+    ),
+    Row(
+        "Invite people from a CSV file (preview)",
+        S,
+        Call("post", C + "/invitations/import", files=("file",)),
+        Call("post", W + "/people/import/", files=("file",)),
+        "The file sent is a PDF: allowed roles are refused for that reason.",
+    ),
+    Row(
+        "Send an invitation again",
+        S,
+        Call("post", C + "/invitations/{invitation}/resend"),
+        Call("post", W + "/people/invitations/{invitation}/", {"action": "resend"}),
+    ),
+    Row(
+        "Withdraw an invitation",
+        S,
+        Call("post", C + "/invitations/{invitation}/withdraw"),
+        Call("post", W + "/people/invitations/{invitation}/", {"action": "withdraw"}),
+    ),
+    Row(
+        "Withdraw an appointment (a focal point's)",
+        S,
+        Call("post", C + "/appointments/{focal_appointment}/withdraw"),
+        Call("post", W + "/people/appointments/{focal_appointment}/withdraw/"),
+    ),
+    Row(
+        "Withdraw a state's voting focal point",
+        S,
+        Call("post", C + "/voting-focal-points/{voting}/withdraw"),
+        Call("post", W + "/people/voting/{voting}/withdraw/"),
+    ),
     # --- tokens
     Row(
         "Create a personal API token",

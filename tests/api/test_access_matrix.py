@@ -62,6 +62,7 @@ def _build_world(consultation):
     from plenary.directory.models import State
     from plenary.floor import services as floor
     from plenary.outcomes import services as outcomes
+    from plenary.people import services as people
     from plenary.registration import services as registration
     from plenary.registration.models import Delegation
     from plenary.remote import services as remote
@@ -132,6 +133,16 @@ def _build_world(consultation):
     ballots.appoint_voting_focal_point(
         ballot, State.objects.get(iso2="CA"), users["voting_focal_point"], actor=secretariat
     )
+    # The people of the consultation: an invitation pending, a standing voting focal point.
+    invitation = people.invite(
+        consultation,
+        email="invited.de@example.org",
+        state=State.objects.get(iso2="DE"),
+        actor=secretariat,
+    )
+    voting = people.appoint_voting_focal_point(
+        consultation, State.objects.get(iso2="CA"), users["voting_focal_point"], actor=secretariat
+    )
 
     # Remote participation: the rehearsal is on now, with its addresses; the speaker asked
     # IT support for help.
@@ -179,6 +190,9 @@ def _build_world(consultation):
         "ballot": ballot.pk,
         "proposal": ballot.proposals.get().pk,
         "chair": chair.pk,
+        "invitation": invitation.pk,
+        "voting": voting.pk,
+        "focal_appointment": focal.appointments.get(role="focal_point", state=ch).pk,
     }
 
     # Who each role is: a token for the API, a browser for the pages.

@@ -18,6 +18,7 @@ from . import (
     floor,
     membership,
     outcomes,
+    people,
     planning,
     reads,
     registration,
@@ -96,3 +97,4 @@ api.add_router("/consultations", floor.router)
 api.add_router("/consultations", outcomes.router)
 api.add_router("/consultations", ballots.router)
 api.add_router("/consultations", remote.router)
+api.add_router("/consultations", people.router)

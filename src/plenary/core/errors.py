@@ -255,6 +255,23 @@ _declare(
 # API tokens.
 _declare(Kind.INVALID, "bad_expiry", "bad_name", "inactive")
 
+# Inviting the people who staff a consultation, and their invitations' links.
+_declare(
+    Kind.INVALID,
+    "account_exists",
+    "already_appointed",
+    "bad_password",
+    "invitation_expired",
+    "invitation_used",
+    "invitation_withdrawn",
+    "not_council_member",
+    "not_pending",
+    "state_required",
+    "unknown_role",
+)
+_declare(Kind.NOT_FOUND, "bad_invitation")
+_declare(Kind.PERMISSION, "wrong_account")
+
 
 def _strict() -> bool:
     # Under pytest (which sets DEBUG to False) the variable is set while a test runs.
