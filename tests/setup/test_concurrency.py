@@ -55,8 +55,9 @@ def test_lowering_capacity_during_designations_never_breaches_it(vcc2, secretari
     assert len(waiting) == 40
 
     def lower():
+        # With a reason: an earlier transactional test may have left the agenda confirmed.
         return services.update_settings(
-            consultation, {"speaker_capacity": 25}, actor=secretariat_user
+            consultation, {"speaker_capacity": 25}, actor=secretariat_user, reason="Platform"
         )
 
     calls = [lower] + [
@@ -80,6 +81,7 @@ def test_lowering_capacity_during_designations_never_breaches_it(vcc2, secretari
     else:
         # The secretariat came too late: the change was refused with what is in the way.
         blocked = [r for r in refusals if r.code == "settings_blocked"]
+        assert blocked, [r.code for r in refusals]
         assert len(blocked) == 1 and "speakers are already named" in blocked[0].details[0]
         assert named == 50
     print(f"\ncapacity lowered: {lowered}; speakers named: {named}; refusals: {len(refusals)}")
