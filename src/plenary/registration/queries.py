@@ -80,6 +80,7 @@ def dashboard(consultation) -> dict:
         .annotate(n=Count("focal_points"))
         .filter(n=0)
         .select_related("state", "sector_member")
+        .prefetch_related("state__official_names")
     )
     return {
         "capacity": capacity,
@@ -221,7 +222,8 @@ def delegation_filter_choices(consultation, language: str) -> list[tuple[int, st
 
 def stranded(consultation) -> list[Delegation]:
     """Delegations with registrations waiting and no focal point to decide on them, most
-    waiting first; each with `waiting` (how many) and `waiting_ids` (which, oldest first)."""
+    waiting first; each with `waiting` (how many) and `waiting_ids` (which, oldest first,
+    as the text a form sends)."""
     delegations = list(
         Delegation.objects.filter(consultation=consultation)
         .annotate(
@@ -237,12 +239,12 @@ def stranded(consultation) -> list[Delegation]:
         .prefetch_related("state__official_names")
         .order_by("-waiting", "pk")
     )
-    ids: dict[int, list[int]] = {d.pk: [] for d in delegations}
+    ids: dict[int, list[str]] = {d.pk: [] for d in delegations}
     pending = Participant.objects.filter(
         delegation__in=ids, status=Participant.Status.PENDING
     ).order_by("registered_at", "pk")
     for pk, delegation_id in pending.values_list("pk", "delegation_id"):
-        ids[delegation_id].append(pk)
+        ids[delegation_id].append(str(pk))
     for delegation in delegations:
         delegation.waiting_ids = ids[delegation.pk]
     return delegations

@@ -197,7 +197,12 @@ def dashboard(request, consultation):
     return render(
         request,
         "registration/dashboard.html",
-        {"consultation": consultation, "people_path": _people_path(consultation), **data},
+        {
+            "consultation": consultation,
+            "people_path": _people_path(consultation),
+            "list_path": reverse("registration_participants", args=[consultation.slug]),
+            **data,
+        },
     )
 
 
@@ -250,6 +255,7 @@ def participants(request, consultation):
             "query": query.urlencode(),
             "stranded": queries.stranded(consultation),
             "people_path": _people_path(consultation),
+            "list_path": request.path,
             "capacity": Capacity.objects.filter(consultation=consultation).first(),
             "results": request.session.pop(BULK_RESULTS, None),
         },
