@@ -350,6 +350,17 @@ def test_the_registration_mailbox_is_told_once_a_day_per_delegation(consultation
     assert again.subject.startswith("Kenya") and "4 registrations of Kenya wait" in again.body
 
 
+def test_a_committed_notice_is_remembered_without_searching_the_log(
+    consultation, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.registered(consultation, "KE", 1)
+    with CaptureQueriesContext(connection) as second:
+        factories.registered(consultation, "KE", 2)
+    assert not [q for q in second.captured_queries if "stranded_notice" in q["sql"]]
+    assert OutboxMessage.objects.filter(to=[MAILBOX]).count() == 1
+
+
 def test_no_notice_once_the_delegation_has_a_focal_point(consultation, secretariat_user):
     kenya = factories.delegation(consultation, "KE")
     services.appoint_focal_point(kenya, factories.delegate("EG"), actor=secretariat_user)

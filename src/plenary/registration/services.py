@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -312,16 +313,22 @@ def _tell_mailbox_of_stranded(participant: Participant) -> None:
     registration mailbox is told, at most once a day (in the consultation's zone) per
     delegation, so that the secretariat approves it or invites a focal point. Runs in the
     registration's transaction; the delegation's row is locked so that two registrations
-    at the same moment send one notice."""
+    at the same moment send one notice. The audit log says whether today's was sent; the
+    cache remembers it once committed, so that later registrations of the day do not
+    search the log (it has no index on time)."""
     delegation, consultation = participant.delegation, participant.consultation
-    Delegation.objects.select_for_update().filter(pk=delegation.pk).first()
     local_day = timezone.now().astimezone(timezones.zone(consultation.time_zone)).date()
+    key = f"plenary:stranded-notice:{delegation.pk}:{local_day.isoformat()}"
+    if cache.get(key):
+        return
+    Delegation.objects.select_for_update().filter(pk=delegation.pk).first()
     told = AuditEvent.objects.filter(
         action=STRANDED_NOTICE,
         target_type=Delegation._meta.label,
         target_id=str(delegation.pk),
         occurred_at__gte=timezones.at(local_day, time(0, 0), consultation.time_zone),
     ).exists()
+    transaction.on_commit(lambda: cache.set(key, True, 26 * 3600))
     if told:
         return
     waiting = delegation.participants.filter(status=Participant.Status.PENDING).count()
