@@ -130,6 +130,17 @@ urlpatterns += i18n_patterns(
         registration_views.decide_extra_speaker,
         name="decide_extra_speaker",
     ),
+    # The secretariat's list of registrations and its decisions, one row or many at once.
+    path(
+        "c/<slug:slug>/registration/participants/",
+        registration_views.participants,
+        name="registration_participants",
+    ),
+    path(
+        "c/<slug:slug>/registration/participants/bulk/",
+        registration_views.participants_bulk,
+        name="registration_bulk",
+    ),
     path(
         "c/<slug:slug>/registration/participants.csv",
         registration_views.participants_csv,

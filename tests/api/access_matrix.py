@@ -208,6 +208,22 @@ ROWS = [
         Call("post", C + "/extra-speakers/{extra}/decision", {"grant": False}),
         Call("post", W + "/registration/extra-speakers/{extra}/", {"decision": "refuse"}),
     ),
+    Row(
+        "See the list of registrations",
+        S,
+        Call("get", C + "/participants?status=pending"),
+        Call("get", W + "/registration/participants/?status=pending"),
+    ),
+    Row(
+        "Decide on many registrations at once",
+        S,
+        Call("post", C + "/participants/bulk", {"ids": ["{pending}"], "action": "approve"}),
+        Call(
+            "post",
+            W + "/registration/participants/bulk/",
+            {"participant": "{pending}", "action": "approve"},
+        ),
+    ),
     # --- contributions
     Row(
         "Submit a contribution (form)",

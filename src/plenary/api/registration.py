@@ -8,14 +8,14 @@ from typing import Literal
 from django.conf import settings
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from plenary.consultations.models import AgendaItem
 from plenary.core import ratelimit
 from plenary.planning.models import Meeting
-from plenary.registration import services
-from plenary.registration.models import ExtraSpeakerRequest, Participant
+from plenary.registration import queries, services
+from plenary.registration.models import Delegation, ExtraSpeakerRequest, Participant
 
 from .base import AUTH, Id, actor, consultation_for, get_or_404, responses
 
@@ -23,6 +23,7 @@ router = Router(tags=["registration"])
 
 LanguageCode = Literal[tuple(code for code, _name in settings.LANGUAGES)]
 ParticipantAction = Literal[tuple(services.PARTICIPANT_ACTIONS)]
+BulkAction = Literal[services.BULK_ACTIONS]
 
 
 class RegisterIn(Schema):
@@ -154,3 +155,112 @@ def decide_extra_speaker(request, slug: str, request_id: Id, body: DecisionIn):
     return services.decide_extra_speaker(
         extra, grant=body.grant, actor=actor(request), note=body.note
     )
+
+
+# --- the secretariat's list of registrations ------------------------------------------------
+
+
+class ListFilters(Schema):
+    q: str = Field("", max_length=100, description="name or e-mail address, any case or accent")
+    delegation: Id | None = None
+    state: str = Field("", pattern=r"^([A-Za-z]{2})?$", description="ISO 3166-1 alpha-2")
+    category: Literal[tuple(Delegation.Category.values)] | None = None
+    status: Literal[tuple(Participant.Status.values)] | None = None
+    role: Literal[tuple(Participant.Role.values)] | None = None
+    page: int = Field(1, ge=1, le=100_000)
+
+
+class ListedParticipantOut(Schema):
+    id: int
+    name: str
+    email: str
+    delegation: str = Field(description="the state or Sector Member, in the reader's language")
+    delegation_id: int
+    state: str | None
+    category: str
+    function: str
+    status: str
+    role: str
+    registered_at: datetime.datetime
+
+    @staticmethod
+    def resolve_delegation(participant):
+        return str(participant.delegation)
+
+    @staticmethod
+    def resolve_state(participant):
+        return participant.delegation.state.iso2 if participant.delegation.state_id else None
+
+    @staticmethod
+    def resolve_category(participant):
+        return participant.delegation.category
+
+
+class ParticipantPageOut(Schema):
+    count: int
+    page: int
+    pages: int
+    per_page: int
+    results: list[ListedParticipantOut]
+
+
+class BulkIn(Schema):
+    ids: list[Id] = Field(max_length=services.MOST_SELECTED)
+    action: BulkAction
+    note: str = Field("", max_length=300, description="recorded with a refusal")
+
+
+class BulkRowOut(Schema):
+    id: int
+    name: str
+    done: bool
+    code: str = Field(description="why the row was refused; empty when done")
+    reason: str
+
+
+class BulkOut(Schema):
+    action: str
+    done: int
+    refused: int
+    summary: str
+    rows: list[BulkRowOut]
+
+
+@router.get("/{slug}/participants", response=responses(ParticipantPageOut), auth=AUTH)
+def participant_list(request, slug: str, filters: Query[ListFilters]):
+    """Every registration, filtered and searched as on the secretariat's list, 50 a page,
+    oldest first."""
+    consultation = consultation_for(request, slug, "registration.manage")
+    wanted = filters.dict(exclude={"page"}, exclude_none=True)
+    page = queries.page_of(queries.participant_list(consultation, **wanted), filters.page)
+    return {
+        "count": page.paginator.count,
+        "page": page.number,
+        "pages": page.paginator.num_pages,
+        "per_page": page.paginator.per_page,
+        "results": page.object_list,
+    }
+
+
+@router.post("/{slug}/participants/bulk", response=responses(BulkOut), auth=AUTH)
+def bulk_decide(request, slug: str, body: BulkIn):
+    """One decision on many registrations; each row done or refused, with why."""
+    consultation = consultation_for(request, slug, "registration.manage")
+    selected = services.selected_participants(consultation, body.ids)
+    outcome = services.bulk_decide(selected, body.action, actor=actor(request), note=body.note)
+    return {
+        "action": outcome.action,
+        "done": outcome.done,
+        "refused": outcome.refused,
+        "summary": outcome.summary(),
+        "rows": [
+            {
+                "id": row.participant.pk,
+                "name": row.participant.name,
+                "done": row.done,
+                "code": row.code,
+                "reason": row.reason,
+            }
+            for row in outcome.rows
+        ],
+    }

@@ -132,6 +132,7 @@ _declare(
     "already_speaker",
     "already_viewer",
     "duplicate_request",
+    "empty_selection",  # a decision on many registrations with none selected
     "meeting_or_item",
     "no_capacity",
     "not_approved",

@@ -1,5 +1,8 @@
-"""Reads for the registration pages, the dashboard and the exports."""
+"""Reads for the registration pages, the dashboard, the secretariat's list and the exports."""
 
+import unicodedata
+
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 
 from plenary.directory.models import State
@@ -77,6 +80,7 @@ def dashboard(consultation) -> dict:
         .annotate(n=Count("focal_points"))
         .filter(n=0)
         .select_related("state", "sector_member")
+        .prefetch_related("state__official_names")
     )
     return {
         "capacity": capacity,
@@ -97,6 +101,10 @@ def dashboard(consultation) -> dict:
         .order_by("status", "-requested_at")[:100],
         "without_focal_point": list(without_focal_point),
         "delegations": Delegation.objects.filter(consultation=consultation).count(),
+        "oldest_pending": list(
+            _listed(participants.filter(status=Participant.Status.PENDING))[:OLDEST_PENDING]
+        ),
+        "stranded": stranded(consultation),
     }
 
 
@@ -120,3 +128,123 @@ def focal_point_list(consultation):
         .select_related("user", "delegation__state", "delegation__sector_member")
         .order_by("delegation__category", "delegation__state__iso2")
     )
+
+
+# --- the secretariat's list of registrations ----------------------------------------------------
+
+OLDEST_PENDING = 10  # on the dashboard
+
+
+def _with_delegation(participants):
+    """The rows as the list shows them: the delegation named in the reader's language
+    without one query per row."""
+    return participants.select_related(
+        "delegation__state", "delegation__sector_member"
+    ).prefetch_related("delegation__state__official_names")
+
+
+def _listed(participants):
+    """As the list shows them, oldest registration first."""
+    return _with_delegation(participants).order_by("registered_at", "pk")
+
+
+def folded(text: str) -> str:
+    """Text compared without case or accents: "Zoë" and "ZOE" fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def participant_list(
+    consultation,
+    *,
+    q: str = "",
+    delegation: int | None = None,
+    state: str = "",
+    category: str = "",
+    status: str = "",
+    role: str = "",
+):
+    """Every registration of the consultation, filtered; `q` searches name and e-mail
+    address without case or accents. Filters are ANDed; an empty one does not filter.
+
+    Returns a queryset, or with a search a list of ids in the list's order (the fold is
+    done in Python, over two columns of at most a few thousand rows, so that it behaves
+    the same on SQLite and PostgreSQL); `page_of` turns either into a page of rows."""
+    rows = Participant.objects.filter(consultation=consultation)
+    if delegation:
+        rows = rows.filter(delegation_id=delegation)
+    if state:
+        rows = rows.filter(delegation__state__iso2=state.upper())
+    if category:
+        rows = rows.filter(delegation__category=category)
+    if status:
+        rows = rows.filter(status=status)
+    if role:
+        rows = rows.filter(role=role)
+    rows = rows.order_by("registered_at", "pk")
+    wanted = folded(q.strip())
+    if not wanted:
+        return rows
+    return [
+        pk
+        for pk, name, email in rows.values_list("pk", "name", "email")
+        if wanted in folded(name) or wanted in folded(email)
+    ]
+
+
+def page_of(rows, number, per_page: int = 50):
+    """One page of `participant_list`'s answer, its rows loaded with what the list shows."""
+    # The paginator reads a queryset with COUNT and LIMIT, a list of ids by slicing.
+    if not isinstance(rows, list):
+        page = Paginator(_with_delegation(rows), per_page).get_page(number)
+        page.object_list = list(page.object_list)
+        return page
+    page = Paginator(rows, per_page).get_page(number)
+    loaded = _with_delegation(Participant.objects.filter(pk__in=page.object_list))
+    by_pk = {p.pk: p for p in loaded}
+    page.object_list = [by_pk[pk] for pk in page.object_list if pk in by_pk]
+    return page
+
+
+def delegation_filter_choices(consultation, language: str) -> list[tuple[int, str]]:
+    """The consultation's delegations, named in the reader's language, by name."""
+    delegations = (
+        Delegation.objects.filter(consultation=consultation)
+        .select_related("state", "sector_member")
+        .prefetch_related("state__official_names")
+    )
+    named = [
+        (d.pk, state_name(d.state, language) if d.state_id else str(d.sector_member))
+        for d in delegations
+    ]
+    return sorted(named, key=lambda choice: folded(choice[1]))
+
+
+def stranded(consultation) -> list[Delegation]:
+    """Delegations with registrations waiting and no focal point to decide on them, most
+    waiting first; each with `waiting` (how many) and `waiting_ids` (which, oldest first,
+    as the text a form sends)."""
+    delegations = list(
+        Delegation.objects.filter(consultation=consultation)
+        .annotate(
+            focal=Count("focal_points", distinct=True),
+            waiting=Count(
+                "participants",
+                filter=Q(participants__status=Participant.Status.PENDING),
+                distinct=True,
+            ),
+        )
+        .filter(focal=0, waiting__gt=0)
+        .select_related("state", "sector_member")
+        .prefetch_related("state__official_names")
+        .order_by("-waiting", "pk")
+    )
+    ids: dict[int, list[str]] = {d.pk: [] for d in delegations}
+    pending = Participant.objects.filter(
+        delegation__in=ids, status=Participant.Status.PENDING
+    ).order_by("registered_at", "pk")
+    for pk, delegation_id in pending.values_list("pk", "delegation_id"):
+        ids[delegation_id].append(str(pk))
+    for delegation in delegations:
+        delegation.waiting_ids = ids[delegation.pk]
+    return delegations

@@ -4,18 +4,23 @@ that changes nothing (and is itself recorded when it concerns someone's rights).
 
 import hashlib
 import secrets
-from datetime import datetime
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from plenary.consultations.models import Appointment, Consultation
-from plenary.core import audit
+from plenary.core import audit, timezones
 from plenary.core.errors import DomainError
 from plenary.core.mail import mail_in_language
+from plenary.core.models import AuditEvent
 from plenary.directory.models import State
 
 from .models import AccessLink, Capacity, Delegation, ExtraSpeakerRequest, FocalPoint, Participant
@@ -281,7 +286,8 @@ def register(
                 "registration/email/registered.txt",
                 _("Your registration for %(consultation)s"),
             )
-            for focal in delegation.focal_points.select_related("user"):
+            focal_points = list(delegation.focal_points.select_related("user"))
+            for focal in focal_points:
                 _mail_user(
                     focal.user,
                     consultation,
@@ -289,12 +295,64 @@ def register(
                     _("A registration to approve for %(consultation)s"),
                     {"participant": participant},
                 )
+            if not focal_points:
+                _tell_mailbox_of_stranded(participant)
     except IntegrityError:
         raise DomainError(
             _("This e-mail address is already registered for this consultation."),
             code="already_registered",
         ) from None
     return participant
+
+
+STRANDED_NOTICE = "registration.stranded_notice"
+
+
+def _tell_mailbox_of_stranded(participant: Participant) -> None:
+    """A registration for a delegation without a focal point waits for nobody: the
+    registration mailbox is told, at most once a day (in the consultation's zone) per
+    delegation, so that the secretariat approves it or invites a focal point. Runs in the
+    registration's transaction; the delegation's row is locked so that two registrations
+    at the same moment send one notice. The audit log says whether today's was sent; the
+    cache remembers it once committed, so that later registrations of the day do not
+    search the log (it has no index on time)."""
+    delegation, consultation = participant.delegation, participant.consultation
+    local_day = timezone.now().astimezone(timezones.zone(consultation.time_zone)).date()
+    key = f"plenary:stranded-notice:{delegation.pk}:{local_day.isoformat()}"
+    if cache.get(key):
+        return
+    Delegation.objects.select_for_update().filter(pk=delegation.pk).first()
+    told = AuditEvent.objects.filter(
+        action=STRANDED_NOTICE,
+        target_type=Delegation._meta.label,
+        target_id=str(delegation.pk),
+        occurred_at__gte=timezones.at(local_day, time(0, 0), consultation.time_zone),
+    ).exists()
+    transaction.on_commit(lambda: cache.set(key, True, 26 * 3600))
+    if told:
+        return
+    waiting = delegation.participants.filter(status=Participant.Status.PENDING).count()
+    with translation.override("en"):
+        name = str(delegation)
+    mail_in_language(
+        to=consultation.registration_email,
+        language="en",
+        subject=_("%(delegation)s has no focal point: registrations wait for %(consultation)s"),
+        params={"delegation": name, "consultation": consultation.acronym},
+        template="registration/email/stranded_notice.txt",
+        context={
+            "consultation": consultation,
+            "delegation": delegation,
+            "participant": participant,
+            "waiting": waiting,
+            "base_url": settings.PLENARY_BASE_URL,
+        },
+    )
+    audit.record(
+        STRANDED_NOTICE,
+        target=delegation,
+        data={"waiting": waiting, "to": consultation.registration_email},
+    )
 
 
 def approve(participant: Participant, *, actor) -> Participant:
@@ -356,6 +414,123 @@ def withdraw(participant: Participant, *, actor) -> Participant:
         )
         audit.record("registration.withdrawn", actor=actor, target=participant)
     return participant
+
+
+# --- decisions on many registrations at once ----------------------------------------------
+
+BULK_ACTIONS = ("approve", "reject", "speaker", "viewer", "withdraw")
+MOST_SELECTED = 500
+# A refusal that every further row would meet too: the rows after it are not tried.
+_STOPPING = {"viewer_capacity", "speaker_capacity", "no_capacity"}
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    participant: Participant
+    done: bool
+    code: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What `bulk_decide` did, row by row, and the sentence that sums it up."""
+
+    action: str
+    rows: list[RowOutcome]
+
+    @property
+    def done(self) -> int:
+        return sum(row.done for row in self.rows)
+
+    @property
+    def refused(self) -> int:
+        return len(self.rows) - self.done
+
+    def summary(self) -> str:
+        """ "37 approved; 63 refused: The platform has no viewer place left (…)." """
+        done = self.done
+        text = {
+            "approve": ngettext("%(n)s approved", "%(n)s approved", done),
+            "reject": ngettext("%(n)s rejected", "%(n)s rejected", done),
+            "speaker": ngettext("%(n)s named speaker", "%(n)s named speakers", done),
+            "viewer": ngettext("%(n)s made viewer", "%(n)s made viewers", done),
+            "withdraw": ngettext("%(n)s withdrawn", "%(n)s withdrawn", done),
+        }[self.action] % {"n": done}
+        if not self.refused:
+            return text
+        reasons = Counter(row.reason for row in self.rows if not row.done)
+        why = (
+            next(iter(reasons))
+            if len(reasons) == 1
+            else "; ".join(f"{reason} ({count})" for reason, count in reasons.most_common())
+        )
+        return ngettext(
+            "%(done)s; %(n)s refused: %(why)s", "%(done)s; %(n)s refused: %(why)s", self.refused
+        ) % {"done": text, "n": self.refused, "why": why}
+
+
+def selected_participants(consultation: Consultation, ids) -> list[Participant]:
+    """The registrations a selection names (ids, in the order given, once each); an id
+    that is no registration of this consultation refuses the whole selection."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        raise DomainError(_("Select at least one registration."), code="empty_selection")
+    if len(wanted) > MOST_SELECTED:
+        raise DomainError(
+            _("Select at most %(most)s registrations at a time."),
+            code="too_large",
+            params={"most": MOST_SELECTED},
+        )
+    found = {
+        p.pk: p
+        for p in Participant.objects.filter(
+            consultation=consultation, pk__in=wanted
+        ).select_related("consultation", "delegation")
+    }
+    missing = [str(pk) for pk in wanted if pk not in found]
+    if missing:
+        raise DomainError(
+            _("No registration of this consultation has the number %(ids)s; nothing was changed."),
+            code="wrong_consultation",
+            params={"ids": ", ".join(missing[:10]) + ("…" if len(missing) > 10 else "")},
+        )
+    return [found[pk] for pk in wanted]
+
+
+def bulk_decide(participants, action: str, *, actor, note: str = "") -> BulkOutcome:
+    """One decision on many registrations: each row through its own service (approve,
+    reject, designate_speaker, revoke_speaker, withdraw), so each is checked, applied in
+    its own transaction and audited as when decided alone. A row refused (already
+    decided, another delegation's, the quota) does not undo the others; once the
+    platform's capacity is reached, the remaining rows are refused for it untried. A
+    second submission finds every row decided and changes nothing."""
+    if action not in BULK_ACTIONS:
+        raise DomainError(
+            _("Unknown action %(action)s; choose one of: %(actions)s."),
+            code="unknown_action",
+            params={"action": repr(action)[:40], "actions": ", ".join(BULK_ACTIONS)},
+        )
+    participants = list(participants)
+    if not participants:
+        raise DomainError(_("Select at least one registration."), code="empty_selection")
+    if len({p.consultation_id for p in participants}) > 1:
+        raise DomainError(_("Select registrations of one consultation."), code="wrong_consultation")
+    function = PARTICIPANT_ACTIONS[action][0]
+    extra = {"note": note} if action == "reject" else {}
+    rows, stopped = [], None
+    for participant in participants:
+        if stopped is None:
+            try:
+                function(participant, actor=actor, **extra)
+            except DomainError as refusal:
+                rows.append(RowOutcome(participant, False, refusal.code, refusal.user_message()))
+                stopped = refusal if refusal.code in _STOPPING else None
+            else:
+                rows.append(RowOutcome(participant, True))
+        else:
+            rows.append(RowOutcome(participant, False, stopped.code, stopped.user_message()))
+    return BulkOutcome(action, rows)
 
 
 def _change_counts(consultation: Consultation, *, speakers: int = 0, viewers: int = 0) -> None:

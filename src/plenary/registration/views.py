@@ -4,22 +4,23 @@ import io
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from plenary.consultations.access import consultation_permission
 from plenary.consultations.models import AgendaGroup, AgendaItem
-from plenary.core import ratelimit
+from plenary.core import ratelimit, timezones
 from plenary.core.downloads import download
 from plenary.core.errors import DomainError
 from plenary.planning.models import Meeting
 
 from . import queries, services
-from .forms import ExtraSpeakerForm, RegistrationForm
-from .models import ExtraSpeakerRequest, Participant
+from .forms import BulkDecisionForm, ExtraSpeakerForm, ParticipantFilterForm, RegistrationForm
+from .models import Capacity, ExtraSpeakerRequest, Participant
 from .session import open_link_session, participant_of
 
 
@@ -191,11 +192,126 @@ def extra_speaker_request(request, consultation):
 
 @consultation_permission("registration.manage")
 def dashboard(request, consultation):
+    data = queries.dashboard(consultation)
+    _in_zone(data["oldest_pending"], consultation)
     return render(
         request,
         "registration/dashboard.html",
-        {"consultation": consultation, **queries.dashboard(consultation)},
+        {
+            "consultation": consultation,
+            "people_path": _people_path(consultation),
+            "list_path": reverse("registration_participants", args=[consultation.slug]),
+            **data,
+        },
     )
+
+
+# --- the secretariat's list of registrations and its decisions ----------------------------
+
+BULK_RESULTS = "plenary_registration_bulk"  # the last decision's rows, shown once by the list
+
+
+def _people_path(consultation) -> str:
+    """The page where the secretariat invites focal points. It comes with the people app,
+    made separately: its named route once it exists, its address until then."""
+    try:
+        return reverse("people", args=[consultation.slug])
+    except NoReverseMatch:
+        return f"/{translation.get_language()}/c/{consultation.slug}/people/"
+
+
+def _in_zone(rows, consultation) -> None:
+    """Each row's registration time as the list shows it, in the consultation's zone."""
+    language = translation.get_language()
+    zone = consultation.time_zone
+    for row in rows:
+        local = row.registered_at.astimezone(timezones.zone(zone))
+        row.registered_local = (
+            f"{timezones.format_day(local.date(), language, 'medium')}, "
+            f"{timezones.format_clock(local, zone, language)}"
+        )
+
+
+@consultation_permission("registration.manage")
+def participants(request, consultation):
+    """Every registration, searched and filtered, 50 a page, with the decisions on each
+    row and on the selected ones; the delegations whose registrations wait for nobody
+    (no focal point) come first."""
+    choices = queries.delegation_filter_choices(consultation, translation.get_language())
+    form = ParticipantFilterForm(request.GET or None, delegation_choices=choices)
+    page = queries.page_of(
+        queries.participant_list(consultation, **form.filters()), request.GET.get("page")
+    )
+    _in_zone(page.object_list, consultation)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registration/participants.html",
+        {
+            "consultation": consultation,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "stranded": queries.stranded(consultation),
+            "people_path": _people_path(consultation),
+            "list_path": request.path,
+            "capacity": Capacity.objects.filter(consultation=consultation).first(),
+            "results": request.session.pop(BULK_RESULTS, None),
+        },
+    )
+
+
+def _back_to_list(request, consultation) -> str:
+    """Where a decision returns: the list (or dashboard) page it was made from, filters kept."""
+    wanted = request.POST.get("next", "")
+    if wanted.startswith(
+        f"/{translation.get_language()}/c/{consultation.slug}/registration/"
+    ) and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
+        return wanted
+    return reverse("registration_participants", args=[consultation.slug])
+
+
+def _form_problem(form) -> str:
+    """The form's first problem, naming its field."""
+    for name, problems in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
+        return f"{label}: {problems[0]}" if label else problems[0]
+    return ""
+
+
+@require_POST
+@consultation_permission("registration.manage")
+def participants_bulk(request, consultation):
+    """Approve, refuse, name speaker, make viewer or withdraw: the selected rows, or one
+    row; each through its own service (services.bulk_decide), and the outcome of each
+    row shown on the list."""
+    back = _back_to_list(request, consultation)
+    form = BulkDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_problem(form))
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        selected = services.selected_participants(consultation, data["ids"])
+        outcome = services.bulk_decide(
+            selected, data["action"], actor=request.user, note=data["note"]
+        )
+    except DomainError as refusal:
+        messages.error(request, refusal.user_message())
+        return redirect(back)
+    (messages.warning if outcome.refused else messages.success)(request, outcome.summary())
+    request.session[BULK_RESULTS] = [
+        {
+            "id": row.participant.pk,
+            "name": row.participant.name,
+            "delegation": str(row.participant.delegation),
+            "done": row.done,
+            "reason": row.reason,
+        }
+        for row in outcome.rows
+    ]
+    return redirect(back)
 
 
 @require_POST
