@@ -473,7 +473,8 @@ def _speaker_delegations(consultation: Consultation) -> list[Participant]:
 
 def _plan(cast: _Cast) -> None:
     """Before the first meeting: the rest of the registrations decided, the contributions
-    published, the states' replies on the first items, the agenda confirmed and the time
+    published, the states' replies on the first items, the agenda confirmed (meeting 1 opened
+    for it) and the time
     management plan published."""
     _decide_the_rest(cast)
     _publish_the_rest(cast)
@@ -485,7 +486,9 @@ def _plan(cast: _Cast) -> None:
             continue
         for item in items[index % 3 :: 3]:
             planning.reply_on_item(item, state, will_speak=True, minutes=4, actor=cast.secretariat)
-    confirm_agenda(consultation, actor=cast.secretariat)
+    # The agenda is confirmed at the opening meeting: the chair opens meeting 1 first.
+    floor.open_meeting(consultation, _meeting(consultation, 0), actor=cast.chair)
+    confirm_agenda(consultation, actor=cast.chair)
     planning.publish_plan(consultation, actor=cast.secretariat)
 
 
