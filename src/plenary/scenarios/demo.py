@@ -473,9 +473,8 @@ def _speaker_delegations(consultation: Consultation) -> list[Participant]:
 
 def _plan(cast: _Cast) -> None:
     """Before the first meeting: the rest of the registrations decided, the contributions
-    published, the states' replies on the first items, the agenda confirmed (meeting 1 opened
-    for it) and the time
-    management plan published."""
+    published, the states' replies on the first items, the agenda confirmed (at the opening
+    of meeting 1) and the time management plan published."""
     _decide_the_rest(cast)
     _publish_the_rest(cast)
     consultation = cast.consultation
