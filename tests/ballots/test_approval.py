@@ -11,7 +11,7 @@ from django.utils import timezone
 from plenary.ballots import services
 from plenary.ballots.models import Ballot
 from plenary.core.errors import DomainError
-from plenary.core.models import AuditEvent
+from plenary.core.models import AuditEvent, User
 from tests import factories
 from tests.api.conftest import activate_totp
 
@@ -179,7 +179,8 @@ def test_the_secretariat_cannot_approve_and_nothing_changes(
 
 
 def test_anyone_else_is_refused_approval(draft):
-    for user in (factories.focal_point("CH"), factories.it_support()):
+    admin = User.objects.create_superuser("admin@example.org", "a-long-passphrase-for-admin")
+    for user in (factories.focal_point("CH"), factories.it_support(), activate_totp(admin)):
         assert _signed_in(user).post(f"{BALLOTS}{draft.pk}/approve/").status_code == 403
     assert Client().post(f"{BALLOTS}{draft.pk}/approve/").status_code == 302  # to sign in
     assert Ballot.objects.get(pk=draft.pk).status == Ballot.Status.DRAFT

@@ -218,8 +218,9 @@ def _may_manage(consultation, actor) -> None:
 
 def _may_approve(ballot, actor, action: str) -> None:
     """Only the consultation's presiding officer approves or sends back; a refusal is
-    audited (the secretariat may not approve its own draft)."""
-    if not (actor and actor.has_perm("ballots.approve", ballot.consultation)):
+    audited (the secretariat may not approve its own draft). The predicate itself is asked,
+    not `has_perm`, which grants everything to a superuser."""
+    if not (actor and is_presiding_officer(actor, ballot.consultation)):
         audit.record(
             "ballot.approval_refused",
             actor=actor,
