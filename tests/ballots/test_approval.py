@@ -336,3 +336,22 @@ def test_launch_is_the_approval_of_a_prepared_draft(consultation, secretariat_us
         ("ballot.prepared", "secretariat@example.org"),
         ("ballot.launched", "chair@example.org"),
     ]
+
+
+def test_a_note_too_long_is_refused_naming_the_note(chair_page, draft):
+    before = _state(draft)
+    response = chair_page.post(
+        f"{BALLOTS}{draft.pk}/send-back/",
+        {"note": "x" * 2001},
+        HTTP_REFERER="http://testserver" + BALLOTS + "approvals/",
+        follow=True,
+    )
+    assert "Note: at most 2000 characters." in response.content.decode()
+    assert _state(draft) == before
+
+
+def test_the_edit_page_of_a_launched_ballot_says_it_is_launched(secretariat_page, chair, draft):
+    services.approve(draft, actor=chair)
+    response = secretariat_page.get(f"{BALLOTS}{draft.pk}/edit/", follow=True)
+    assert "already launched: it can no longer be changed" in response.content.decode()
+    assert 'name="title"' not in response.content.decode()

@@ -60,6 +60,12 @@ def ballot_new(request, consultation):
 def ballot_edit(request, consultation, ballot_id):
     """The secretariat changes a draft until the presiding officer approves it."""
     ballot = get_object_or_404(queries.ballots_of(consultation), pk=ballot_id)
+    if request.method != "POST" and ballot.is_launched:
+        messages.info(
+            request,
+            _("This ballot is already launched: it can no longer be changed or withdrawn."),
+        )
+        return redirect("ballot_detail", consultation.slug, ballot.pk)
     items = queries.items_for_correspondence(consultation)
     form = DraftForm(request.POST or None, items=items, initial=DraftForm.initial_of(ballot))
     if request.method == "POST" and form.is_valid():
@@ -109,12 +115,8 @@ def ballot_approve(request, consultation, ballot_id):
 @consultation_permission("ballots.approve")
 def ballot_send_back(request, consultation, ballot_id):
     ballot = get_object_or_404(queries.ballots_of(consultation), pk=ballot_id)
-    form = SendBackForm(request.POST)
-    if not form.is_valid():
-        raise DomainError(
-            _("Note: say why the draft is sent back to the secretariat."), code="note_required"
-        )
-    services.send_back(ballot, note=form.cleaned_data["note"], actor=request.user)
+    # The service checks the note (given, not too long) and says which is wrong.
+    services.send_back(ballot, note=request.POST.get("note", ""), actor=request.user)
     messages.success(request, _("The draft is sent back to the secretariat."))
     return redirect("ballot_approvals", consultation.slug)
 
