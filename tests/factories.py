@@ -13,7 +13,8 @@ import datetime
 from django.utils import timezone
 
 from plenary.ballots import services as ballots
-from plenary.consultations.models import AgendaItem, Consultation
+from plenary.consultations import services as agenda
+from plenary.consultations.models import AgendaItem, AgendaVersion, Consultation
 from plenary.core.models import User
 from plenary.floor import services as floor
 from plenary.planning.models import Meeting
@@ -215,6 +216,41 @@ def signed_in_by_link(client, person: Participant, *, actor=None) -> str:
     token = link(person, actor=actor)
     assert client.get(f"/j/{token}").status_code == 302
     return token
+
+
+def opening_meeting(consultation: Consultation, *, actor: User | None = None):
+    """The chair opens the consultation's first meeting on the floor (the agenda is
+    confirmed while it is under way)."""
+    return floor.open_meeting(consultation, meeting(consultation, 1), actor=actor or chair())
+
+
+def confirmed_agenda(consultation: Consultation, *, actor: User | None = None) -> AgendaVersion:
+    """The agenda confirmed as at the opening meeting: meeting 1 opened, then confirmed by
+    `actor` (the presiding officer unless given). Returns version 1."""
+    actor = actor or chair()
+    opening_meeting(consultation, actor=actor)
+    return agenda.confirm_agenda(consultation, actor=actor)
+
+
+def draft_ballot(
+    consultation: Consultation,
+    *,
+    actor: User | None = None,
+    title: str = "Draft ballot",
+    question: str = "Do you approve?",
+    proposals=None,
+    deadline: datetime.datetime | None = None,
+):
+    """A decision by correspondence prepared by the secretariat, pending the presiding
+    officer's approval, open for twenty days once approved, on one free proposal."""
+    return ballots.prepare(
+        consultation,
+        title=title,
+        question=question,
+        proposals=proposals or [(None, "The proposal.")],
+        deadline=deadline or timezone.now() + datetime.timedelta(days=20),
+        actor=actor or secretariat(),
+    )
 
 
 def ballot(

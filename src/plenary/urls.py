@@ -166,6 +166,23 @@ urlpatterns += i18n_patterns(
     path("c/<slug:slug>/report/", report_views.report, name="report"),
     path("c/<slug:slug>/ballots/", ballot_views.ballot_list, name="ballots"),
     path("c/<slug:slug>/ballots/new/", ballot_views.ballot_new, name="ballot_new"),
+    # Ballots: the presiding officer's approval, and the secretariat's changes to a draft
+    path(
+        "c/<slug:slug>/ballots/approvals/", ballot_views.ballot_approvals, name="ballot_approvals"
+    ),
+    path(
+        "c/<slug:slug>/ballots/<int:ballot_id>/approve/",
+        ballot_views.ballot_approve,
+        name="ballot_approve",
+    ),
+    path(
+        "c/<slug:slug>/ballots/<int:ballot_id>/send-back/",
+        ballot_views.ballot_send_back,
+        name="ballot_send_back",
+    ),
+    path(
+        "c/<slug:slug>/ballots/<int:ballot_id>/edit/", ballot_views.ballot_edit, name="ballot_edit"
+    ),
     path(
         "c/<slug:slug>/ballots/<int:ballot_id>/", ballot_views.ballot_detail, name="ballot_detail"
     ),

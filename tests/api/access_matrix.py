@@ -34,6 +34,7 @@ CHAIR = frozenset({"presiding_officer", "secretariat"})
 DELEGATION = frozenset({"focal_point", "secretariat"})
 PARTICIPANTS = frozenset({"viewer", "speaker"})
 SUPPORT = frozenset({"it_support", "secretariat"})
+PRESIDING = frozenset({"presiding_officer"})
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,20 @@ class Row:
 
 C = "/api/v1/consultations/{slug}"
 W = "/en/c/{slug}"
+DRAFT_API = {
+    "title": "T",
+    "question": "Q?",
+    "proposals": ["P"],
+    "deadline": "2099-01-01T12:00:00Z",
+    "rule": "electorate",
+}
+DRAFT_WEB = {
+    "title": "T",
+    "question": "Q?",
+    "proposals": "P",
+    "deadline": "2099-01-01T12:00",
+    "rule": "electorate",
+}
 
 ROWS = [
     # --- agenda
@@ -125,6 +140,8 @@ ROWS = [
         CHAIR,
         Call("post", C + "/agenda/confirm"),
         Call("post", W + "/agenda/confirm/", {"confirm": "on"}),
+        "At the opening meeting only (the button is on the chair's console): the test's world "
+        "has opened meeting 1; before it, the chair is refused for that reason.",
     ),
     # --- plan
     Row(
@@ -418,32 +435,39 @@ ROWS = [
     ],
     # --- ballots
     Row(
-        "Launch a decision by correspondence",
+        "Prepare a decision by correspondence",
         S,
-        Call(
-            "post",
-            C + "/ballots",
-            {
-                "title": "T",
-                "question": "Q?",
-                "proposals": ["P"],
-                "deadline": "2099-01-01T12:00:00Z",
-                "rule": "electorate",
-                "approved_by": "chair@example.org",
-            },
-        ),
-        Call(
-            "post",
-            W + "/ballots/new/",
-            {
-                "title": "T",
-                "question": "Q?",
-                "proposals": "P",
-                "deadline": "2099-01-01T12:00",
-                "rule": "electorate",
-                "approved_by": "{chair}",
-            },
-        ),
+        Call("post", C + "/ballots", DRAFT_API),
+        Call("post", W + "/ballots/new/", DRAFT_WEB),
+        "A draft pending the presiding officer's approval; nothing is launched.",
+    ),
+    Row(
+        "Change a draft ballot",
+        S,
+        Call("put", C + "/ballots/{draft_ballot}", DRAFT_API),
+        Call("post", W + "/ballots/{draft_ballot}/edit/", DRAFT_WEB),
+        "Until the presiding officer approves it; a launched ballot is refused for that reason.",
+    ),
+    Row(
+        "Withdraw a draft ballot",
+        S,
+        Call("post", C + "/ballots/{draft_ballot}/withdraw"),
+        Call("post", W + "/ballots/{draft_ballot}/manage/", {"action": "withdraw"}),
+    ),
+    Row(
+        "Approve and launch a ballot",
+        PRESIDING,
+        Call("post", C + "/ballots/{draft_ballot}/approve"),
+        Call("post", W + "/ballots/{draft_ballot}/approve/"),
+        "The consultation's presiding officer only, signed in: the secretariat that prepared "
+        "the draft may not approve it. Approval freezes the electorate and is audited with "
+        "the approver.",
+    ),
+    Row(
+        "Send a draft ballot back",
+        PRESIDING,
+        Call("post", C + "/ballots/{draft_ballot}/send-back", {"note": "Say which item."}),
+        Call("post", W + "/ballots/{draft_ballot}/send-back/", {"note": "Say which item."}),
     ),
     Row(
         "Reply to a ballot",

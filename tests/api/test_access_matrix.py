@@ -35,7 +35,8 @@ PERMISSION_MESSAGES = {
     "Only the secretariat appoints voting focal points.",
     "Only the secretariat closes a decision by correspondence.",
     "Only the secretariat decides on extra speakers.",
-    "Only the secretariat launches a decision by correspondence.",
+    "Only the secretariat prepares a decision by correspondence.",
+    "Only the presiding officer approves a decision by correspondence.",
     "Only the secretariat publishes contributions.",
     "Only this delegation's focal point or the secretariat may do this.",
     "This request belongs to another delegation.",
@@ -130,6 +131,7 @@ def _build_world(consultation):
     objection = outcomes.record_objection(item, be, "object", actor=chair)
     outcomes.record_outcome(recorded_item, "deferred", actor=chair, reason="Time")
     ballot = factories.ballot(consultation, actor=secretariat, approved_by=chair)
+    draft_ballot = factories.draft_ballot(consultation, actor=secretariat)
     ballots.appoint_voting_focal_point(
         ballot, State.objects.get(iso2="CA"), users["voting_focal_point"], actor=secretariat
     )
@@ -188,6 +190,7 @@ def _build_world(consultation):
         "draft:secretariat": drafts["secretariat"],
         "objection": objection.pk,
         "ballot": ballot.pk,
+        "draft_ballot": draft_ballot.pk,
         "proposal": ballot.proposals.get().pk,
         "chair": chair.pk,
         "invitation": invitation.pk,

@@ -29,7 +29,7 @@ def test_draft_changes_need_no_reason_and_make_no_version(consultation, secretar
 
 
 def test_confirmation_freezes_version_1(consultation, chair):
-    version = services.confirm_agenda(consultation, actor=chair)
+    version = factories.confirmed_agenda(consultation, actor=chair)
     assert version.number == 1
     assert len([i for g in version.snapshot["groups"] for i in g["items"]]) == 66
     consultation.refresh_from_db()
@@ -42,7 +42,7 @@ def test_confirmation_freezes_version_1(consultation, chair):
 def test_change_to_a_confirmed_agenda_without_reason_is_refused_and_changes_nothing(
     consultation, chair, secretariat_user
 ):
-    services.confirm_agenda(consultation, actor=chair)
+    factories.confirmed_agenda(consultation, actor=chair)
     item = factories.item(consultation, "1.2")
     before = queries.agenda_snapshot(consultation)
     for attempt in (
@@ -63,7 +63,7 @@ def test_change_to_a_confirmed_agenda_without_reason_is_refused_and_changes_noth
 def test_each_reasoned_change_makes_a_version_and_the_diff_shows_it(
     consultation, chair, secretariat_user
 ):
-    services.confirm_agenda(consultation, actor=chair)
+    factories.confirmed_agenda(consultation, actor=chair)
     item = factories.item(consultation, "2.3")
     services.move_item(
         item, group=_group(consultation, 1), actor=secretariat_user, reason="Urgent after all"
@@ -183,7 +183,7 @@ def test_edit_an_item_in_six_languages_through_the_form(secretariat_client, cons
 
 
 def test_confirmed_agenda_refusal_is_shown_to_the_person(secretariat_client, consultation, chair):
-    services.confirm_agenda(consultation, actor=chair)
+    factories.confirmed_agenda(consultation, actor=chair)
     item = factories.item(consultation, "1.3")
     response = secretariat_client.post(
         f"/fr/c/vcc-2/agenda/items/{item.pk}/move/",
@@ -212,6 +212,7 @@ def test_upload_that_is_not_pdf_or_docx_is_refused(secretariat_client, consultat
 
 
 def test_chair_confirms_through_the_page_and_versions_are_public(client, consultation, chair):
+    factories.opening_meeting(consultation, actor=chair)
     client.force_login(chair)
     response = client.post("/en/c/vcc-2/agenda/confirm/", {"confirm": "on"})
     assert response.status_code == 302

@@ -132,7 +132,7 @@ def test_a_changed_file_changes_only_what_differs_field_by_field(empty, secretar
 def test_a_confirmed_agenda_needs_a_reason_and_makes_one_version(
     consultation, chair, secretariat_user
 ):
-    services.confirm_agenda(consultation, actor=chair)
+    factories.confirmed_agenda(consultation, actor=chair)
     rows = vcc2_files.sheet_rows()
     rows[1][3] = "List of candidates (revised)"
     data = vcc2_files.xlsx_bytes(rows)
@@ -330,7 +330,7 @@ def test_add_and_update_a_group(empty, secretariat_user):
 def test_a_group_change_after_confirmation_needs_a_reason_and_makes_a_version(
     consultation, chair, secretariat_user
 ):
-    services.confirm_agenda(consultation, actor=chair)
+    factories.confirmed_agenda(consultation, actor=chair)
     group = consultation.groups.get(number=2)
     with pytest.raises(DomainError) as refused:
         services.update_group(group, titles={"fr": "Si le temps le permet"}, actor=secretariat_user)
@@ -435,7 +435,7 @@ def test_a_bad_file_is_shown_with_its_lines_in_the_french_interface(secretariat_
 
 
 def test_a_confirmed_agenda_asks_the_reason_on_the_preview(secretariat_client, consultation, chair):
-    services.confirm_agenda(consultation, actor=chair)
+    factories.confirmed_agenda(consultation, actor=chair)
     rows = vcc2_files.sheet_rows()
     rows[1][3] = "List of candidates (revised)"
     preview = secretariat_client.post(

@@ -141,9 +141,7 @@ def test_bad_settings_are_refused_by_field_and_change_nothing(
 
 
 def test_after_confirmation_a_change_needs_a_reason(consultation, secretariat_user):
-    from plenary.consultations.services import confirm_agenda
-
-    confirm_agenda(consultation, actor=secretariat_user)
+    factories.confirmed_agenda(consultation, actor=secretariat_user)
     with pytest.raises(DomainError) as refused:
         services.update_settings(
             consultation, {"contribution_max_pages": 3}, actor=secretariat_user

@@ -201,7 +201,8 @@ def detach_document(request, slug: str, item_id: Id, document_id: Id, body: Reas
 
 @router.post("/{slug}/agenda/confirm", response=responses(VersionOut), auth=AUTH)
 def confirm_agenda(request, slug: str):
-    consultation = consultation_for(request, slug, "consultations.confirm_agenda")
+    """Who chairs the meeting confirms the agenda, while the first meeting is under way."""
+    consultation = consultation_for(request, slug, "consultations.chair_meeting")
     return services.confirm_agenda(consultation, actor=actor(request))
 
 

@@ -1,4 +1,5 @@
-"""Decision by correspondence (R27): launch, replies online and by e-mail, voting focal
+"""Decision by correspondence (R27): the secretariat's draft, the presiding officer's
+approval (which launches it) or sending back, replies online and by e-mail, voting focal
 points, reminders, closing — ballots.services, the rules of the ballot pages."""
 
 import datetime
@@ -21,7 +22,7 @@ Rule = Literal[tuple(Ballot.Rule.values)]
 Choice = Literal[tuple(Reply.Choice.values)]
 
 
-class LaunchIn(Schema):
+class DraftIn(Schema):
     title: str = Field(min_length=1, max_length=300)
     question: str = Field(min_length=1, max_length=20000)
     documents: str = Field("", max_length=500)
@@ -29,7 +30,16 @@ class LaunchIn(Schema):
     proposals: list[str] = Field([], max_length=50)
     deadline: datetime.datetime
     rule: Rule
-    approved_by: str = Field(description="e-mail address of the approving presiding officer")
+    approved_by: str | None = Field(
+        None,
+        description="Not accepted: the presiding officer approves the draft themselves "
+        "(POST …/ballots/{ballot_id}/approve).",
+        max_length=254,
+    )
+
+
+class SendBackIn(Schema):
+    note: str = Field(min_length=1, max_length=2000)
 
 
 class BallotOut(Schema):
@@ -40,6 +50,12 @@ class BallotOut(Schema):
     rule: str
     status: str
     proposals: list[dict]
+    approved_by: str | None
+    returned_note: str
+
+    @staticmethod
+    def resolve_approved_by(ballot):
+        return ballot.approved_by.email if ballot.approved_by_id else None
 
     @staticmethod
     def resolve_proposals(ballot):
@@ -112,18 +128,23 @@ def _state(iso2: str) -> State:
     return state
 
 
-@router.post("/{slug}/ballots", response=responses(BallotOut, 201), auth=AUTH)
-def launch(request, slug: str, body: LaunchIn):
-    consultation = consultation_for(request, slug, "ballots.manage")
+def _draft(consultation, body: DraftIn) -> dict:
+    """The draft as the services take it: the chosen items (their proposed conclusion)
+    then the free proposals; the deadline in UTC unless it names its offset."""
+    if body.approved_by is not None:
+        raise DomainError(
+            _(
+                "approved_by: not accepted; the presiding officer approves the draft "
+                "themselves. Leave this field out."
+            ),
+            code="approval_required",
+        )
     candidates = queries.items_for_correspondence(consultation)
     items = list(candidates.filter(pk__in=body.items).select_related("conclusion"))
     if len(items) != len(set(body.items)):
         raise DomainError(
             _("Choose items proposed for decision by correspondence."), code="bad_item"
         )
-    approver = queries.account_with_email(body.approved_by)
-    if approver is None:
-        raise DomainError(_("No account has this e-mail address."), code="no_account")
     deadline = body.deadline
     if timezone.is_naive(deadline):
         deadline = deadline.replace(tzinfo=datetime.UTC)
@@ -131,18 +152,50 @@ def launch(request, slug: str, body: LaunchIn):
         (item, item.conclusion.text if hasattr(item, "conclusion") else item.subject)
         for item in items
     ] + [(None, text.strip()) for text in body.proposals if text.strip()]
-    ballot = services.launch(
-        consultation,
-        title=body.title,
-        question=body.question,
-        documents=body.documents,
-        proposals=proposals,
-        deadline=deadline,
-        rule=body.rule,
-        actor=actor(request),
-        approved_by=approver,
-    )
-    return Status(201, ballot)
+    return {
+        "title": body.title,
+        "question": body.question,
+        "documents": body.documents,
+        "proposals": proposals,
+        "deadline": deadline,
+        "rule": body.rule,
+    }
+
+
+@router.post("/{slug}/ballots", response=responses(BallotOut, 201), auth=AUTH)
+def prepare(request, slug: str, body: DraftIn):
+    """The secretariat prepares a ballot: a draft pending the presiding officer's approval."""
+    consultation = consultation_for(request, slug, "ballots.manage")
+    draft = _draft(consultation, body)
+    return Status(201, services.prepare(consultation, **draft, actor=actor(request)))
+
+
+@router.put("/{slug}/ballots/{ballot_id}", response=responses(BallotOut), auth=AUTH)
+def edit_draft(request, slug: str, ballot_id: Id, body: DraftIn):
+    """The secretariat changes a draft (pending approval again); refused once launched."""
+    ballot = _ballot(request, slug, ballot_id, "ballots.manage")
+    draft = _draft(ballot.consultation, body)
+    return services.edit_draft(ballot, **draft, actor=actor(request))
+
+
+@router.post("/{slug}/ballots/{ballot_id}/withdraw", response=responses(BallotOut), auth=AUTH)
+def withdraw_draft(request, slug: str, ballot_id: Id):
+    ballot = _ballot(request, slug, ballot_id, "ballots.manage")
+    return services.withdraw_draft(ballot, actor=actor(request))
+
+
+@router.post("/{slug}/ballots/{ballot_id}/approve", response=responses(BallotOut), auth=AUTH)
+def approve(request, slug: str, ballot_id: Id):
+    """The presiding officer approves a draft, which launches it (electorate frozen now)."""
+    ballot = _ballot(request, slug, ballot_id, "ballots.approve")
+    return services.approve(ballot, actor=actor(request))
+
+
+@router.post("/{slug}/ballots/{ballot_id}/send-back", response=responses(BallotOut), auth=AUTH)
+def send_back(request, slug: str, ballot_id: Id, body: SendBackIn):
+    """The presiding officer sends a draft back to the secretariat with a note."""
+    ballot = _ballot(request, slug, ballot_id, "ballots.approve")
+    return services.send_back(ballot, note=body.note, actor=actor(request))
 
 
 @router.post(

@@ -4,6 +4,7 @@ the replies of the Council Member States, every one kept."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plenary.consultations.models import AgendaItem, Consultation
@@ -13,7 +14,14 @@ from . import tally
 
 
 class Ballot(models.Model):
+    """A decision by correspondence. The secretariat prepares it as a draft; the presiding
+    officer approves it, which launches it (the electorate is frozen then), or sends it back
+    with a note. A draft may be changed or withdrawn until it is approved."""
+
     class Status(models.TextChoices):
+        DRAFT = "draft", _("Pending the presiding officer's approval")
+        RETURNED = "returned", _("Sent back by the presiding officer")
+        WITHDRAWN = "withdrawn", _("Withdrawn before approval")
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
@@ -34,24 +42,38 @@ class Ballot(models.Model):
         _("majority rule"), max_length=20, choices=Rule.choices, default=Rule.ELECTORATE
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
+    # The secretariat member who prepared it (the launch is made at the approval).
     launched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    prepared_at = models.DateTimeField(default=timezone.now)
+    # The presiding officer who approved it, signed in; empty until then.
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    launched_at = models.DateTimeField(auto_now_add=True)
+    launched_at = models.DateTimeField(null=True, blank=True)
+    # The presiding officer's note when a draft is sent back to the secretariat.
+    returned_note = models.TextField(_("note of the presiding officer"), blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-launched_at"]
+        ordering = [models.F("launched_at").desc(nulls_first=True), "-pk"]
         verbose_name = _("decision by correspondence")
         verbose_name_plural = _("decisions by correspondence")
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_draft(self) -> bool:
+        """Not launched yet: pending approval or sent back (not withdrawn)."""
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    @property
+    def is_launched(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.CLOSED)
 
 
 class Proposal(models.Model):

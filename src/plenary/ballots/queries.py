@@ -5,6 +5,14 @@ from plenary.outcomes.models import ItemOutcome
 
 from .models import Ballot
 
+LAUNCHED = (Ballot.Status.OPEN, Ballot.Status.CLOSED)
+SHOWN_TO_THE_APPROVER = (*LAUNCHED, Ballot.Status.DRAFT)
+
+
+def pending_approval(consultation):
+    """The drafts waiting for the presiding officer, oldest first."""
+    return ballots_of(consultation).filter(status=Ballot.Status.DRAFT).order_by("prepared_at", "pk")
+
 
 def ballots_of(consultation):
     """The consultation's ballots: one of another consultation is not found among them."""

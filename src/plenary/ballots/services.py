@@ -1,5 +1,5 @@
-"""Decision by correspondence under Rule 3.2 (R27): launch with the presiding officer's
-approval, a frozen electorate of the Council Member States with the right to vote, one
+"""Decision by correspondence under Rule 3.2 (R27): prepared by the secretariat as a draft,
+launched when the presiding officer approves it (or sent back with a note), a frozen electorate of the Council Member States with the right to vote, one
 current reply per state and proposal (changeable until the deadline, history kept), the
 result by the ballot's majority rule. Transactional and audited; every refusal changes
 nothing and is recorded."""
@@ -34,6 +34,146 @@ from .reminders import remind  # noqa: F401
 from .tasks import send_reminders
 
 
+def prepare(
+    consultation: Consultation,
+    *,
+    title: str,
+    question: str,
+    proposals: list[tuple[AgendaItem | None, str]],
+    deadline: datetime,
+    actor,
+    rule: str = tally.OF_ELECTORATE,
+    documents: str = "",
+) -> Ballot:
+    """The secretariat prepares a ballot: a draft pending the presiding officer's approval,
+    with no electorate yet (it is frozen when the ballot is approved and launched)."""
+    _check_draft(consultation, proposals=proposals, deadline=deadline, actor=actor, rule=rule)
+    with transaction.atomic():
+        ballot = Ballot.objects.create(
+            consultation=consultation,
+            title=title.strip(),
+            question=question.strip(),
+            documents=documents.strip(),
+            deadline=deadline,
+            rule=rule,
+            status=Ballot.Status.DRAFT,
+            launched_by=actor,
+        )
+        _set_proposals(ballot, proposals)
+        audit.record(
+            "ballot.prepared",
+            actor=actor,
+            target=ballot,
+            data={"deadline": deadline, "rule": rule, "proposals": len(proposals)},
+        )
+    return ballot
+
+
+def edit_draft(
+    ballot: Ballot,
+    *,
+    title: str,
+    question: str,
+    proposals: list[tuple[AgendaItem | None, str]],
+    deadline: datetime,
+    actor,
+    rule: str = tally.OF_ELECTORATE,
+    documents: str = "",
+) -> Ballot:
+    """The secretariat changes a draft (pending, or sent back: it is pending again). Once
+    the presiding officer has approved it, nothing of it changes."""
+    consultation = ballot.consultation
+    _check_draft(consultation, proposals=proposals, deadline=deadline, actor=actor, rule=rule)
+    with transaction.atomic():
+        ballot = _locked_draft(ballot)
+        ballot.title, ballot.question = title.strip(), question.strip()
+        ballot.documents, ballot.deadline, ballot.rule = documents.strip(), deadline, rule
+        ballot.status, ballot.returned_note = Ballot.Status.DRAFT, ""
+        ballot.save()
+        ballot.proposals.all().delete()
+        _set_proposals(ballot, proposals)
+        audit.record(
+            "ballot.draft_changed",
+            actor=actor,
+            target=ballot,
+            data={"deadline": deadline, "rule": rule, "proposals": len(proposals)},
+        )
+    return ballot
+
+
+def withdraw_draft(ballot: Ballot, *, actor) -> Ballot:
+    """The secretariat withdraws a draft before its approval; it is kept, withdrawn."""
+    _may_manage(ballot.consultation, actor)
+    with transaction.atomic():
+        ballot = _locked_draft(ballot)
+        ballot.status = Ballot.Status.WITHDRAWN
+        ballot.save(update_fields=["status"])
+        audit.record("ballot.withdrawn", actor=actor, target=ballot)
+    return ballot
+
+
+def approve(ballot: Ballot, *, actor, now: datetime | None = None) -> Ballot:
+    """The presiding officer, signed in, approves a draft, which launches it. The electorate
+    is frozen now: the Council Member States of the consultation's term, each with its right
+    to vote on this day (Constitution No. 169). The approver is the one signed in."""
+    _may_approve(ballot, actor, "approve")
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    without_vote = states_without_vote_on(today)
+    with transaction.atomic():
+        ballot = _locked_for_approval(ballot)
+        if ballot.deadline <= now:
+            raise DomainError(
+                _(
+                    "The deadline (%(deadline)s) has passed: the secretariat sets a new "
+                    "deadline before the ballot is approved."
+                ),
+                code="deadline_passed",
+                params={"deadline": f"{ballot.deadline:%Y-%m-%d %H:%M} UTC"},
+            )
+        ballot.status, ballot.approved_by, ballot.launched_at = Ballot.Status.OPEN, actor, now
+        ballot.save(update_fields=["status", "approved_by", "launched_at"])
+        _freeze_electorate(ballot, today, without_vote)
+        audit.record(
+            "ballot.launched",
+            actor=actor,
+            target=ballot,
+            data={
+                "approved_by": str(actor),
+                "prepared_by": str(ballot.launched_by),
+                "deadline": ballot.deadline,
+                "rule": ballot.rule,
+                "electorate": ballot.electors.filter(has_vote=True).count(),
+            },
+        )
+        _schedule_reminders(ballot)
+    return ballot
+
+
+def send_back(ballot: Ballot, *, note: str, actor) -> Ballot:
+    """The presiding officer sends a draft back to the secretariat with a note saying why;
+    the secretariat changes it (it is pending again) or withdraws it."""
+    _may_approve(ballot, actor, "send_back")
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(
+            _("Note: say why the draft is sent back to the secretariat."), code="note_required"
+        )
+    if len(note) > NOTE_MAX:
+        raise DomainError(
+            _("Note: at most %(max)s characters."), code="too_long", params={"max": NOTE_MAX}
+        )
+    with transaction.atomic():
+        ballot = _locked_for_approval(ballot)
+        ballot.status, ballot.returned_note = Ballot.Status.RETURNED, note
+        ballot.save(update_fields=["status", "returned_note"])
+        audit.record("ballot.sent_back", actor=actor, target=ballot, data={"note": note})
+    return ballot
+
+
+NOTE_MAX = 2000
+
+
 def launch(
     consultation: Consultation,
     *,
@@ -46,64 +186,95 @@ def launch(
     rule: str = tally.OF_ELECTORATE,
     documents: str = "",
 ) -> Ballot:
-    """The secretariat launches, with the presiding officer's approval recorded. The
-    electorate is frozen now: the Council Member States of the consultation's term, each
-    with its right to vote on this day (Constitution No. 169)."""
-    _check_launch(
-        consultation,
-        proposals=proposals,
-        deadline=deadline,
-        actor=actor,
-        approved_by=approved_by,
-        rule=rule,
-    )
-    today = timezone.localdate()
-    without_vote = states_without_vote_on(today)
-    with transaction.atomic():
-        ballot = Ballot.objects.create(
-            consultation=consultation,
-            title=title.strip(),
-            question=question.strip(),
-            documents=documents,
-            deadline=deadline,
-            rule=rule,
-            launched_by=actor,
-            approved_by=approved_by,
-        )
-        for position, (item, text) in enumerate(proposals, start=1):
-            Proposal.objects.create(ballot=ballot, item=item, text=text.strip(), position=position)
-        _freeze_electorate(ballot, today, without_vote)
-        audit.record(
-            "ballot.launched",
-            actor=actor,
-            target=ballot,
-            data={
-                "approved_by": str(approved_by),
-                "deadline": deadline,
-                "rule": rule,
-                "electorate": ballot.electors.filter(has_vote=True).count(),
-            },
-        )
-        _schedule_reminders(ballot)
-    return ballot
-
-
-def _check_launch(consultation, *, proposals, deadline, actor, approved_by, rule) -> None:
-    """The refusals of `launch`, in this order; nothing is written unless all pass."""
-    if not actor.has_perm("ballots.manage", consultation):
-        raise DomainError(
-            _("Only the secretariat launches a decision by correspondence."), code="not_secretariat"
-        )
+    """Prepare and approve at once: the secretariat's draft (`actor`) approved by the
+    presiding officer `approved_by`, in one transaction. For the scenarios and the tests;
+    the pages and the API go through `prepare` then `approve`, each by its own person."""
+    _may_manage(consultation, actor)
     if not is_presiding_officer(approved_by, consultation):
         raise DomainError(
             _("The presiding officer's approval is required."), code="approval_required"
         )
+    with transaction.atomic():
+        ballot = prepare(
+            consultation,
+            title=title,
+            question=question,
+            proposals=proposals,
+            deadline=deadline,
+            actor=actor,
+            rule=rule,
+            documents=documents,
+        )
+        return approve(ballot, actor=approved_by)
+
+
+def _may_manage(consultation, actor) -> None:
+    if not (actor and actor.has_perm("ballots.manage", consultation)):
+        raise DomainError(
+            _("Only the secretariat prepares a decision by correspondence."),
+            code="not_secretariat",
+        )
+
+
+def _may_approve(ballot, actor, action: str) -> None:
+    """Only the consultation's presiding officer approves or sends back; a refusal is
+    audited (the secretariat may not approve its own draft). The predicate itself is asked,
+    not `has_perm`, which grants everything to a superuser."""
+    if not (actor and is_presiding_officer(actor, ballot.consultation)):
+        audit.record(
+            "ballot.approval_refused",
+            actor=actor,
+            target=ballot,
+            data={"why": "not_presiding_officer", "action": action},
+        )
+        raise DomainError(
+            _("Only the presiding officer approves a decision by correspondence."),
+            code="not_presiding_officer",
+        )
+
+
+def _check_draft(consultation, *, proposals, deadline, actor, rule) -> None:
+    """The refusals of a draft, in this order; nothing is written unless all pass."""
+    _may_manage(consultation, actor)
     if deadline <= timezone.now():
-        raise DomainError(_("The deadline must be in the future."), code="bad_deadline")
+        raise DomainError(_("Deadline: it must be in the future."), code="bad_deadline")
     if not proposals or not all(text.strip() for _item, text in proposals):
-        raise DomainError(_("Give at least one proposal."), code="no_proposal")
+        raise DomainError(_("Proposals: give at least one proposal."), code="no_proposal")
     if rule not in tally.RULES:
-        raise DomainError(_("Choose one of the majority rules."), code="bad_rule")
+        raise DomainError(_("Majority rule: choose one of the rules."), code="bad_rule")
+
+
+def _set_proposals(ballot: Ballot, proposals) -> None:
+    for position, (item, text) in enumerate(proposals, start=1):
+        Proposal.objects.create(ballot=ballot, item=item, text=text.strip(), position=position)
+
+
+def _locked_draft(ballot: Ballot) -> Ballot:
+    """The ballot, locked, if it is still a draft the secretariat may change."""
+    ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+    if ballot.is_launched:
+        raise DomainError(
+            _("This ballot is already launched: it can no longer be changed or withdrawn."),
+            code="already_launched",
+        )
+    if ballot.status == Ballot.Status.WITHDRAWN:
+        raise DomainError(_("This draft has been withdrawn."), code="already_withdrawn")
+    return ballot
+
+
+def _locked_for_approval(ballot: Ballot) -> Ballot:
+    """The ballot, locked, if it is pending the presiding officer's approval."""
+    ballot = Ballot.objects.select_for_update().select_related("launched_by").get(pk=ballot.pk)
+    if ballot.is_launched:
+        raise DomainError(_("This ballot is already launched."), code="already_launched")
+    if ballot.status == Ballot.Status.WITHDRAWN:
+        raise DomainError(_("The secretariat has withdrawn this draft."), code="already_withdrawn")
+    if ballot.status == Ballot.Status.RETURNED:
+        raise DomainError(
+            _("This draft was sent back: the secretariat changes it before it is approved."),
+            code="sent_back",
+        )
+    return ballot
 
 
 def _freeze_electorate(ballot: Ballot, today, without_vote: dict) -> None:
@@ -316,6 +487,11 @@ def close(
         ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
         if ballot.status == Ballot.Status.CLOSED:
             raise DomainError(_("The ballot is already closed."), code="already_closed")
+        if not ballot.is_launched:
+            raise DomainError(
+                _("This ballot was never launched: there is nothing to close."),
+                code="not_launched",
+            )
         ballot.status = Ballot.Status.CLOSED
         ballot.closed_at = now
         ballot.save(update_fields=["status", "closed_at"])

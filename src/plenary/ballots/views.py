@@ -1,5 +1,4 @@
 import secrets
-from datetime import UTC
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -9,16 +8,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from plenary.consultations.access import consultation_permission
-from plenary.consultations.models import Appointment
 from plenary.core.errors import DomainError
-from plenary.core.models import User
 from plenary.directory.models import State
 
 from . import queries, services
-from .forms import LaunchForm, ReplyForm
+from .forms import DraftForm, ReplyForm, SendBackForm
 from .models import Ballot, Elector, Proposal, Reply
 
 TOKENS = "plenary_ballot_tokens"
+
+
+def _visible(request, consultation):
+    """The ballots a reader sees: the secretariat all of them, drafts and withdrawn ones
+    included; the presiding officer the launched ones and those pending approval; everyone
+    else the launched ones."""
+    ballots = queries.ballots_of(consultation)
+    if request.user.has_perm("ballots.manage", consultation):
+        return ballots
+    if request.user.has_perm("ballots.approve", consultation):
+        return ballots.filter(status__in=queries.SHOWN_TO_THE_APPROVER)
+    return ballots.filter(status__in=queries.LAUNCHED)
 
 
 @consultation_permission(None)
@@ -28,45 +37,88 @@ def ballot_list(request, consultation):
         "ballots/list.html",
         {
             "consultation": consultation,
-            "ballots": consultation.ballots.all(),
+            "ballots": _visible(request, consultation),
             "can_launch": request.user.has_perm("ballots.manage", consultation),
+            "can_approve": request.user.has_perm("ballots.approve", consultation),
         },
     )
 
 
 @consultation_permission("ballots.manage")
 def ballot_new(request, consultation):
+    """The secretariat prepares a ballot: a draft for the presiding officer's approval."""
     items = queries.items_for_correspondence(consultation)
-    officers = User.objects.filter(
-        appointments__role=Appointment.Role.PRESIDING_OFFICER,
-        appointments__consultation=consultation,
-    )
-    form = LaunchForm(request.POST or None, items=items, officers=officers)
+    form = DraftForm(request.POST or None, items=items)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        proposals = [
-            (item, item.conclusion.text if hasattr(item, "conclusion") else item.subject)
-            for item in data["items"]
-        ]
-        proposals += [
-            (None, line.strip()) for line in data["proposals"].splitlines() if line.strip()
-        ]
-        ballot = services.launch(
-            consultation,
-            title=data["title"],
-            question=data["question"],
-            documents=data["documents"],
-            proposals=proposals,
-            deadline=data["deadline"].replace(tzinfo=UTC)
-            if data["deadline"].tzinfo is None
-            else data["deadline"],
-            rule=data["rule"],
-            actor=request.user,
-            approved_by=data["approved_by"],
-        )
-        messages.success(request, _("The decision by correspondence is launched."))
+        ballot = services.prepare(consultation, **_draft_of(form), actor=request.user)
+        messages.success(request, _("The draft is sent to the presiding officer for approval."))
         return redirect("ballot_detail", consultation.slug, ballot.pk)
     return render(request, "ballots/new.html", {"consultation": consultation, "form": form})
+
+
+@consultation_permission("ballots.manage")
+def ballot_edit(request, consultation, ballot_id):
+    """The secretariat changes a draft until the presiding officer approves it."""
+    ballot = get_object_or_404(queries.ballots_of(consultation), pk=ballot_id)
+    if request.method != "POST" and ballot.is_launched:
+        messages.info(
+            request,
+            _("This ballot is already launched: it can no longer be changed or withdrawn."),
+        )
+        return redirect("ballot_detail", consultation.slug, ballot.pk)
+    items = queries.items_for_correspondence(consultation)
+    form = DraftForm(request.POST or None, items=items, initial=DraftForm.initial_of(ballot))
+    if request.method == "POST" and form.is_valid():
+        services.edit_draft(ballot, **_draft_of(form), actor=request.user)
+        messages.success(request, _("The draft is changed and pending approval again."))
+        return redirect("ballot_detail", consultation.slug, ballot.pk)
+    return render(
+        request,
+        "ballots/new.html",
+        {"consultation": consultation, "form": form, "ballot": ballot},
+    )
+
+
+def _draft_of(form) -> dict:
+    data = form.cleaned_data
+    return {
+        "title": data["title"],
+        "question": data["question"],
+        "documents": data["documents"],
+        "proposals": form.proposals_given(),
+        "deadline": form.deadline_given(),
+        "rule": data["rule"],
+    }
+
+
+@consultation_permission("ballots.approve")
+def ballot_approvals(request, consultation):
+    """The presiding officer's page: every draft pending their approval, in full."""
+    drafts = queries.pending_approval(consultation).prefetch_related("proposals__item")
+    return render(
+        request,
+        "ballots/approvals.html",
+        {"consultation": consultation, "drafts": drafts, "send_back_form": SendBackForm()},
+    )
+
+
+@require_POST
+@consultation_permission("ballots.approve")
+def ballot_approve(request, consultation, ballot_id):
+    ballot = get_object_or_404(queries.ballots_of(consultation), pk=ballot_id)
+    ballot = services.approve(ballot, actor=request.user)
+    messages.success(request, _("Approved: the decision by correspondence is launched."))
+    return redirect("ballot_detail", consultation.slug, ballot.pk)
+
+
+@require_POST
+@consultation_permission("ballots.approve")
+def ballot_send_back(request, consultation, ballot_id):
+    ballot = get_object_or_404(queries.ballots_of(consultation), pk=ballot_id)
+    # The service checks the note (given, not too long) and says which is wrong.
+    services.send_back(ballot, note=request.POST.get("note", ""), actor=request.user)
+    messages.success(request, _("The draft is sent back to the secretariat."))
+    return redirect("ballot_approvals", consultation.slug)
 
 
 def _token(request) -> str:
@@ -78,7 +130,7 @@ def _token(request) -> str:
 
 @consultation_permission(None)
 def ballot_detail(request, consultation, ballot_id):
-    ballot = get_object_or_404(queries.ballots_of(consultation), pk=ballot_id)
+    ballot = get_object_or_404(_visible(request, consultation), pk=ballot_id)
     mine = (
         Elector.objects.filter(ballot=ballot, focal_point=request.user)
         .select_related("state")
@@ -111,6 +163,8 @@ def ballot_detail(request, consultation, ballot_id):
             "proposals": proposals,
             "elector": mine,
             "manage": manage,
+            "approver": request.user.has_perm("ballots.approve", consultation),
+            "send_back_form": SendBackForm(),
             "electors": ballot.electors.select_related("state", "focal_point"),
             "record": record,
             "results": services.results(ballot)
@@ -178,6 +232,9 @@ def ballot_manage(request, consultation, ballot_id):
         )
     elif action == "close":
         services.close(ballot, actor=request.user)
+    elif action == "withdraw":
+        services.withdraw_draft(ballot, actor=request.user)
+        messages.success(request, _("The draft is withdrawn."))
     else:
         raise PermissionDenied
     return redirect("ballot_detail", consultation.slug, ballot.pk)

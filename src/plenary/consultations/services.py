@@ -87,15 +87,39 @@ def _clean_references(references) -> list[str]:
 
 
 def confirm_agenda(consultation: Consultation, *, actor) -> AgendaVersion:
-    """The opening meeting confirms the final agenda (R7, R25): version 1 is frozen."""
+    """The opening meeting confirms the final agenda (R7, R25): version 1 is frozen. Who
+    chairs the meeting confirms it, while the consultation's first meeting is under way."""
+    if not (actor and actor.has_perm("consultations.chair_meeting", consultation)):
+        raise DomainError(
+            _("Only the presiding officer or the secretariat runs the meeting."), code="not_chair"
+        )
     with transaction.atomic():
         consultation = _locked(consultation)
         if consultation.agenda_is_final:
             raise DomainError(_("The agenda has already been confirmed."), code="already_confirmed")
+        if not opening_meeting_under_way(consultation):
+            raise DomainError(
+                _("The agenda is confirmed at the opening meeting: open the first meeting first."),
+                code="not_opening_meeting",
+            )
         consultation.agenda_confirmed_at = timezone.now()
         consultation.save(update_fields=["agenda_confirmed_at"])
         audit.record("agenda.confirmed", actor=actor, target=consultation)
         return _freeze(consultation, actor, "")
+
+
+def opening_meeting_under_way(consultation: Consultation) -> bool:
+    """Whether the meeting the chair has opened on the floor is the consultation's first
+    meeting (number 1, not the rehearsal). The floor's row is read through its relation to
+    the consultation: the floor app sits above this one and is not imported."""
+    floor = (
+        type(consultation)
+        .objects.filter(pk=consultation.pk)
+        .values_list("floor__meeting__number", "floor__meeting__kind")
+    )
+    number, kind = floor.first() or (None, None)
+    meetings = consultation.meetings.model  # planning.Meeting, through the same relation
+    return number == 1 and kind == meetings.Kind.MEETING
 
 
 def add_item(

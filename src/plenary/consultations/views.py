@@ -78,8 +78,7 @@ def agenda_edit(request, consultation):
         {
             "consultation": consultation,
             "groups": queries.agenda_groups(consultation),
-            "can_confirm": request.user.has_perm("consultations.confirm_agenda", consultation),
-            "confirm_form": ConfirmForm(),
+            "can_confirm": request.user.has_perm("consultations.chair_meeting", consultation),
             "group_form": GroupForm(next_number=_next_group_number(consultation)),
             "versions": consultation.agenda_versions.order_by("-number")[:5],
         },
@@ -184,17 +183,18 @@ def agenda_document_detach(request, consultation, item_id, document_id):
 
 
 @require_POST
-@consultation_permission("consultations.confirm_agenda")
+@consultation_permission("consultations.chair_meeting")
 def agenda_confirm(request, consultation):
+    """The confirm button of the chair's console, at the opening meeting."""
     form = ConfirmForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Tick the box to confirm the agenda."))
-        return redirect("agenda_edit", consultation.slug)
+        return redirect("floor_console", consultation.slug)
     version = services.confirm_agenda(consultation, actor=request.user)
     messages.success(
         request, _("The agenda is confirmed as version %(number)s.") % {"number": version.number}
     )
-    return redirect("agenda_versions", consultation.slug)
+    return redirect("floor_console", consultation.slug)
 
 
 @consultation_permission("consultations.edit_agenda")

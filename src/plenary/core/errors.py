@@ -58,6 +58,8 @@ _declare(
     "not_submitter",
     "not_elector",
     "not_support_staff",
+    # a ballot is approved (or sent back) by the consultation's presiding officer only
+    "not_presiding_officer",
     "viewer_cannot_publish",
     # Remote access without a participant or an interpreter behind it; the API refuses
     # these callers before the service does.
@@ -109,6 +111,8 @@ _declare(
     "bad_step",
     # groups created from the pages and the API, and the agenda imported from a file
     "bad_agenda_file",
+    # the agenda is confirmed while the first meeting is under way
+    "not_opening_meeting",
     "bad_group_number",
     "group_exists",
 )
@@ -202,6 +206,7 @@ _declare(
 _declare(
     Kind.INVALID,
     "already_closed",
+    "already_launched",
     "approval_required",
     "bad_choice",
     "bad_deadline",
@@ -212,7 +217,10 @@ _declare(
     "evidence_required",
     "no_proposal",
     "no_right_to_vote",
+    "not_launched",
+    "note_required",
     "replayed",
+    "sent_back",
 )
 
 # Remote participation and IT support.

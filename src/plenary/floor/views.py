@@ -3,13 +3,16 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from plenary.consultations.access import consultation_permission
+from plenary.consultations.forms import ConfirmForm
 from plenary.consultations.models import AgendaGroup
+from plenary.consultations.services import opening_meeting_under_way
 from plenary.core import translated
 from plenary.directory.names import state_name
 from plenary.outcomes import queries as outcome_queries
@@ -102,6 +105,20 @@ def live(request, consultation):
     )
 
 
+def _agenda_panel(consultation) -> dict:
+    """The console's panel for confirming the agenda at the opening meeting: offered while
+    the first meeting is under way and the agenda is a draft, with what is confirmed (the
+    items of each group); once confirmed, when and as which version."""
+    first = consultation.agenda_versions.order_by("number").first()
+    return {
+        "offered": not consultation.agenda_is_final and opening_meeting_under_way(consultation),
+        "groups": consultation.groups.order_by("number").annotate(item_count=Count("items")),
+        "confirmed_at": consultation.agenda_confirmed_at,
+        "version": first.number if first else None,
+        "form": ConfirmForm(),
+    }
+
+
 @consultation_permission("consultations.chair_meeting")
 def console(request, consultation):
     """The chair's console: agenda, current item, queue with each speaker's class, the
@@ -146,6 +163,7 @@ def console(request, consultation):
         {
             "current": current,
             "consultation": consultation,
+            "agenda": _agenda_panel(consultation),
             "floor": floor,
             "queue": queue,
             "items": items,

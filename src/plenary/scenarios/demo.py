@@ -473,8 +473,8 @@ def _speaker_delegations(consultation: Consultation) -> list[Participant]:
 
 def _plan(cast: _Cast) -> None:
     """Before the first meeting: the rest of the registrations decided, the contributions
-    published, the states' replies on the first items, the agenda confirmed and the time
-    management plan published."""
+    published, the states' replies on the first items, the agenda confirmed (at the opening
+    of meeting 1) and the time management plan published."""
     _decide_the_rest(cast)
     _publish_the_rest(cast)
     consultation = cast.consultation
@@ -485,7 +485,9 @@ def _plan(cast: _Cast) -> None:
             continue
         for item in items[index % 3 :: 3]:
             planning.reply_on_item(item, state, will_speak=True, minutes=4, actor=cast.secretariat)
-    confirm_agenda(consultation, actor=cast.secretariat)
+    # The agenda is confirmed at the opening meeting: the chair opens meeting 1 first.
+    floor.open_meeting(consultation, _meeting(consultation, 0), actor=cast.chair)
+    confirm_agenda(consultation, actor=cast.chair)
     planning.publish_plan(consultation, actor=cast.secretariat)
 
 
