@@ -255,6 +255,9 @@ _declare(
 # API tokens.
 _declare(Kind.INVALID, "bad_expiry", "bad_name", "inactive")
 
+# The participation guide: its text per language, with placeholders.
+_declare(Kind.INVALID, "bad_placeholder", "unbalanced_brace", "guide_empty", "guide_too_long")
+
 
 def _strict() -> bool:
     # Under pytest (which sets DEBUG to False) the variable is set while a test runs.
