@@ -756,10 +756,12 @@ def _guide_parts(text: str, language: str, field) -> list[tuple[str, str | None]
     parts = []
     for literal, name, spec, conversion in parsed:
         if name is not None and (name not in GUIDE_PLACEHOLDERS or spec or conversion):
-            written = "{%s%s%s}" % (
-                name,
-                f"!{conversion}" if conversion else "",
-                f":{spec}" if spec else "",
+            written = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
             )
             raise DomainError(
                 _(
@@ -774,7 +776,7 @@ def _guide_parts(text: str, language: str, field) -> list[tuple[str, str | None]
 
 
 def _known_placeholders() -> str:
-    return ", ".join("{%s}" % name for name in GUIDE_PLACEHOLDERS)
+    return ", ".join("{" + name + "}" for name in GUIDE_PLACEHOLDERS)
 
 
 def fill_guide(text: str, values: dict[str, str], language: str, field="text") -> str:
