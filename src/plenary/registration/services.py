@@ -894,18 +894,23 @@ def guide_values(
     return values
 
 
-def preview_guide(
-    consultation: Consultation, language: str, subject: str, body: str
-) -> tuple[str, str]:
-    """The guide as a sample participant (a viewer) would read it; a broken text is refused."""
+def sample_guide_values(consultation: Consultation, language: str) -> dict[str, str]:
+    """Every placeholder as it reads for a sample participant, a viewer, in a language."""
     with translation.override(language):
-        values = {
+        return {
             **consultation_guide_values(consultation, language),
             "name": str(_("Sample Participant")),
             "delegation": str(_("Your delegation")),
             "role": str(Participant.Role.VIEWER.label),
             "link": link_url("sample-personal-link"),
         }
+
+
+def preview_guide(
+    consultation: Consultation, language: str, subject: str, body: str
+) -> tuple[str, str]:
+    """The guide as a sample participant (a viewer) would read it; a broken text is refused."""
+    values = sample_guide_values(consultation, language)
     return (
         fill_guide(subject, values, language, _("subject")),
         fill_guide(body, values, language, _("text")),
@@ -1121,6 +1126,10 @@ class GuideDelivery:
     @property
     def state(self) -> str:
         return self.message.status if self.message else NOT_SENT
+
+    @property
+    def with_new_link(self) -> bool:
+        return bool(self.message and self.message.key.endswith(":link"))
 
 
 def guide_deliveries(consultation: Consultation, *, state: str = "") -> tuple[dict, list]:
