@@ -13,7 +13,7 @@ from plenary.core.models import AuditEvent, OutboxMessage
 from plenary.registration import services
 from plenary.registration.models import AccessLink, Participant, ParticipationGuide
 from tests import factories
-from tests.core.test_mail import Inbox, _free_port, smtp_server  # noqa: F401 (a fixture)
+from tests.core.test_mail import Inbox, _free_port
 
 GUIDE = "/en/c/vcc-2/registration/guide/"
 LINK = re.compile(r"https?://\S+/j/[\w-]+")
@@ -21,6 +21,21 @@ LINK = re.compile(r"https?://\S+/j/[\w-]+")
 
 def _guides_to(email: str):
     return OutboxMessage.objects.filter(to=[email], key__startswith="registration:").order_by("pk")
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    """A real SMTP server on a free local port, as tests/core/test_mail.py runs it."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 5
+    yield inbox
+    controller.stop()
 
 
 def _run_worker():
@@ -191,7 +206,7 @@ def test_sending_again_to_one_person(consultation, secretariat_user, focal_ch):
 
 @pytest.mark.django_db(transaction=True)
 def test_approving_then_naming_a_speaker_sends_one_mail_whose_link_works(
-    client, vcc2, smtp_server, settings
+    client, vcc2, smtp_inbox, settings
 ):
     settings.PLENARY_LINK_MAIL_DELAY_SECONDS = 1
     consultation = vcc2.consultation
@@ -206,7 +221,7 @@ def test_approving_then_naming_a_speaker_sends_one_mail_whose_link_works(
     def link_mails():
         return [
             envelope.content.decode("utf-8", "replace")
-            for envelope in smtp_server.envelopes
+            for envelope in smtp_inbox.envelopes
             if envelope.rcpt_tos == ["ana@example.org"] and b"/j/" in envelope.content
         ]
 
