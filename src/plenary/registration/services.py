@@ -1002,11 +1002,13 @@ def _guide_mail(
     held: AccessLink | None = None,
     delay: timedelta | None = None,
     common: dict | None = None,
+    text: tuple[str, str] | None = None,
 ) -> OutboxMessage:
     """The guide to one participant, in their language, with their new link (`token`) or
-    naming the one they hold; it answers to the registration mailbox."""
+    naming the one they hold; it answers to the registration mailbox. `common` and `text`
+    are the language's values and text, when the caller has them already."""
     consultation, language = participant.consultation, participant.language
-    subject, body, _saved = guide_text(consultation, language)
+    subject, body = text or guide_text(consultation, language)[:2]
     link = link_url(token) if token else _held_link(held, language)
     values = guide_values(participant, link=link, common=common)
     return queue_mail(
@@ -1062,18 +1064,20 @@ def send_guide_to_all(consultation: Consultation, *, actor) -> dict[str, int]:
             .order_by("pk")
         )
         working = _working_links(consultation)
-        common: dict[str, dict] = {}
+        languages: dict[str, dict] = {}
         new_links = []
         for person in people:
-            values = common.get(person.language) or common.setdefault(
-                person.language, consultation_guide_values(consultation, person.language)
-            )
+            if person.language not in languages:
+                languages[person.language] = {
+                    "common": consultation_guide_values(consultation, person.language),
+                    "text": guide_text(consultation, person.language)[:2],
+                }
             held = working.get(person.pk)
             if held is None:
                 new_links.append(person.pk)
-                _guide_mail(person, token=issue_link(person), common=values)
+                _guide_mail(person, token=issue_link(person), **languages[person.language])
             else:
-                _guide_mail(person, held=held, common=values)
+                _guide_mail(person, held=held, **languages[person.language])
         counts = {
             "participants": len(people),
             "new_links": len(new_links),
