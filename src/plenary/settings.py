@@ -321,6 +321,9 @@ PLENARY_RATE_LIMITS = {"join": (30, 60), "register": (20, 600), "support": (10, 
 # How long an invitation to staff a consultation stays valid (plenary.people).
 PLENARY_INVITATION_DAYS = int(os.environ.get("PLENARY_INVITATION_DAYS", "14"))
 PLENARY_BASE_URL = os.environ.get("PLENARY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A personal link's e-mail waits this long in the outbox, so that a change of role close
+# behind it replaces it (one e-mail, with the link that works: registration.services.send_link).
+PLENARY_LINK_MAIL_DELAY_SECONDS = int(os.environ.get("PLENARY_LINK_MAIL_DELAY_SECONDS", "60"))
 
 # --- Remote participation ---------------------------------------------------------------
 # A LiveKit server for consultations that use it (the secret never goes to the database).

@@ -157,6 +157,21 @@ urlpatterns += i18n_patterns(
         name="speakers_list",
     ),
     path("c/<slug:slug>/focal-points/", registration_views.focal_points, name="focal_points"),
+    # The participation guide: its text per language, sending it, its delivery per person.
+    path("c/<slug:slug>/registration/guide/", registration_views.guide_edit, name="guide_edit"),
+    path(
+        "c/<slug:slug>/registration/guide/send/", registration_views.guide_send, name="guide_send"
+    ),
+    path(
+        "c/<slug:slug>/registration/guide/deliveries/",
+        registration_views.guide_deliveries,
+        name="guide_deliveries",
+    ),
+    path(
+        "c/<slug:slug>/registration/guide/deliveries/<int:participant_id>/send/",
+        registration_views.guide_send_again,
+        name="guide_send_again",
+    ),
     path("c/<slug:slug>/live/", floor_views.live, name="floor_live"),
     path("c/<slug:slug>/live/ask/", floor_views.ask, name="floor_ask"),
     path("c/<slug:slug>/console/", floor_views.console, name="floor_console"),

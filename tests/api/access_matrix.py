@@ -241,6 +241,41 @@ ROWS = [
             {"participant": "{pending}", "action": "approve"},
         ),
     ),
+    # --- the participation guide
+    Row(
+        "Read the participation guide",
+        S,
+        Call("get", C + "/guide/texts/en"),
+        Call("get", W + "/registration/guide/"),
+    ),
+    Row(
+        "Change the participation guide",
+        S,
+        Call("put", C + "/guide/texts/en", {"subject": "Guide", "body": "Dear participant."}),
+        Call(
+            "post",
+            W + "/registration/guide/",
+            {"language": "en", "subject": "Guide", "body": "Dear participant.", "action": "save"},
+        ),
+    ),
+    Row(
+        "Send the guide to everyone approved",
+        S,
+        Call("post", C + "/guide/send"),
+        Call("post", W + "/registration/guide/send/"),
+    ),
+    Row(
+        "Send the guide again to one participant",
+        S,
+        Call("post", C + "/guide/deliveries/{viewer_participant}/send", {}),
+        Call("post", W + "/registration/guide/deliveries/{viewer_participant}/send/"),
+    ),
+    Row(
+        "Read the guide's delivery report",
+        S,
+        Call("get", C + "/guide/deliveries"),
+        Call("get", W + "/registration/guide/deliveries/"),
+    ),
     # --- contributions
     Row(
         "Submit a contribution (form)",

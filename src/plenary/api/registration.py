@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 
 from plenary.consultations.models import AgendaItem
 from plenary.core import ratelimit
+from plenary.core.models import OutboxMessage
 from plenary.planning.models import Meeting
 from plenary.registration import queries, services
 from plenary.registration.models import Delegation, ExtraSpeakerRequest, Participant
@@ -264,3 +265,127 @@ def bulk_decide(request, slug: str, body: BulkIn):
             for row in outcome.rows
         ],
     }
+
+
+# --- the participation guide (R13) --------------------------------------------------------------
+
+
+class GuideIn(Schema):
+    subject: str = Field(max_length=services.GUIDE_SUBJECT_MAX)
+    body: str = Field(max_length=services.GUIDE_BODY_MAX)
+
+
+class GuideOut(Schema):
+    language: str
+    subject: str
+    body: str
+    saved: bool = Field(description="false: the default text of the language")
+    updated_at: datetime.datetime | None
+    preview_subject: str
+    preview_body: str
+    placeholders: list[str]
+
+
+class GuideSentOut(Schema):
+    participants: int
+    new_links: int
+    kept_links: int
+
+
+class SendAgainIn(Schema):
+    new_link: bool = Field(False, description="replace the link even if it reached them")
+
+
+class DeliveryOut(Schema):
+    participant: Id
+    name: str
+    email: str
+    language: str
+    state: str = Field(description='"sent", "queued", "failed" (being retried) or "none"')
+    with_new_link: bool
+    attempts: int
+    last_error: str
+    queued_at: datetime.datetime | None
+    sent_at: datetime.datetime | None
+
+
+DeliveryState = Literal[tuple([*OutboxMessage.Status.values, services.NOT_SENT, ""])]
+
+
+class DeliveriesOut(Schema):
+    counts: dict[str, int]
+    deliveries: list[DeliveryOut]
+
+
+def _guide_out(consultation, language: str) -> dict:
+    subject, body, saved = services.guide_text(consultation, language)
+    preview_subject, preview_body = services.preview_guide(consultation, language, subject, body)
+    return {
+        "language": language,
+        "subject": subject,
+        "body": body,
+        "saved": saved is not None,
+        "updated_at": saved.updated_at if saved else None,
+        "preview_subject": preview_subject,
+        "preview_body": preview_body,
+        "placeholders": list(services.GUIDE_PLACEHOLDERS),
+    }
+
+
+def _delivery_out(row) -> dict:
+    message, person = row.message, row.participant
+    return {
+        "participant": person.pk,
+        "name": person.name,
+        "email": person.email,
+        "language": person.language,
+        "state": row.state,
+        "with_new_link": row.with_new_link,
+        "attempts": message.attempts if message else 0,
+        "last_error": message.last_error if message else "",
+        "queued_at": message.created_at if message else None,
+        "sent_at": message.sent_at if message else None,
+    }
+
+
+@router.get("/{slug}/guide/texts/{language}", response=responses(GuideOut), auth=AUTH)
+def read_guide(request, slug: str, language: LanguageCode):
+    """The guide sent in a language (the secretariat's, or the default) and its preview."""
+    consultation = consultation_for(request, slug, "registration.manage")
+    return _guide_out(consultation, language)
+
+
+@router.put("/{slug}/guide/texts/{language}", response=responses(GuideOut), auth=AUTH)
+def save_guide(request, slug: str, language: LanguageCode, body: GuideIn):
+    """A broken placeholder is refused (400, naming it and the language); nothing is saved."""
+    consultation = consultation_for(request, slug, "registration.manage")
+    services.save_guide(
+        consultation, language, subject=body.subject, body=body.body, actor=actor(request)
+    )
+    return _guide_out(consultation, language)
+
+
+@router.post("/{slug}/guide/send", response=responses(GuideSentOut), auth=AUTH)
+def send_guide(request, slug: str):
+    """The guide to everyone approved, each in their language: how many, with a new link."""
+    consultation = consultation_for(request, slug, "registration.manage")
+    return services.send_guide_to_all(consultation, actor=actor(request))
+
+
+@router.post(
+    "/{slug}/guide/deliveries/{participant_id}/send", response=responses(DeliveryOut), auth=AUTH
+)
+def send_guide_again(request, slug: str, participant_id: Id, body: SendAgainIn):
+    consultation = consultation_for(request, slug, "registration.manage")
+    participant = get_or_404(Participant.objects, pk=participant_id, consultation=consultation)
+    message = services.send_guide_again(participant, actor=actor(request), new_link=body.new_link)
+    participant.refresh_from_db()
+    return _delivery_out(services.GuideDelivery(participant, message))
+
+
+@router.get("/{slug}/guide/deliveries", response=responses(DeliveriesOut), auth=AUTH)
+def guide_deliveries(request, slug: str, state: DeliveryState = ""):
+    """Per approved participant, the latest e-mail carrying their guide, from the outbox."""
+    consultation = consultation_for(request, slug, "registration.manage")
+    counts, rows = services.guide_deliveries(consultation, state=state)
+    return {"counts": counts, "deliveries": [_delivery_out(row) for row in rows]}

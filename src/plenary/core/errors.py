@@ -280,6 +280,8 @@ _declare(
 )
 _declare(Kind.NOT_FOUND, "bad_invitation")
 _declare(Kind.PERMISSION, "wrong_account")
+# The participation guide: its text per language, with placeholders.
+_declare(Kind.INVALID, "bad_placeholder", "unbalanced_brace", "guide_empty", "guide_too_long")
 
 
 def _strict() -> bool:

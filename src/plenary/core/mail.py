@@ -2,8 +2,10 @@
 by the background worker (`tasks`), so that a failing SMTP server never undoes or blocks
 an action."""
 
+from datetime import timedelta
+
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from .models import OutboxMessage
 
@@ -19,8 +21,20 @@ def queue_mail(
     cc: list[str] | None = None,
     language: str = "en",
     attachments: list[str] | None = None,
+    reply_to: list[str] | None = None,
+    key: str = "",
+    delay: timedelta | None = None,
 ) -> OutboxMessage:
-    """`attachments` are file names in the default storage (e.g. an uploaded contribution)."""
+    """`attachments` are file names in the default storage (e.g. an uploaded contribution).
+
+    A message with a `key` replaces the unsent (queued or failed) messages of the same key,
+    which are cancelled and never go: the reader gets only the newest, e.g. one personal
+    link rather than a dead one followed by the good one. `delay` holds the message back so
+    that a change following close behind replaces it before it is sent."""
+    if key:
+        OutboxMessage.objects.filter(
+            key=key, status__in=[OutboxMessage.Status.QUEUED, OutboxMessage.Status.FAILED]
+        ).update(status=OutboxMessage.Status.CANCELLED, last_error="replaced by a newer message")
     message = OutboxMessage.objects.create(
         to=list(to),
         cc=list(cc or []),
@@ -28,7 +42,12 @@ def queue_mail(
         body=body,
         language=language,
         attachments=list(attachments or []),
+        reply_to=list(reply_to or []),
+        key=key,
     )
+    if delay:
+        deliver_outbox_message.using(run_after=timezone.now() + delay).enqueue(message.pk)
+        return message
     # The delivery task is a row of the same database, written in the same transaction as the
     # message: both are committed or neither. Enqueued after commit instead, a crash between
     # the two commits (seen with PostgreSQL killed during a registration burst) left a message
@@ -59,6 +78,7 @@ def mail_in_language(
     context: dict,
     cc: list[str] | None = None,
     attachments: list[str] | None = None,
+    reply_to: list[str] | None = None,
 ) -> OutboxMessage:
     """One message written in its reader's language: `subject` is a (lazy) translation
     taking %-`params`, `template` a text template rendered with `context`."""
@@ -70,4 +90,5 @@ def mail_in_language(
             body=render_to_string(template, context),
             language=language,
             attachments=attachments,
+            reply_to=reply_to,
         )

@@ -97,6 +97,8 @@ class OutboxMessage(models.Model):
         QUEUED = "queued", _("queued")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
+        # replaced by a newer message of the same `key` before it went (core.mail.queue_mail)
+        CANCELLED = "cancelled", _("cancelled")
 
     created_at = models.DateTimeField(default=timezone.now)
     to = models.JSONField(default=list)
@@ -105,6 +107,10 @@ class OutboxMessage(models.Model):
     body = models.TextField()
     language = models.CharField(max_length=10, default="en")
     attachments = models.JSONField(default=list, blank=True)  # names in the default storage
+    reply_to = models.JSONField(default=list, blank=True)
+    # What the message is about, e.g. "registration:3:41:link": a newer message of the same
+    # key may replace this one while it is unsent; the delivery report reads it too.
+    key = models.CharField(max_length=100, blank=True, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -27,7 +27,8 @@ def deliver_outbox_message(message_id: int) -> str:
 
 
 def deliver(message_id: int) -> OutboxMessage:
-    """Send one queued message over the configured backend; a sent message is never resent.
+    """Send one queued message over the configured backend; a sent message is never resent,
+    a cancelled one (replaced by a newer message, `mail.queue_mail`) never sent.
 
     The message's row is locked while it is sent. If the database goes away after the SMTP
     server has taken the message, the send cannot be undone: it is recorded as soon as the
@@ -36,7 +37,7 @@ def deliver(message_id: int) -> OutboxMessage:
     try:
         with transaction.atomic():
             message = OutboxMessage.objects.select_for_update().get(pk=message_id)
-            if message.status == OutboxMessage.Status.SENT:
+            if message.status in (OutboxMessage.Status.SENT, OutboxMessage.Status.CANCELLED):
                 return message
             message.attempts += 1
             try:
@@ -60,7 +61,13 @@ def deliver(message_id: int) -> OutboxMessage:
 
 
 def _email(message: OutboxMessage) -> EmailMessage:
-    email = EmailMessage(subject=message.subject, body=message.body, to=message.to, cc=message.cc)
+    email = EmailMessage(
+        subject=message.subject,
+        body=message.body,
+        to=message.to,
+        cc=message.cc,
+        reply_to=message.reply_to or None,
+    )
     for name in message.attachments:
         with default_storage.open(name, "rb") as handle:
             email.attach(name.rsplit("/", 1)[-1], handle.read())

@@ -250,3 +250,30 @@ class AccessLink(models.Model):
 
     def __str__(self):
         return f"{self.participant} ({self.role})"
+
+
+class ParticipationGuide(models.Model):
+    """The participation guide in one language, as the secretariat wrote it (R13). With none
+    saved, the default text of the language is sent (registration.services.default_guide).
+    Its {placeholders} are filled for each person: their name, role and personal link."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="guides")
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("participation guide")
+        verbose_name_plural = _("participation guides")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "language"], name="one_guide_per_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.consultation} ({self.language})"

@@ -4,14 +4,17 @@ that changes nothing (and is itself recorded when it concerns someone's rights).
 
 import hashlib
 import secrets
+import string
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -19,11 +22,19 @@ from django.utils.translation import ngettext
 from plenary.consultations.models import Appointment, Consultation
 from plenary.core import audit, timezones
 from plenary.core.errors import DomainError
-from plenary.core.mail import mail_in_language
-from plenary.core.models import AuditEvent
+from plenary.core.mail import mail_in_language, queue_mail
+from plenary.core.models import AuditEvent, OutboxMessage
 from plenary.directory.models import State
 
-from .models import AccessLink, Capacity, Delegation, ExtraSpeakerRequest, FocalPoint, Participant
+from .models import (
+    AccessLink,
+    Capacity,
+    Delegation,
+    ExtraSpeakerRequest,
+    FocalPoint,
+    Participant,
+    ParticipationGuide,
+)
 
 # --- delegations ----------------------------------------------------------------------------
 
@@ -769,13 +780,16 @@ def link_url(token: str) -> str:
 
 
 def send_link(participant: Participant, *, actor) -> str:
-    """Issue a link and send it, with the participation guide, in the participant's language (R13)."""
+    """Issue a link and send it, in the participation guide, in the participant's language (R13).
+
+    One e-mail per change of role: the e-mail waits PLENARY_LINK_MAIL_DELAY_SECONDS in the
+    outbox, and a newer link e-mail to the same participant cancels it while it is unsent
+    (the outbox `key`, core.mail.queue_mail). Approving and naming a speaker a few seconds
+    later thus sends one e-mail, with the speaker's link, instead of a dead viewer link
+    followed by the good one. Past the delay each change has its e-mail: the role changed."""
     token = issue_link(participant)
-    _mail(
-        participant,
-        "registration/email/link.txt",
-        _("Your personal link for %(consultation)s"),
-        {"url": link_url(token), "role": participant.get_role_display()},
+    _guide_mail(
+        participant, token=token, delay=timedelta(seconds=settings.PLENARY_LINK_MAIL_DELAY_SECONDS)
     )
     audit.record(
         "registration.link_sent", actor=actor, target=participant, data={"role": participant.role}
@@ -843,6 +857,7 @@ def _mail(participant: Participant, template: str, subject, extra: dict | None =
             "consultation": participant.consultation,
             **(extra or {}),
         },
+        reply_to=[participant.consultation.registration_email],
     )
 
 
@@ -855,3 +870,472 @@ def _mail_user(user, consultation, template: str, subject, extra: dict) -> None:
         template=template,
         context={"consultation": consultation, "user": user, **extra},
     )
+
+
+# --- participation guide (R13) ------------------------------------------------------------------
+#
+# The guide is the e-mail that carries a personal link: `send_link` sends it on every change
+# of role, `send_guide_to_all` to everyone approved, `send_guide_again` to one person. Its text
+# is the secretariat's (ParticipationGuide, per language) or, with none saved, the default of
+# the language (registration/email/guide_default.txt, translated by the catalogs); its
+# {placeholders} are filled for each reader.
+
+GUIDE_PLACEHOLDERS = {
+    "name": _("the participant's name"),
+    "delegation": _("their delegation"),
+    "role": _("their role: speaker or viewer"),
+    "link": _("their personal link"),
+    "consultation": _("the consultation's title"),
+    "acronym": _("the consultation's acronym"),
+    "registration_period": _("when registration opens and closes"),
+    "rehearsal": _("the day and hours of the rehearsal"),
+    "first_day": _("the first day of meetings"),
+    "last_day": _("the last day of meetings"),
+    "meeting_days": _("the days of the meetings"),
+    "daily_window": _("the daily hours of the meetings, in the consultation's zone and in UTC"),
+    "participant_page": _("the address of the participant's own page"),
+    "rehearsal_check": _("the address of the browser, microphone and camera check"),
+    "help": _("the address of the help desk"),
+    "registration_mailbox": _("the registration mailbox"),
+    "remote_mailbox": _("the remote participation mailbox"),
+}
+GUIDE_SUBJECT_MAX = 300
+GUIDE_BODY_MAX = 20_000
+
+
+def _language_name(code: str) -> str:
+    try:
+        return str(translation.get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
+def _guide_parts(text: str, language: str, field) -> list[tuple[str, str | None]]:
+    """The text as (literal, placeholder) pairs. An unmatched brace, or a placeholder that
+    is unknown or carries a format ({name!r}, {name:>9}), is refused naming it, the field
+    and the language: only the names of GUIDE_PLACEHOLDERS are ever looked up."""
+    where = {"field": field, "language": _language_name(language)}
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        raise DomainError(
+            _(
+                "The %(field)s of the guide in %(language)s has an unmatched brace: write a "
+                "placeholder as {name}, and a brace itself as {{ or }}."
+            ),
+            code="unbalanced_brace",
+            params=where,
+        ) from None
+    parts = []
+    for literal, name, spec, conversion in parsed:
+        if name is not None and (name not in GUIDE_PLACEHOLDERS or spec or conversion):
+            written = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+            raise DomainError(
+                _(
+                    "The %(field)s of the guide in %(language)s uses an unknown placeholder "
+                    "%(placeholder)s. The placeholders are: %(known)s."
+                ),
+                code="bad_placeholder",
+                params={**where, "placeholder": written, "known": _known_placeholders()},
+            )
+        parts.append((literal, name))
+    return parts
+
+
+def _known_placeholders() -> str:
+    return ", ".join("{" + name + "}" for name in GUIDE_PLACEHOLDERS)
+
+
+def fill_guide(text: str, values: dict[str, str], language: str, field="text") -> str:
+    return "".join(
+        literal + (values[name] if name else "")
+        for literal, name in _guide_parts(text, language, field)
+    )
+
+
+def default_guide(language: str) -> tuple[str, str]:
+    """The default subject and text of a language; the English one if a translation broke a
+    placeholder (the catalogs are not checked like the secretariat's text is)."""
+    with translation.override(language):
+        subject = str(_("{acronym}: your personal link and the participation guide"))
+        body = render_to_string("registration/email/guide_default.txt").strip() + "\n"
+    try:
+        _guide_parts(subject, language, "subject")
+        _guide_parts(body, language, "text")
+    except DomainError:
+        if language == "en":
+            raise
+        return default_guide("en")
+    return subject, body
+
+
+def guide_text(
+    consultation: Consultation, language: str
+) -> tuple[str, str, ParticipationGuide | None]:
+    """The subject and text sent in a language: the saved guide, or the default."""
+    saved = ParticipationGuide.objects.filter(consultation=consultation, language=language).first()
+    if saved is not None:
+        return saved.subject, saved.body, saved
+    return (*default_guide(language), None)
+
+
+def _window(start, end, consultation: Consultation, language: str) -> str:
+    """ "12:00–15:00 Geneva time (11:00–14:00 UTC)": hours in the consultation's zone and UTC."""
+    zone = consultation.time_zone
+    local = f"{timezones.format_clock(start, zone, language)}–{timezones.format_clock(end, zone, language)}"
+    utc = f"{timezones.format_clock(start, 'UTC', language)}–{timezones.format_clock(end, 'UTC', language)}"
+    return f"{local} {consultation.time_zone_label} ({utc} UTC)"
+
+
+def _page(name: str, consultation: Consultation, language: str) -> str:
+    with translation.override(language):
+        return settings.PLENARY_BASE_URL + reverse(name, kwargs={"slug": consultation.slug})
+
+
+def consultation_guide_values(consultation: Consultation, language: str) -> dict[str, str]:
+    """The placeholders that are the same for every reader in a language: dates and hours
+    (in the consultation's zone with UTC beside), addresses and mailboxes."""
+    with translation.override(language):
+        days = consultation.meeting_days()
+        first, last = days[0], days[-1]
+        rehearsal = consultation.rehearsal_window
+        return {
+            "consultation": str(consultation.title),
+            "acronym": consultation.acronym,
+            "registration_period": str(_("%(opens)s to %(closes)s"))
+            % {
+                "opens": timezones.format_day(consultation.registration_opens_on, language),
+                "closes": timezones.format_moment(
+                    consultation.opens_at, consultation.time_zone, language
+                )
+                + f" {consultation.time_zone_label}",
+            },
+            "rehearsal": (
+                f"{timezones.format_day(consultation.rehearsal_on, language)}, "
+                + _window(*rehearsal, consultation, language)
+                if rehearsal
+                else str(_("to be announced"))
+            ),
+            "first_day": timezones.format_day(first, language),
+            "last_day": timezones.format_day(last, language),
+            "meeting_days": (
+                timezones.format_day_range(first, last, language)
+                if last != first
+                else timezones.format_day(first, language)
+            ),
+            "daily_window": _window(*consultation.window_on(first), consultation, language),
+            "participant_page": _page("participant_home", consultation, language),
+            "rehearsal_check": _page("rehearsal_check", consultation, language),
+            "help": _page("support_new", consultation, language),
+            "registration_mailbox": consultation.registration_email,
+            "remote_mailbox": consultation.remote_participation_email,
+        }
+
+
+def _held_link(link: AccessLink, language: str) -> str:
+    """What the guide says in place of a link the reader already holds: its token is kept
+    nowhere (only its hash), so it cannot be written again."""
+    with translation.override(language):
+        return str(
+            _(
+                "the personal link sent to you on %(day)s (it still works; if you cannot find "
+                "it, ask your delegation's focal point or the help desk for a new one)"
+            )
+        ) % {"day": timezones.format_day(link.created_at.date(), language)}
+
+
+def guide_values(
+    participant: Participant, *, link: str, common: dict | None = None
+) -> dict[str, str]:
+    """Every placeholder for one reader, in their language; `link` is their address or what
+    stands for it."""
+    language = participant.language
+    values = dict(common or consultation_guide_values(participant.consultation, language))
+    with translation.override(language):
+        values.update(
+            name=participant.name,
+            delegation=str(participant.delegation),
+            role=str(participant.get_role_display()),
+            link=link,
+        )
+    return values
+
+
+def sample_guide_values(consultation: Consultation, language: str) -> dict[str, str]:
+    """Every placeholder as it reads for a sample participant, a viewer, in a language."""
+    with translation.override(language):
+        return {
+            **consultation_guide_values(consultation, language),
+            "name": str(_("Sample Participant")),
+            "delegation": str(_("Your delegation")),
+            "role": str(Participant.Role.VIEWER.label),
+            "link": link_url("sample-personal-link"),
+        }
+
+
+def preview_guide(
+    consultation: Consultation, language: str, subject: str, body: str
+) -> tuple[str, str]:
+    """The guide as a sample participant (a viewer) would read it; a broken text is refused."""
+    values = sample_guide_values(consultation, language)
+    return (
+        fill_guide(subject, values, language, _("subject")),
+        fill_guide(body, values, language, _("text")),
+    )
+
+
+def _may_manage_guide(actor, consultation: Consultation) -> None:
+    if actor is None or not actor.has_perm("registration.manage", consultation):
+        raise DomainError(
+            _("Only the secretariat manages the participation guide."), code="not_secretariat"
+        )
+
+
+def _guide_language(consultation: Consultation, language: str) -> None:
+    if language not in (consultation.languages or []):
+        raise DomainError(
+            _("%(language)s is not a language of this consultation."),
+            code="unknown_language",
+            params={"language": language},
+        )
+
+
+def save_guide(
+    consultation: Consultation, language: str, *, subject: str, body: str, actor
+) -> ParticipationGuide:
+    """The secretariat's guide in one language. Empty, too long or with a broken placeholder
+    it is refused, naming the field and the language, and nothing is saved."""
+    _may_manage_guide(actor, consultation)
+    _guide_language(consultation, language)
+    subject = " ".join(subject.split())  # one line: a header cannot hold a line break
+    body = body.replace("\r\n", "\n").strip() + "\n"
+    where = {"language": _language_name(language)}
+    for field, text, most in (
+        (_("subject"), subject, GUIDE_SUBJECT_MAX),
+        (_("text"), body, GUIDE_BODY_MAX),
+    ):
+        if not text.strip():
+            raise DomainError(
+                _("The %(field)s of the guide in %(language)s is empty."),
+                code="guide_empty",
+                params={**where, "field": field},
+            )
+        if len(text) > most:
+            raise DomainError(
+                _("The %(field)s of the guide in %(language)s is longer than %(most)s characters."),
+                code="guide_too_long",
+                params={**where, "field": field, "most": most},
+            )
+        _guide_parts(text, language, field)
+    with transaction.atomic():
+        guide, _created = ParticipationGuide.objects.update_or_create(
+            consultation=consultation,
+            language=language,
+            defaults={"subject": subject, "body": body, "updated_by": actor},
+        )
+        audit.record(
+            "registration.guide_changed",
+            actor=actor,
+            target=consultation,
+            data={"language": language, "subject": subject},
+        )
+    return guide
+
+
+def reset_guide(consultation: Consultation, language: str, *, actor) -> None:
+    """Back to the default text of the language (which follows the catalogs)."""
+    _may_manage_guide(actor, consultation)
+    _guide_language(consultation, language)
+    with transaction.atomic():
+        ParticipationGuide.objects.filter(consultation=consultation, language=language).delete()
+        audit.record(
+            "registration.guide_reset",
+            actor=actor,
+            target=consultation,
+            data={"language": language},
+        )
+
+
+def _mail_key(participant: Participant, kind: str) -> str:
+    """The outbox key of a participant's guide: "link" for the e-mails carrying a new link (a
+    newer one cancels an unsent older one), "guide" for those naming a link already held."""
+    return f"registration:{participant.consultation_id}:{participant.pk}:{kind}"
+
+
+def _guide_mail(
+    participant: Participant,
+    *,
+    token: str | None = None,
+    held: AccessLink | None = None,
+    delay: timedelta | None = None,
+    common: dict | None = None,
+    text: tuple[str, str] | None = None,
+) -> OutboxMessage:
+    """The guide to one participant, in their language, with their new link (`token`) or
+    naming the one they hold; it answers to the registration mailbox. `common` and `text`
+    are the language's values and text, when the caller has them already."""
+    consultation, language = participant.consultation, participant.language
+    subject, body = text or guide_text(consultation, language)[:2]
+    link = link_url(token) if token else _held_link(held, language)
+    values = guide_values(participant, link=link, common=common)
+    return queue_mail(
+        to=[participant.email],
+        subject=fill_guide(subject, values, language, "subject")[:GUIDE_SUBJECT_MAX],
+        body=fill_guide(body, values, language),
+        language=language,
+        reply_to=[consultation.registration_email],
+        key=_mail_key(participant, "link" if token else "guide"),
+        delay=delay,
+    )
+
+
+def _working_links(consultation: Consultation, participant=None) -> dict[int, AccessLink]:
+    """The links in force known to have reached their holder, by participant: used already,
+    or carried by an e-mail that the SMTP server took. A link that never arrived (its e-mail
+    failed, waits or was never written) works for nobody and may be replaced freely."""
+    links = AccessLink.objects.filter(
+        participant__consultation=consultation, revoked_at__isnull=True
+    )
+    mails = OutboxMessage.objects.filter(
+        key__startswith=f"registration:{consultation.pk}:", key__endswith=":link"
+    ).exclude(status=OutboxMessage.Status.CANCELLED)
+    if participant is not None:
+        links = links.filter(participant=participant)
+        mails = mails.filter(key=_mail_key(participant, "link"))
+    last_mail = {}
+    for key, status, created in mails.order_by("pk").values_list("key", "status", "created_at"):
+        last_mail[int(key.split(":")[2])] = (status, created)
+    working = {}
+    for link in links:
+        status, created = last_mail.get(link.participant_id, (None, None))
+        delivered = status == OutboxMessage.Status.SENT and created >= link.created_at
+        if link.first_used_at is not None or delivered:
+            working[link.participant_id] = link
+    return working
+
+
+def send_guide_to_all(consultation: Consultation, *, actor) -> dict[str, int]:
+    """The guide to every approved participant, each in their language: one outbox message
+    per person, all written in one transaction (R13).
+
+    Nobody's working link is killed for nothing: a participant whose link in force has
+    reached them (used, or delivered, see `_working_links`) keeps it, and the guide names it
+    instead of repeating it (its token is kept nowhere). Anyone else gets a fresh link in
+    the guide, which also cancels an unsent link e-mail of theirs. Returns the counts."""
+    _may_manage_guide(actor, consultation)
+    with transaction.atomic():
+        people = list(
+            Participant.objects.select_for_update(of=("self",))
+            .filter(consultation=consultation, status=Participant.Status.APPROVED)
+            .select_related("consultation", "delegation__state", "delegation__sector_member")
+            .order_by("pk")
+        )
+        working = _working_links(consultation)
+        languages: dict[str, dict] = {}
+        new_links = []
+        for person in people:
+            if person.language not in languages:
+                languages[person.language] = {
+                    "common": consultation_guide_values(consultation, person.language),
+                    "text": guide_text(consultation, person.language)[:2],
+                }
+            held = working.get(person.pk)
+            if held is None:
+                new_links.append(person.pk)
+                _guide_mail(person, token=issue_link(person), **languages[person.language])
+            else:
+                _guide_mail(person, held=held, **languages[person.language])
+        counts = {
+            "participants": len(people),
+            "new_links": len(new_links),
+            "kept_links": len(people) - len(new_links),
+        }
+        audit.record(
+            "registration.guide_sent",
+            actor=actor,
+            target=consultation,
+            data={**counts, "new_link_participants": new_links},
+        )
+    return counts
+
+
+def send_guide_again(participant: Participant, *, actor, new_link: bool = False) -> OutboxMessage:
+    """The guide once more to one approved participant: with the link they hold if it has
+    reached them (unless `new_link`), otherwise with a fresh one."""
+    consultation = participant.consultation
+    _may_manage_guide(actor, consultation)
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        if participant.status != Participant.Status.APPROVED:
+            raise DomainError(
+                _("Only an approved participant receives a link."), code="not_approved"
+            )
+        held = None if new_link else _working_links(consultation, participant).get(participant.pk)
+        if held is None:
+            message = _guide_mail(participant, token=issue_link(participant))
+        else:
+            message = _guide_mail(participant, held=held)
+        audit.record(
+            "registration.guide_sent_again",
+            actor=actor,
+            target=participant,
+            data={"new_link": held is None},
+        )
+    return message
+
+
+NOT_SENT = "none"  # a delivery report's state for a participant no guide was written for
+
+
+@dataclass
+class GuideDelivery:
+    """One approved participant and the latest guide e-mail written for them."""
+
+    participant: Participant
+    message: OutboxMessage | None
+
+    @property
+    def state(self) -> str:
+        return self.message.status if self.message else NOT_SENT
+
+    @property
+    def with_new_link(self) -> bool:
+        return bool(self.message and self.message.key.endswith(":link"))
+
+
+def guide_deliveries(consultation: Consultation, *, state: str = "") -> tuple[dict, list]:
+    """The delivery report, from the outbox: per approved participant, the latest e-mail
+    carrying their guide (sent, queued, failed and retried with its attempts and last
+    error, or none); the counts of each state; only one state's rows if `state` is given."""
+    latest = {}
+    messages = (
+        OutboxMessage.objects.filter(key__startswith=f"registration:{consultation.pk}:")
+        .exclude(status=OutboxMessage.Status.CANCELLED)
+        .defer("body")
+        .order_by("pk")
+    )
+    for message in messages:
+        latest[int(message.key.split(":")[2])] = message
+    people = (
+        Participant.objects.filter(consultation=consultation, status=Participant.Status.APPROVED)
+        .select_related("delegation__state", "delegation__sector_member")
+        .order_by("name", "pk")
+    )
+    rows = [GuideDelivery(person, latest.get(person.pk)) for person in people]
+    states = [
+        OutboxMessage.Status.SENT,
+        OutboxMessage.Status.QUEUED,
+        OutboxMessage.Status.FAILED,
+        NOT_SENT,
+    ]
+    counts = {str(s): sum(1 for row in rows if row.state == s) for s in states}
+    counts["total"] = len(rows)
+    if state:
+        rows = [row for row in rows if row.state == state]
+    return counts, rows

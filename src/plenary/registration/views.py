@@ -16,6 +16,7 @@ from plenary.consultations.models import AgendaGroup, AgendaItem
 from plenary.core import ratelimit, timezones
 from plenary.core.downloads import download
 from plenary.core.errors import DomainError
+from plenary.core.models import OutboxMessage
 from plenary.planning.models import Meeting
 
 from . import queries, services
@@ -414,3 +415,128 @@ def speakers_list(request, consultation):
                 for s in speakers
             )
     return download("\n".join(lines) + "\n", f"{consultation.slug}-speakers.txt")
+
+
+# --- the participation guide (R13) ----------------------------------------------------------
+
+
+def _guide_tabs(consultation, edited=None):
+    """One tab per language of the consultation: the text sent (saved or default), or the
+    text being edited, with its preview for a sample participant (or the refusal)."""
+    tabs = []
+    for language in consultation.languages:
+        subject, body, saved = services.guide_text(consultation, language)
+        tab = {
+            "language": language,
+            "name": translation.get_language_info(language)["name_local"],
+            "saved": saved,
+            "subject": subject,
+            "body": body,
+            "error": "",
+        }
+        if edited and edited["language"] == language:
+            tab.update(
+                subject=edited["subject"], body=edited["body"], error=edited.get("error", "")
+            )
+        try:
+            tab["preview_subject"], tab["preview_body"] = services.preview_guide(
+                consultation, language, tab["subject"], tab["body"]
+            )
+        except DomainError as refusal:
+            tab["error"] = tab["error"] or refusal.user_message()
+        tabs.append(tab)
+    return tabs
+
+
+@consultation_permission("registration.manage")
+def guide_edit(request, consultation):
+    """The guide's text per language, with a preview; saved, reset to the default, or only
+    previewed. A broken text is shown back with the refusal, and nothing is saved."""
+    edited, status = None, 200
+    if request.method == "POST":
+        language = request.POST.get("language", "")
+        edited = {
+            "language": language,
+            "subject": request.POST.get("subject", "")[:1000],
+            "body": request.POST.get("body", "")[: services.GUIDE_BODY_MAX + 1000],
+        }
+        action = request.POST.get("action", "save")
+        try:
+            if action == "reset":
+                services.reset_guide(consultation, language, actor=request.user)
+                messages.success(request, _("The guide is back to the default text."))
+                return redirect(
+                    reverse("guide_edit", args=[consultation.slug]) + f"#guide-{language}"
+                )
+            if action == "save":
+                services.save_guide(
+                    consultation,
+                    language,
+                    subject=edited["subject"],
+                    body=edited["body"],
+                    actor=request.user,
+                )
+                messages.success(request, _("The guide has been saved."))
+                return redirect(
+                    reverse("guide_edit", args=[consultation.slug]) + f"#guide-{language}"
+                )
+        except DomainError as refusal:
+            edited["error"], status = refusal.user_message(), refusal.status
+    tabs = _guide_tabs(consultation, edited)
+    active = edited["language"] if edited else (tabs[0]["language"] if tabs else "")
+    page = {
+        "consultation": consultation,
+        "tabs": tabs,
+        "active": active,
+        "placeholders": services.GUIDE_PLACEHOLDERS,
+        "samples": {
+            tab["language"]: services.sample_guide_values(consultation, tab["language"])
+            for tab in tabs
+        },
+        "approved": consultation.participants.filter(status=Participant.Status.APPROVED).count(),
+    }
+    return render(request, "registration/guide_edit.html", page, status=status)
+
+
+@require_POST
+@consultation_permission("registration.manage")
+def guide_send(request, consultation):
+    counts = services.send_guide_to_all(consultation, actor=request.user)
+    messages.success(
+        request,
+        _(
+            "The guide is on its way to %(participants)s participants: %(new_links)s with a new "
+            "link, %(kept_links)s keeping the link they hold."
+        )
+        % counts,
+    )
+    return redirect("guide_deliveries", consultation.slug)
+
+
+@consultation_permission("registration.manage")
+def guide_deliveries(request, consultation):
+    """Per approved participant, where their guide is: sent, waiting, failed and retried."""
+    state = request.GET.get("state", "")
+    if state not in {*OutboxMessage.Status.values, services.NOT_SENT}:
+        state = ""
+    counts, rows = services.guide_deliveries(consultation, state=state)
+    return render(
+        request,
+        "registration/guide_deliveries.html",
+        {"consultation": consultation, "counts": counts, "rows": rows, "state": state},
+    )
+
+
+@require_POST
+@consultation_permission("registration.manage")
+def guide_send_again(request, consultation, participant_id):
+    participant = get_object_or_404(Participant, pk=participant_id, consultation=consultation)
+    services.send_guide_again(
+        participant, actor=request.user, new_link=request.POST.get("new_link") == "on"
+    )
+    messages.success(
+        request, _("%(name)s: the guide has been sent again.") % {"name": participant.name}
+    )
+    target = reverse("guide_deliveries", args=[consultation.slug])
+    state = request.POST.get("state", "")
+    return redirect(target + (f"?state={state}" if state in OutboxMessage.Status.values else ""))
