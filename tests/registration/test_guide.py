@@ -274,3 +274,24 @@ def test_the_delivery_report_after_a_real_delivery_and_a_failing_server(client, 
     assert [e.rcpt_tos for e in inbox.envelopes] == [[people[0].email]]
     page = client.get(GUIDE + "deliveries/").content.decode()
     assert "sent</span> 1</a>" in page and "failed, being retried</span> 1</a>" in page
+
+
+def test_withdrawing_cancels_a_link_mail_still_waiting(consultation, focal_ch):
+    """The link e-mail waits a moment in the outbox; a participant withdrawn meanwhile must
+    not receive a link that no longer works."""
+    from plenary.core.models import OutboxMessage
+    from plenary.registration import services as registration
+    from tests import factories
+
+    factories.open_registration(consultation)
+    person = factories.participant(consultation, "CH", speaker=False, actor=focal_ch)
+    mine = f"registration:{consultation.pk}:{person.pk}:"
+    waiting = OutboxMessage.objects.filter(key__startswith=mine, status=OutboxMessage.Status.QUEUED)
+    assert waiting.exists(), "the link e-mail waits in the outbox"
+    registration.withdraw(person, actor=focal_ch)
+    assert not OutboxMessage.objects.filter(
+        key__startswith=mine, status=OutboxMessage.Status.QUEUED
+    ).exists()
+    assert OutboxMessage.objects.filter(
+        key__startswith=mine, status=OutboxMessage.Status.CANCELLED
+    ).exists()

@@ -423,6 +423,11 @@ def withdraw(participant: Participant, *, actor) -> Participant:
         AccessLink.objects.filter(participant=participant, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+        # A link e-mail still waiting in the outbox would carry a dead link: it never goes.
+        OutboxMessage.objects.filter(
+            key__in=[_mail_key(participant, "link"), _mail_key(participant, "guide")],
+            status__in=[OutboxMessage.Status.QUEUED, OutboxMessage.Status.FAILED],
+        ).update(status=OutboxMessage.Status.CANCELLED, last_error="participant withdrawn")
         audit.record("registration.withdrawn", actor=actor, target=participant)
     return participant
 
