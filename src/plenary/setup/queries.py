@@ -49,7 +49,10 @@ def blockers(current, candidate, changed: set[str]) -> list[str]:
             found.append(
                 _("%(count)s people registered before the new opening date.") % {"count": early}
             )
-    if "council_term" in changed and Ballot.objects.filter(consultation=current).exists():
+    launched = Ballot.objects.filter(
+        consultation=current, status__in=[Ballot.Status.OPEN, Ballot.Status.CLOSED]
+    )
+    if "council_term" in changed and launched.exists():
         found.append(_("A decision by correspondence has been launched with the current Council."))
     return found
 
