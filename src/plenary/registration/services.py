@@ -332,7 +332,8 @@ def _tell_mailbox_of_stranded(participant: Participant) -> None:
     key = f"plenary:stranded-notice:{delegation.pk}:{local_day.isoformat()}"
     if cache.get(key):
         return
-    Delegation.objects.select_for_update().filter(pk=delegation.pk).first()
+    # Without the default ordering: its outer joins cannot be locked (PostgreSQL).
+    Delegation.objects.select_for_update().filter(pk=delegation.pk).order_by("pk").first()
     told = AuditEvent.objects.filter(
         action=STRANDED_NOTICE,
         target_type=Delegation._meta.label,
