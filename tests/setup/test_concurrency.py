@@ -23,6 +23,8 @@ def _run_together(calls):
             outcome = call()
         except DomainError as refusal:
             outcome = refusal
+        except Exception as crash:
+            outcome = crash
         finally:
             connection.close()
         with lock:
@@ -65,6 +67,8 @@ def test_lowering_capacity_during_designations_never_breaches_it(vcc2, secretari
         for person in waiting
     ]
     results = _run_together(calls)
+    crashes = [r for r in results if isinstance(r, Exception) and not isinstance(r, DomainError)]
+    assert crashes == [], crashes
 
     capacity = Capacity.objects.get(consultation=consultation)
     named = Participant.objects.filter(consultation=consultation, role="speaker").count()
@@ -82,6 +86,8 @@ def test_lowering_capacity_during_designations_never_breaches_it(vcc2, secretari
         # The secretariat came too late: the change was refused with what is in the way.
         blocked = [r for r in refusals if r.code == "settings_blocked"]
         assert blocked, [r.code for r in refusals]
-        assert len(blocked) == 1 and "speakers are already named" in blocked[0].details[0]
+        # Refused by the check before the locks, or, when a designation slipped in between,
+        # by the capacity row itself once locked: either way it says what is used.
+        assert len(blocked) == 1 and "already" in blocked[0].user_message()
         assert named == 60
     print(f"\ncapacity lowered: {lowered}; speakers named: {named}; refusals: {len(refusals)}")

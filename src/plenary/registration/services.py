@@ -52,7 +52,6 @@ def setup_delegations(consultation: Consultation) -> int:
     changed = 0
     limit = consultation.speakers_per_delegation_max
     with transaction.atomic():
-        changed += _sync_capacity(consultation)
         council = set(
             State.objects.filter(council_seats__term=consultation.council_term).values_list(
                 "pk", flat=True
@@ -76,7 +75,9 @@ def setup_delegations(consultation: Consultation) -> int:
                 delegation.category = category
                 delegation.save(update_fields=["category"])
                 changed += 1
-        changed += consultation.delegations.exclude(speaker_limit=limit).update(speaker_limit=limit)
+        # Delegations before capacity: the order a designation takes its locks in.
+        changed += _sync_speaker_limits(consultation, limit)
+        changed += _sync_capacity(consultation)
     return changed
 
 
@@ -90,8 +91,24 @@ def _state_category(state: State, council: set[int]) -> str:
     return Delegation.Category.OBSERVER
 
 
+def _sync_speaker_limits(consultation: Consultation, limit: int) -> int:
+    """Each delegation's quota as the settings give it. A delegation that named a speaker
+    after the caller checked (setup.queries.blockers) is refused by the check constraint,
+    and the change with it."""
+    try:
+        with transaction.atomic():
+            return consultation.delegations.exclude(speaker_limit=limit).update(speaker_limit=limit)
+    except IntegrityError:
+        raise DomainError(
+            _("A delegation has just named more speakers than %(most)s: the change is refused."),
+            code="settings_blocked",
+            params={"most": limit},
+        ) from None
+
+
 def _sync_capacity(consultation: Consultation) -> int:
-    """The platform's limits as the settings give them (the row locked while it changes)."""
+    """The platform's limits as the settings give them, the row locked while it changes;
+    refused when what is used has meanwhile passed a new limit."""
     capacity = Capacity.objects.select_for_update().filter(consultation=consultation).first()
     if capacity is None:
         Capacity.objects.create(
@@ -103,6 +120,14 @@ def _sync_capacity(consultation: Consultation) -> int:
     wanted = (consultation.speaker_capacity, consultation.viewer_capacity)
     if (capacity.speaker_limit, capacity.viewer_limit) == wanted:
         return 0
+    if capacity.speakers > wanted[0] or capacity.viewers > wanted[1]:
+        raise DomainError(
+            _(
+                "%(speakers)s speakers and %(viewers)s viewers are already registered: the capacity cannot go below."
+            ),
+            code="settings_blocked",
+            params={"speakers": capacity.speakers, "viewers": capacity.viewers},
+        )
     capacity.speaker_limit, capacity.viewer_limit = wanted
     capacity.save(update_fields=["speaker_limit", "viewer_limit"])
     return 1
