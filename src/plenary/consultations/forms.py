@@ -17,6 +17,27 @@ def _language_name(code: str) -> str:
     return translation.get_language_info(code)["name_local"]
 
 
+def texts_in_six(name: str, label, max_length: int) -> dict:
+    """One text field per interface language (English required), each written in its own
+    direction: {"subject_en": …, "subject_ar": …}."""
+    return {
+        f"{name}_{code}": forms.CharField(
+            label=label % {"language": _language_name(code)},
+            required=code == "en",
+            max_length=max_length,
+            widget=forms.Textarea(
+                attrs={
+                    "rows": 2,
+                    "lang": code,
+                    "dir": "rtl" if code == "ar" else "ltr",
+                    "class": "form-control",
+                }
+            ),
+        )
+        for code in LANGUAGE_CODES
+    }
+
+
 class ReasonMixin(forms.Form):
     reason = forms.CharField(
         label=_("Reason for the change"),
@@ -37,21 +58,7 @@ class ItemForm(ReasonMixin):
 
     def __init__(self, *args, item=None, **kwargs):
         super().__init__(*args, **kwargs)
-        fields = {}
-        for code in LANGUAGE_CODES:
-            fields[f"subject_{code}"] = forms.CharField(
-                label=_("Subject (%(language)s)") % {"language": _language_name(code)},
-                required=code == "en",
-                max_length=2000,
-                widget=forms.Textarea(
-                    attrs={
-                        "rows": 2,
-                        "lang": code,
-                        "dir": "rtl" if code == "ar" else "ltr",
-                        "class": "form-control",
-                    }
-                ),
-            )
+        fields = texts_in_six("subject", _("Subject (%(language)s)"), 2000)
         self.fields = {**fields, **self.fields}
         if item is not None and not self.is_bound:
             for code in LANGUAGE_CODES:
@@ -124,21 +131,7 @@ class GroupForm(ReasonMixin):
 
     def __init__(self, *args, group=None, next_number=1, **kwargs):
         super().__init__(*args, **kwargs)
-        titles = {}
-        for code in LANGUAGE_CODES:
-            titles[f"title_{code}"] = forms.CharField(
-                label=_("Title (%(language)s)") % {"language": _language_name(code)},
-                required=code == "en",
-                max_length=1000,
-                widget=forms.Textarea(
-                    attrs={
-                        "rows": 2,
-                        "lang": code,
-                        "dir": "rtl" if code == "ar" else "ltr",
-                        "class": "form-control",
-                    }
-                ),
-            )
+        titles = texts_in_six("title", _("Title (%(language)s)"), 1000)
         fields = self.fields
         self.fields = {"number": fields["number"], "kind": fields["kind"], **titles}
         self.fields["reason"] = fields["reason"]
