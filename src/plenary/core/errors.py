@@ -243,7 +243,7 @@ _declare(
 )
 
 # Setting up a consultation.
-_declare(Kind.INVALID, "invalid_settings", "settings_blocked", "slug_taken", "no_source")
+_declare(Kind.INVALID, "invalid_settings", "settings_blocked", "slug_taken")
 # The Council's membership: terms and seats, the right to vote, Sector Members.
 _declare(
     Kind.INVALID,

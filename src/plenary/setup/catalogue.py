@@ -111,9 +111,5 @@ MOVES_MEETINGS = {
 
 
 def columns(name: str) -> list[str]:
-    """The model columns of a setting: one, or one per language for a translated text."""
-    if name in TRANSLATED:
-        return [translated.column(name, code) for code in LANGUAGE_CODES]
-    if name == "council_term":
-        return ["council_term_id"]
-    return [name]
+    """The model columns of a translated text, one per language."""
+    return [translated.column(name, code) for code in LANGUAGE_CODES]

@@ -61,7 +61,7 @@ class SettingsForm(forms.Form):
         help_text=_("Required once the agenda is confirmed or the plan published."),
     )
 
-    def __init__(self, *args, consultation=None, source=None, groups=(1, 2, 3), **kwargs):
+    def __init__(self, *args, groups=(1, 2, 3), **kwargs):
         super().__init__(*args, **kwargs)
         model = {field.name: field for field in Consultation._meta.get_fields()}
         remote = {field.name: field for field in RemoteSettings._meta.get_fields()}
@@ -92,9 +92,6 @@ class SettingsForm(forms.Form):
                 )
         self.fields = {**fields, **self.fields}
         styled(self)
-        base = consultation or source
-        if base is not None and not self.is_bound:
-            self.initial.update(initial_of(base))
 
     @staticmethod
     def _field(name, field, groups):

@@ -61,10 +61,14 @@ def remote_of(consultation) -> dict:
     return {name: getattr(row, name) for name in REMOTE}
 
 
-def _groups_of(consultation) -> list[int]:
-    if consultation.pk is None:
-        return [number for number, _kind, _title in DEFAULT_GROUPS]
-    return list(consultation.groups.values_list("number", flat=True)) or [1, 2, 3]
+def groups_of(consultation) -> list[int]:
+    """The group numbers a consultation's settings may name: its agenda's, or the letter's
+    three for one not yet made (or made without groups)."""
+    if consultation is not None and consultation.pk is not None:
+        numbers = list(consultation.groups.values_list("number", flat=True))
+        if numbers:
+            return numbers
+    return [number for number, _kind, _title in DEFAULT_GROUPS]
 
 
 def _apply(candidate, values: dict) -> set[str]:
@@ -120,18 +124,14 @@ def preview(values: dict, *, consultation=None, copy_from=None) -> dict:
     what would change."""
     if consultation is not None:
         candidate, _before, remote, changed = _update_candidate(consultation, values)
-        groups = _groups_of(consultation)
+        groups = groups_of(consultation)
         standing = []
     else:
-        candidate, remote = _starting_point(copy_from, values)
+        candidate, remote = starting_point(copy_from, values)
         _apply(candidate, values)
         remote.update({k: v for k, v in values.items() if k in REMOTE})
         changed = {"starts_on", "council_term"}
-        groups = (
-            list(copy_from.groups.values_list("number", flat=True))
-            if copy_from
-            else [n for n, _k, _t in DEFAULT_GROUPS]
-        )
+        groups = groups_of(copy_from)
     found = {
         name: [str(m) for m in messages]
         for name, messages in checks.problems(
@@ -162,7 +162,7 @@ def update_settings(consultation: Consultation, values: dict, *, actor, reason: 
         if not changed:
             return {}
         found = checks.problems(
-            candidate, groups=_groups_of(current), remote=remote, changed=changed
+            candidate, groups=groups_of(current), remote=remote, changed=changed
         )
         if found:
             raise _invalid(found)
@@ -217,11 +217,9 @@ def _value(consultation, name, remote):
         return remote[name]
     if name == "council_term":
         return consultation.council_term.name if consultation.council_term_id else None
-    return (
-        {column: getattr(consultation, column) for column in columns(name)}
-        if len(columns(name)) > 1
-        else getattr(consultation, name)
-    )
+    if name in TRANSLATED:
+        return {column: getattr(consultation, column) for column in columns(name)}
+    return getattr(consultation, name)
 
 
 def _plain(value):
@@ -246,7 +244,7 @@ def create_consultation(values: dict, *, slug: str, actor, copy_from: Consultati
                 params={"slug": slug},
                 details={"slug": [str(_("Choose another short name."))]},
             )
-        candidate, remote = _starting_point(copy_from, values)
+        candidate, remote = starting_point(copy_from, values)
         candidate.slug = slug
         if copy_from is not None and "title" in values:
             # The source's title in the other languages names the source, not the copy.
@@ -255,7 +253,7 @@ def create_consultation(values: dict, *, slug: str, actor, copy_from: Consultati
         _apply(candidate, values)
         remote.update({k: v for k, v in values.items() if k in REMOTE})
         groups = list(copy_from.groups.all()) if copy_from else None
-        numbers = [g.number for g in groups] if groups else [n for n, _k, _t in DEFAULT_GROUPS]
+        numbers = groups_of(copy_from)
         found = checks.problems(
             candidate, groups=numbers, remote=remote, changed={"starts_on", "council_term"}
         )
@@ -279,8 +277,9 @@ def create_consultation(values: dict, *, slug: str, actor, copy_from: Consultati
     return candidate
 
 
-def _starting_point(source, values):
-    """An unsaved consultation to start from: the letter's defaults, or the source's
+def starting_point(source, values: dict):
+    """An unsaved consultation to start from (the form's first values, the preview's and the
+    creation's candidate): the letter's defaults, or the source's
     settings with its dates moved along with the new first day."""
     if source is None:
         first = values.get("starts_on") or _next_monday(
@@ -310,12 +309,6 @@ def _starting_point(source, values):
 
 def _next_monday(day: datetime.date) -> datetime.date:
     return day + datetime.timedelta(days=(7 - day.weekday()) % 7)
-
-
-def starting_point(source, starts_on=None):
-    """The settings a new consultation's form starts with (see `_starting_point`)."""
-    candidate, remote = _starting_point(source, {"starts_on": starts_on} if starts_on else {})
-    return candidate, remote
 
 
 def _frame(consultation, source, groups) -> None:

@@ -38,20 +38,6 @@ def consultation_list(request):
     )
 
 
-def _source(request):
-    slug = request.GET.get("source") or request.POST.get("source_slug")
-    if not slug:
-        return None
-    source = Consultation.objects.filter(slug=slug).first()
-    if source is None:
-        raise DomainError(
-            _("There is no consultation “%(slug)s” to copy."),
-            code="no_source",
-            params={"slug": slug},
-        )
-    return source
-
-
 @login_required
 def consultation_new(request):
     _secretariat(request)
@@ -61,8 +47,10 @@ def consultation_new(request):
         return redirect("setup_consultations")
     source = start.cleaned_data["source"]
     slug = start.cleaned_data["slug"]
-    candidate, remote = services.starting_point(source, start.cleaned_data["starts_on"])
-    groups = list(source.groups.values_list("number", flat=True)) if source else [1, 2, 3]
+    candidate, remote = services.starting_point(
+        source, {"starts_on": start.cleaned_data["starts_on"]}
+    )
+    groups = services.groups_of(source)
     form = SettingsForm(request.POST or None, groups=groups)
     if not form.is_bound:
         form.initial.update({**initial_of(candidate), **remote})
@@ -99,7 +87,7 @@ def consultation_new(request):
 
 @consultation_permission("setup.edit_settings")
 def consultation_settings(request, consultation):
-    groups = list(consultation.groups.values_list("number", flat=True)) or [1, 2, 3]
+    groups = services.groups_of(consultation)
     form = SettingsForm(request.POST or None, groups=groups)
     if not form.is_bound:
         form.initial.update(initial_of(consultation))
