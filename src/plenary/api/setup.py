@@ -4,6 +4,7 @@ range or incoherent is answered 400 `invalid_settings` with `details` by field; 
 that contradicts what is already done, 400 `settings_blocked` with `details` listing it."""
 
 import datetime
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from ninja import Field, Router, Schema, Status
@@ -52,6 +53,8 @@ class ConsultationSettingsIn(Schema):
     contribution_days_before: int | None = None
     contribution_deadline_time: datetime.time | None = None
     contribution_max_pages: int | None = None
+    contribution_max_page_size: Literal["A4", "A3", "A2"] | None = None
+    contribution_draft_days: int | None = None
     contribution_groups: list[int] | None = Field(None, max_length=20)
     document_prefix: str | None = Field(None, max_length=20)
     contribution_prefix: str | None = Field(None, max_length=20)

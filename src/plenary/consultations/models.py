@@ -102,6 +102,19 @@ class Consultation(models.Model):
         _("most pages per contribution"), default=2
     )
     contribution_groups = models.JSONField(_("groups open to contributions"), default=list)
+    # A page larger than this (either way round) counts as over the limit: a 10-metre page is
+    # not "one page". ISO 216 sizes, the name of the largest accepted.
+    contribution_max_page_size = models.CharField(
+        _("largest page size"),
+        max_length=2,
+        choices=[("A4", "A4"), ("A3", "A3"), ("A2", "A2")],
+        default="A3",
+    )
+    contribution_draft_days = models.PositiveSmallIntegerField(
+        _("days an unsubmitted upload is kept"),
+        default=7,
+        help_text=_("An uploaded file that is not submitted is deleted after this many days."),
+    )
 
     # The symbols of the session's documents: C20/21, C20/INF/2 and contributions VC/8.
     document_prefix = models.CharField(

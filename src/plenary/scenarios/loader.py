@@ -61,6 +61,7 @@ INTEGER_SETTINGS = {
     "viewer_capacity",
     "contribution_days_before",
     "contribution_max_pages",
+    "contribution_draft_days",
     "sector_members_per_sector",
     "plan_item_base_minutes",
     "plan_speaking_minutes",
@@ -76,6 +77,7 @@ TEXT_SETTINGS = {
     "correspondence_rule",
     "document_prefix",
     "contribution_prefix",
+    "contribution_max_page_size",
 }
 LIST_SETTINGS = {
     "languages",

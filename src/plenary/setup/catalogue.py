@@ -68,6 +68,8 @@ SECTIONS: list[tuple[str, object, list[str]]] = [
             "contribution_days_before",
             "contribution_deadline_time",
             "contribution_max_pages",
+            "contribution_max_page_size",
+            "contribution_draft_days",
             "contribution_groups",
             "document_prefix",
             "contribution_prefix",

@@ -24,6 +24,7 @@ RANGES = {
     "sector_members_per_sector": (0, 100),
     "contribution_days_before": (0, 365),
     "contribution_max_pages": (1, 100),
+    "contribution_draft_days": (1, 90),
     "plan_item_base_minutes": (1, 600),
     "plan_speaking_minutes": (1, 120),
     "lobby_minutes": (0, 600),
