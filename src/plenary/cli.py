@@ -168,6 +168,12 @@ def cmd_serve(args) -> int:
     _setup()
     from django.conf import settings
 
+    if settings.DEBUG:
+        print(
+            "PLENARY_DEBUG is set: errors show their traceback to whoever asked. "
+            "For development only.",
+            file=sys.stderr,
+        )
     if settings.PRODUCTION:
         _manage("collectstatic", "--noinput", "--verbosity", "0")
     _serve(args.host, args.port, args.workers)
@@ -181,7 +187,9 @@ DEMO_PHASES = ("registration", "contributions", "meeting", "ballot", "report")
 
 def cmd_demo(args) -> int:
     """A fresh SQLite database under var/, the scenario loaded with its dates moved around
-    today and the data of one phase, a worker, and the site on :8000."""
+    today and the data of one phase, a worker, and the site on :8000. The demo alone runs
+    with DEBUG on (PLENARY_DEBUG=0 turns it off)."""
+    os.environ.setdefault("PLENARY_DEBUG", "1")
     if not os.environ.get("DATABASE_URL"):
         from pathlib import Path
 

@@ -25,7 +25,9 @@ def _flag(name: str, default: bool = False) -> bool:
 
 
 PRODUCTION = _flag("PLENARY_PRODUCTION")
-DEBUG = _flag("PLENARY_DEBUG", default=not PRODUCTION)
+# Never on by default: a traceback must not reach a user. `plenary demo` turns it on (it sets
+# PLENARY_DEBUG); a production site never has it, whatever the environment says.
+DEBUG = _flag("PLENARY_DEBUG") and not PRODUCTION
 
 _DEV_SECRET = "plenary-development-only-secret-key-not-for-production-use-0123456789"  # noqa: S105 (development only; production refuses to start without its own)
 SECRET_KEY = os.environ.get("PLENARY_SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
@@ -79,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first, so that it is asked last about an error no other middleware answered
+    "plenary.core.middleware.ApiServerErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -86,6 +90,8 @@ MIDDLEWARE = [
     "plenary.core.middleware.UnknownLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # before CSRF, which reads the form: a form that cannot be read is said so
+    "plenary.core.middleware.FormErrorMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -168,6 +174,16 @@ PLENARY_WORKER_SILENT_AFTER_SECONDS = int(
 PLENARY_TASK_OVERDUE_AFTER_SECONDS = int(
     os.environ.get("PLENARY_TASK_OVERDUE_AFTER_SECONDS", "300")
 )
+
+# --- Request bodies ---------------------------------------------------------------------
+# Refused before Django reads them (plenary.core.limits): the addresses that take a file
+# allow the largest file (contributions.filecheck.MAX_BYTES, 10 MB; the agenda's and the
+# seat lists' files are smaller) and the rest of its form; everything else much less.
+PLENARY_MAX_UPLOAD_FILE_BYTES = 10 * 1024 * 1024
+PLENARY_MAX_UPLOAD_BODY_BYTES = int(
+    os.environ.get("PLENARY_MAX_UPLOAD_BODY_BYTES", PLENARY_MAX_UPLOAD_FILE_BYTES + 256 * 1024)
+)
+PLENARY_MAX_BODY_BYTES = int(os.environ.get("PLENARY_MAX_BODY_BYTES", 1024 * 1024))
 
 # --- Accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

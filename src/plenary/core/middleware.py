@@ -1,16 +1,22 @@
+import logging
 import re
 
 from babel import Locale, UnknownLocaleError
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpResponseRedirect, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from . import uploads
 from .accounts import has_totp, requires_mfa
 from .errors import DomainError
+
+log = logging.getLogger("django.request")
 
 _PREFIX = re.compile(r"^/(?P<code>[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?)(?P<rest>/.*)?$")
 # First path segments that are ours and not languages.
@@ -95,3 +101,92 @@ class DomainErrorMiddleware:
             {"message": exception.user_message(), "home": reverse("home")},
             status=exception.status,
         )
+
+
+def _form_refusal(exception) -> tuple[str, str, int] | None:
+    """What to tell a person whose form Django could not read: message, code, status."""
+    if isinstance(exception, RequestDataTooBig):
+        return (
+            _("The form is larger than %(mb)s MB. Shorten it and send it again.")
+            % {
+                "mb": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024):.1f}".removesuffix(
+                    ".0"
+                )
+            },
+            "too_large",
+            413,
+        )
+    if isinstance(exception, (TooManyFieldsSent, TooManyFilesSent)):
+        return _("The form has too many fields or files."), "too_many_fields", 400
+    if isinstance(exception, MultiPartParserError):
+        return _("The form could not be read; send it again."), "bad_form", 400
+    return None
+
+
+class FormErrorMiddleware:
+    """A form Django cannot read (a broken multipart body, too many fields, too much text)
+    is answered with what happened, on a page or as the API's JSON error, instead of a bare
+    "Bad Request" or a server error. Django reads the form when something first asks for
+    it: here for the views CSRF protects (before CsrfViewMiddleware, which reads it), and
+    for the others (the API, the contribution upload) when their view does.
+
+    It also lets a file's part carry a long name (core.uploads.allow_long_file_names)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        uploads.allow_long_file_names()
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view, args, kwargs):
+        if request.method != "POST" or getattr(view, "csrf_exempt", False):
+            return None
+        try:
+            request.POST  # noqa: B018 (reads the form, as CsrfViewMiddleware would)
+        except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as e:
+            return self.process_exception(request, e)
+        return None
+
+    def process_exception(self, request, exception):
+        refusal = _form_refusal(exception)
+        if refusal is None:
+            return None
+        message, code, status = refusal
+        log.warning("Form not read (%s): %s", exception, request.path)
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": message, "code": code}, status=status)
+        return render(
+            request,
+            "core/refused.html",
+            {"message": message, "home": reverse("home")},
+            status=status,
+        )
+
+
+class ApiServerErrorMiddleware:
+    """An unexpected error of an API endpoint is answered as the API's JSON error, without
+    its traceback (the error page of the pages is templates/500.html). With DEBUG on (the
+    demo), Django's own page is left to show it. First in MIDDLEWARE, so that it is asked
+    last."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if settings.DEBUG or not request.path_info.startswith("/api/"):
+            return None
+        log.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=(type(exception), exception, exception.__traceback__),
+            extra={"status_code": 500, "request": request},
+        )
+        message = _(
+            "The server could not complete your request. Please try again in a moment; "
+            "if it happens again, contact IT support."
+        )
+        return JsonResponse({"detail": message, "code": "server_error"}, status=500)

@@ -4,6 +4,21 @@ Views first refuse a declared Content-Length over the limit without reading the 
 handler stops a body that arrives without one (chunked) once it passes the limit."""
 
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import multipartparser
+
+# The headers of one part of a multipart body (its name, file name and type). Django allows
+# 1 KB, so that a file name of some 900 characters (or 300 in Chinese) made the whole form
+# unreadable; the name is then cut to 255 characters by Django and stored under a name of
+# our own. A part's headers stay bounded: the body's limit (core.limits) bounds the rest.
+PART_HEADERS_BYTES = 16 * 1024
+
+
+def allow_long_file_names() -> None:
+    """Let a part's headers be up to PART_HEADERS_BYTES (Django reads the module's constant
+    each time it parses a part)."""
+    multipartparser.MAX_TOTAL_HEADER_SIZE = max(
+        multipartparser.MAX_TOTAL_HEADER_SIZE, PART_HEADERS_BYTES
+    )
 
 
 class LimitedUploadHandler(FileUploadHandler):
