@@ -9,7 +9,7 @@ from django.utils import translation
 from plenary.contributions.models import Contribution
 from plenary.core.limits import UPLOAD_PAGES, route_of
 
-from ..api.conftest import activate_totp, bearer, secretariat_token  # noqa: F401
+from ..api.conftest import activate_totp, bearer, user_token
 from .test_limits import _multipart, _pdf
 
 UNREADABLE = "The form could not be read; send it again."
@@ -58,9 +58,8 @@ def test_an_unreadable_form_of_a_protected_page_is_said_so(client, consultation,
     assert UNREADABLE in response.content.decode()
 
 
-def test_an_unreadable_form_sent_to_the_api_is_a_json_error(
-    client, consultation, secretariat_token
-):
+def test_an_unreadable_form_sent_to_the_api_is_a_json_error(client, consultation, secretariat_user):
+    secretariat_token = user_token(activate_totp(secretariat_user))
     body, content_type = _long_headers()
     response = client.post(
         "/api/v1/consultations/vcc-2/agenda/import",

@@ -18,14 +18,14 @@ address's prefix, then the language cookie, then Accept-Language) and in the sha
 address: a page, or the API's JSON error `{"detail": …, "code": …}`."""
 
 import io
-import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParser
@@ -35,12 +35,11 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from ninja.operation import PathView
 from ninja.params.models import FileModel
 from ninja.security.base import AuthBase
 
 from . import tokens
-
-log = logging.getLogger(__name__)
 
 # The pages that take a file; each is for signed-in accounts only.
 UPLOAD_PAGES = frozenset(
@@ -115,9 +114,8 @@ def _api_operation(view, method: str):
 
 @lru_cache(maxsize=512)
 def _path_view(view):
-    # django-ninja's view is a closure over its PathView (ninja.operation.PathView.get_view).
-    from ninja.operation import PathView
-
+    # django-ninja's view is a closure over its PathView (ninja.operation.PathView.get_view);
+    # tests/core/test_form_errors.py checks that the upload endpoints are found.
     for cell in getattr(view, "__closure__", None) or ():
         if isinstance(cell.cell_contents, PathView):
             return cell.cell_contents
@@ -195,9 +193,7 @@ def _refusal(request, route: Route, message: str, code: str, status: int) -> Htt
     if route.api:
         return JsonResponse({"detail": message, "code": code}, status=status)
     home = f"/{translation.get_language()}/"
-    referer = request.headers.get("referer", "")
-    same_site = url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()})
-    back = referer if referer and same_site else home
+    back = _same_site_referer(request) or home
     return HttpResponse(
         render_to_string(
             "core/limit.html",
@@ -212,11 +208,20 @@ def _refusal(request, route: Route, message: str, code: str, status: int) -> Htt
     )
 
 
+def _same_site_referer(request) -> str | None:
+    referer = request.headers.get("referer", "")
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return None
+    return referer if url_has_allowed_host_and_scheme(referer, allowed_hosts={host}) else None
+
+
 async def _refuse_before_reading(request, route: Route) -> HttpResponse | None:
     """The answer to give without reading the body, or None to let the request in."""
-    if route.needs == "credential" and not await sync_to_async(_credential)(request):
+    if route.needs == "credential" and not await database_sync_to_async(_credential)(request):
         return _refusal(request, route, _("Sign in or use an API token."), "not_authenticated", 401)
-    if route.needs == "account" and not await sync_to_async(_signed_in)(request):
+    if route.needs == "account" and not await database_sync_to_async(_signed_in)(request):
         return redirect_to_login(request.get_full_path())
     declared = _declared_length(request)
     if declared is not None and declared > route.limit:
