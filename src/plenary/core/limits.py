@@ -241,13 +241,20 @@ def _readable_form(request) -> bool:
     return bool(boundary) and MultiPartParser.boundary_re.fullmatch(boundary) is not None
 
 
-async def send_response(send, response: HttpResponse) -> None:
-    """A whole response over ASGI; the connection is then closed (the body is unread)."""
-    response["Connection"] = "close"
+def _secured(request, response: HttpResponse) -> HttpResponse:
+    """The headers SecurityMiddleware and its neighbours would have added."""
     response["X-Content-Type-Options"] = "nosniff"
     response["X-Frame-Options"] = "DENY"
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'self'"
     response["Cache-Control"] = "no-store"
+    if getattr(settings, "SECURE_HSTS_SECONDS", 0) and request.is_secure():
+        response["Strict-Transport-Security"] = f"max-age={settings.SECURE_HSTS_SECONDS}"
+    return response
+
+
+async def send_response(send, response: HttpResponse) -> None:
+    """A whole response over ASGI; the connection is then closed (the body is unread)."""
+    response["Connection"] = "close"
     response["Content-Length"] = str(len(response.content))
     headers = [
         (name.encode("latin-1"), value.encode("latin-1")) for name, value in response.items()
@@ -273,7 +280,7 @@ class BodyLimitMiddleware:
             route = route_of(request.path_info, request.method)
             refusal = await _refuse_before_reading(request, route)
         if refusal is not None:
-            return await send_response(send, refusal)
+            return await send_response(send, _secured(request, refusal))
         await self._counted(scope, receive, send, request, route)
 
     async def _counted(self, scope, receive, send, request, route: Route):
@@ -303,4 +310,4 @@ class BodyLimitMiddleware:
         if state["over"] and not state["started"]:
             with translation.override(_language(request)):
                 response = _too_large(request, route)
-            await send_response(send, response)
+            await send_response(send, _secured(request, response))

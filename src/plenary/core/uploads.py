@@ -1,7 +1,7 @@
-"""Refuse an oversized upload while it arrives, not after it was written to disk.
+"""Uploads: a limit on the file data a view accepts, and room for long file names.
 
-Views first refuse a declared Content-Length over the limit without reading the body; this
-handler stops a body that arrives without one (chunked) once it passes the limit."""
+The body of a request is limited before Django reads it (core.limits). Within that, a view
+that takes one file inserts LimitedUploadHandler, which stops at the file's own limit."""
 
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import multipartparser
