@@ -4,8 +4,16 @@ import re
 from babel import Locale, UnknownLocaleError
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpResponseRedirect, JsonResponse
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.core.signals import got_request_exception
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -103,16 +111,16 @@ class DomainErrorMiddleware:
         )
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+
+
 def _form_refusal(exception) -> tuple[str, str, int] | None:
     """What to tell a person whose form Django could not read: message, code, status."""
     if isinstance(exception, RequestDataTooBig):
         return (
             _("The form is larger than %(mb)s MB. Shorten it and send it again.")
-            % {
-                "mb": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024):.1f}".removesuffix(
-                    ".0"
-                )
-            },
+            % {"mb": _megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)},
             "too_large",
             413,
         )
@@ -164,6 +172,16 @@ class FormErrorMiddleware:
         )
 
 
+# Errors Django answers with their own status (404, 403, 400), not as a server error.
+_ANSWERED_BY_DJANGO = (
+    Http404,
+    PermissionDenied,
+    BadRequest,
+    SuspiciousOperation,
+    MultiPartParserError,
+)
+
+
 class ApiServerErrorMiddleware:
     """An unexpected error of an API endpoint is answered as the API's JSON error, without
     its traceback (the error page of the pages is templates/500.html). With DEBUG on (the
@@ -177,8 +195,14 @@ class ApiServerErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if settings.DEBUG or not request.path_info.startswith("/api/"):
+        if (
+            settings.DEBUG
+            or not request.path_info.startswith("/api/")
+            or isinstance(exception, _ANSWERED_BY_DJANGO)
+        ):
             return None
+        # As Django does for an error it answers itself (the test client re-raises it).
+        got_request_exception.send(sender=self.__class__, request=request)
         log.error(
             "Internal Server Error: %s",
             request.path,
