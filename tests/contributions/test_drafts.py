@@ -223,6 +223,8 @@ def test_delete_from_the_confirmation_page(
     page = client.get(f"/en/c/vcc-2/contributions/{draft.pk}/confirm/").content.decode()
     assert 'id="delete-draft"' in page and 'value="delete"' in page
     assert 'id="draft-expiry"' in page
+    detail = client.get(f"/en/c/vcc-2/contributions/{draft.pk}/").content.decode()
+    assert 'id="delete-draft"' in detail
     listing = client.get("/en/c/vcc-2/contributions/new/").content.decode()
     assert f"/contributions/{draft.pk}/confirm/" in listing  # the drafts, each with its button
     notice = getattr(filecheck, "QUEUE_NOTICE", "")

@@ -79,7 +79,12 @@ def _check_uploader(consultation: Consultation, actor, now: datetime) -> None:
     """Who may upload, and when (R18): refused before anything is read or stored. The
     secretariat may upload after the deadline, to accept it late when it submits."""
     secretariat = _is_secretariat(actor, consultation)
-    if not secretariat and not represented_states(actor, consultation):
+    members = [
+        state
+        for state in represented_states(actor, consultation)
+        if state.is_member_on(consultation.starts_on)
+    ]
+    if not secretariat and not members:
         raise DomainError(
             _("Only a Member State's focal point or delegate may submit a contribution."),
             code="not_member_state",
