@@ -416,3 +416,20 @@ def test_simultaneous_submissions_of_one_draft_give_one_submission(vcc2):
     assert sorted(r for r in results if r[0] != 200) == [(400, "already_submitted")] * 18
     assert Contribution.objects.get(pk=draft.pk).status == "submitted"
     assert AuditEvent.objects.filter(action="contribution.submitted").count() == 1
+
+
+def test_the_api_upload_names_its_item_and_a_closed_one_is_refused(consultation, focal_ch, media):
+    consultation.starts_on = datetime.date(2099, 1, 5)  # the deadline is ahead
+    consultation.save()
+    token = bearer(user_token(focal_ch))
+
+    def send(item):
+        upload = SimpleUploadedFile("v.pdf", _pdf(), content_type="application/pdf")
+        return Client().post(f"{API}/upload", {"upload": upload, "item": item.pk}, **token)
+
+    refused = send(factories.item(consultation, "3.1"))
+    assert (refused.status_code, refused.json()["code"]) == (400, "item_not_open")
+    assert Contribution.objects.count() == 0 and _stored(media) == []
+    accepted = send(factories.item(consultation, "2.1"))
+    assert accepted.status_code == 201
+    assert Contribution.objects.get(pk=accepted.json()["id"]).item.label == "2.1"

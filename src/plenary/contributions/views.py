@@ -112,6 +112,7 @@ def _upload_form(consultation, data=None, files=None):
     return UploadForm(
         data,
         files,
+        auto_id="upload_%s",  # the page's other form has an item too
         items=AgendaItem.objects.filter(
             group__consultation=consultation, group__number__in=consultation.contribution_groups
         )
