@@ -389,18 +389,48 @@ def test_a_second_submission_is_already_submitted_not_not_found(client, consulta
     assert "already been submitted" in response.content.decode()
 
 
+def _api_sender(draft, focal):
+    token = bearer(user_token(focal))
+    url, body = f"{API}/{draft.pk}/submit", _submit_body(draft)
+
+    def send():
+        response = Client().post(url, body, content_type="application/json", **token)
+        return response.status_code, response.json().get("code")
+
+    return send
+
+
+def _page_sender(draft, focal):
+    url = f"/en/c/vcc-2/contributions/{draft.pk}/confirm/"
+    body = {"item": draft.item_id, "title": "Views", "lead_state": State.objects.get(iso2="CH").pk}
+
+    def send():
+        browser = Client()
+        browser.force_login(focal)
+        response = browser.post(url, body)
+        if response.status_code == 302:
+            return 200, None
+        text = response.content.decode()
+        return (
+            response.status_code,
+            "already_submitted" if "already been submitted" in text else text,
+        )
+
+    return send
+
+
 @pytest.mark.django_db(transaction=True)
-def test_simultaneous_submissions_of_one_draft_give_one_submission(vcc2):
-    """19 requests through the API from threads (on PostgreSQL they truly overlap): one
-    submits, every other one is told it was already submitted — none is "not found"."""
+@pytest.mark.parametrize("entry", [_api_sender, _page_sender], ids=["api", "page"])
+def test_simultaneous_submissions_of_one_draft_give_one_submission(vcc2, entry):
+    """19 requests from threads (on PostgreSQL they truly overlap): one submits, every other
+    one is told it was already submitted — none is "not found"."""
     consultation, focal_ch = vcc2.consultation, factories.focal_point("CH")
     consultation.starts_on = datetime.date(2099, 1, 5)
     consultation.save()
     draft = _upload(consultation, focal_ch, now=timezone.now())
-    token = bearer(user_token(focal_ch))
-    url, body = f"{API}/{draft.pk}/submit", _submit_body(draft)
+    send = entry(draft, focal_ch)
 
-    def send(after_the_first: bool):
+    def sent(after_the_first: bool):
         # Ten at once; nine more at once as soon as one of them committed, as double clicks
         # and retries arrive (these met "not found" when the draft was looked up as a draft).
         give_up = time.monotonic() + 60
@@ -408,10 +438,9 @@ def test_simultaneous_submissions_of_one_draft_give_one_submission(vcc2):
             if Contribution.objects.filter(pk=draft.pk, status="submitted").exists():
                 break
             time.sleep(0.01)
-        response = Client().post(url, body, content_type="application/json", **token)
-        return response.status_code, response.json().get("code")
+        return send()
 
-    results = _run_together([(lambda i=i: send(i >= 10)) for i in range(19)])
+    results = _run_together([(lambda i=i: sent(i >= 10)) for i in range(19)])
     assert [r for r in results if r[0] == 200] == [(200, None)], results
     assert sorted(r for r in results if r[0] != 200) == [(400, "already_submitted")] * 18
     assert Contribution.objects.get(pk=draft.pk).status == "submitted"
