@@ -89,8 +89,11 @@ def _verify_ballots() -> int:
 def cmd_worker(args) -> int:
     _setup()
     # Imported after django.setup(): it needs the settings and the app registry.
+    from plenary.contributions.tasks import schedule_expiry
     from plenary.core.health import enqueue_heartbeat, start_heartbeat
 
+    # Drafts past their days are deleted hourly by a task that schedules its next run.
+    schedule_expiry()
     # The heartbeat shows on /health that a worker takes tasks from the queue.
     if args.batch:
         enqueue_heartbeat()

@@ -334,6 +334,9 @@ LOGGING = {
 }
 # Rate limits: (requests, seconds) per client address.
 PLENARY_RATE_LIMITS = {"join": (30, 60), "register": (20, 600), "support": (10, 600)}
+# Files a person may upload as contributions per hour (per account, not per address).
+PLENARY_UPLOADS_PER_HOUR = int(os.environ.get("PLENARY_UPLOADS_PER_HOUR", "30"))
+PLENARY_RATE_LIMITS["upload"] = (PLENARY_UPLOADS_PER_HOUR, 3600)
 # How long an invitation to staff a consultation stays valid (plenary.people).
 PLENARY_INVITATION_DAYS = int(os.environ.get("PLENARY_INVITATION_DAYS", "14"))
 PLENARY_BASE_URL = os.environ.get("PLENARY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

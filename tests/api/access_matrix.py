@@ -297,6 +297,8 @@ ROWS = [
         DELEGATION,
         Call("post", C + "/contributions/upload", files=("upload",)),
         Call("post", W + "/contributions/upload/", files=("upload",)),
+        "The deadline has passed: allowed roles are refused for that reason, except the"
+        " secretariat, which may accept a contribution late.",
     ),
     Row(
         "Confirm and submit one's uploaded draft",
@@ -311,6 +313,12 @@ ROWS = [
             W + "/contributions/{draft}/confirm/",
             {"item": "{item}", "title": "Views of Switzerland", "lead_state": "{ch}"},
         ),
+    ),
+    Row(
+        "Delete one's uploaded draft",
+        DELEGATION,
+        Call("delete", C + "/contributions/{draft}"),
+        Call("post", W + "/contributions/{draft}/action/", {"action": "delete"}),
     ),
     Row(
         "Confirm a co-submission",

@@ -42,6 +42,8 @@ PERMISSION_MESSAGES = {
     "This request belongs to another delegation.",
     "Only that Member State's focal point may confirm.",
     "Only the submitting Member State or the secretariat may withdraw it.",
+    "Only the person who uploaded it, or the secretariat, may delete this draft.",
+    "This draft was uploaded by someone else.",
 }
 
 
@@ -120,7 +122,11 @@ def _build_world(consultation):
     )
     drafts = {
         role: contributions.prepare_upload(
-            consultation, data=_pdf(), filename="views.pdf", actor=users[role]
+            consultation,
+            data=_pdf(),
+            filename="views.pdf",
+            actor=users[role],
+            now=consultation.contribution_deadline - datetime.timedelta(days=1),
         )[0].pk
         for role in ("focal_point", "secretariat")
     }

@@ -111,28 +111,20 @@ def test_only_the_represented_state_may_be_the_submitter(consultation, focal_ch)
     assert refused.value.code == "not_your_state"
 
 
-def test_a_three_page_pdf_is_refused_and_a_two_page_pdf_accepted(
+def test_a_three_page_pdf_is_refused_at_upload_and_a_two_page_pdf_accepted(
     consultation, focal_ch, switzerland
 ):
-    long, _fields = services.prepare_upload(
-        consultation, data=_pdf(3), filename="long.pdf", actor=focal_ch
-    )
-    assert (long.pages, long.pages_estimated) == (3, False)
     with pytest.raises(DomainError) as refused:
-        services.submit(
-            long,
-            item=factories.item(consultation, "1.2"),
-            title="Long",
-            comments="",
-            way_forward="",
-            lead_state=switzerland,
-            actor=focal_ch,
-            now=BEFORE,
+        services.prepare_upload(
+            consultation, data=_pdf(3), filename="long.pdf", actor=focal_ch, now=BEFORE
         )
     assert refused.value.code == "too_long"
+    assert "3 pages" in refused.value.user_message()
+    assert Contribution.objects.count() == 0
     short, _fields = services.prepare_upload(
-        consultation, data=_pdf(2), filename="short.pdf", actor=focal_ch
+        consultation, data=_pdf(2), filename="short.pdf", actor=focal_ch, now=BEFORE
     )
+    assert (short.pages, short.pages_estimated) == (2, False)
     services.submit(
         short,
         item=factories.item(consultation, "1.2"),
@@ -149,7 +141,11 @@ def test_a_three_page_pdf_is_refused_and_a_two_page_pdf_accepted(
 def test_a_hostile_file_is_refused_and_nothing_is_stored(consultation, focal_ch):
     with pytest.raises(DomainError) as refused:
         services.prepare_upload(
-            consultation, data=b"MZ\x90\x00" + b"\x00" * 200, filename="report.pdf", actor=focal_ch
+            consultation,
+            data=b"MZ\x90\x00" + b"\x00" * 200,
+            filename="report.pdf",
+            actor=focal_ch,
+            now=BEFORE,
         )
     assert refused.value.code == "not_docx_or_pdf"
     assert Contribution.objects.count() == 0

@@ -1,6 +1,7 @@
 """`plenary backup` and `plenary restore`: the whole site in one checked file, restored into an
 empty database on SQLite or PostgreSQL with the same rows, files and intact audit chain."""
 
+import datetime
 import io
 import json
 import os
@@ -44,7 +45,11 @@ def _pdf(pages: int) -> bytes:
 def busy_site(consultation, focal_ch):
     """VCC-2 with an uploaded contribution and two approved participants of Switzerland."""
     contribution, _fields = contributions.prepare_upload(
-        consultation, data=_pdf(2), filename="views.pdf", actor=focal_ch
+        consultation,
+        data=_pdf(2),
+        filename="views.pdf",
+        actor=focal_ch,
+        now=consultation.contribution_deadline - datetime.timedelta(days=1),
     )
     for n in (1, 2):
         factories.participant(consultation, "CH", n, speaker=False, actor=focal_ch)

@@ -101,7 +101,13 @@ UPLOAD_BODY = {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
-                    "properties": {"upload": {"type": "string", "format": "binary"}},
+                    "properties": {
+                        "upload": {"type": "string", "format": "binary"},
+                        "item": {
+                            "type": "integer",
+                            "description": "agenda item id; else found from the template",
+                        },
+                    },
                     "required": ["upload"],
                 }
             }
@@ -142,10 +148,27 @@ def upload(request, slug: str):
         )
     data = upload.read(filecheck.MAX_BYTES + 1)
     contribution, fields = services.prepare_upload(
-        consultation, data=data, filename=upload.name or "upload", actor=actor(request)
+        consultation,
+        data=data,
+        filename=upload.name or "upload",
+        actor=actor(request),
+        item=_named_item(consultation, request.POST.get("item")),
     )
     contribution.fields_read = bool(fields)
     return Status(201, contribution)
+
+
+def _named_item(consultation, value) -> AgendaItem | None:
+    if not value:
+        return None
+    item = (
+        AgendaItem.objects.select_related("group")
+        .filter(group__consultation=consultation, pk=int(value) if value.isdigit() else 0)
+        .first()
+    )
+    if item is None:
+        raise DomainError(_("Choose an agenda item of this consultation."), code="wrong_item")
+    return item
 
 
 @router.post(
@@ -154,10 +177,19 @@ def upload(request, slug: str):
     auth=AUTH,
 )
 def submit_upload(request, slug: str, contribution_id: Id, body: ContributionIn):
-    """Step 2 of an upload: the person confirms the fields and submits their draft."""
+    """Step 2 of an upload: the person confirms the fields and submits their draft; one
+    already submitted is refused as such (400 already_submitted), not "not found"."""
     consultation = consultation_for(request, slug, "contributions.submit")
-    contribution = get_or_404(queries.drafts_of(request.user, consultation), pk=contribution_id)
+    contribution = get_or_404(queries.uploads_of(request.user, consultation), pk=contribution_id)
     return services.submit(contribution, **_fields(consultation, body), actor=actor(request))
+
+
+@router.delete("/{slug}/contributions/{contribution_id}", response=responses(None, 204), auth=AUTH)
+def delete_draft(request, slug: str, contribution_id: Id):
+    """An upload not submitted, deleted with its file by its owner or the secretariat."""
+    consultation = consultation_for(request, slug, "contributions.submit")
+    services.delete_draft(_contribution(consultation, contribution_id), actor=actor(request))
+    return Status(204, None)
 
 
 @router.post(

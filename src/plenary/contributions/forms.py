@@ -42,3 +42,16 @@ class ContributionForm(forms.Form):
 
 class UploadForm(forms.Form):
     upload = forms.FileField(label=_("Filled template (DOCX) or PDF"))
+    item = forms.ModelChoiceField(
+        label=_("Agenda item"),
+        queryset=None,
+        required=False,
+        empty_label=_("As the template says"),
+        help_text=_("Otherwise the item is found from the documents the template refers to."),
+    )
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+        self.fields["item"].label_from_instance = lambda item: f"{item.label} — {item.subject[:90]}"
+        self.fields["item"].widget.attrs["class"] = "form-select"

@@ -12,3 +12,10 @@ def contributions_of(consultation):
 def drafts_of(user, consultation):
     """The uploads `user` has still to confirm: another person's draft is not found."""
     return contributions_of(consultation).filter(created_by=user, status=Contribution.Status.DRAFT)
+
+
+def uploads_of(user, consultation):
+    """Whatever `user` created, submitted or not: the draft a person confirms is looked up
+    here, so that a second submission of it is told "already submitted" by the service,
+    which locks the row, rather than "not found"."""
+    return contributions_of(consultation).filter(created_by=user)

@@ -1,9 +1,15 @@
 """Submission, co-submission, review and publication of contributions (R15–R20).
 Transactional and audited; a refusal is a DomainError that stores nothing."""
 
+import inspect
+import math
 import re
+import time
+from contextlib import contextmanager
 from datetime import datetime
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
@@ -17,13 +23,13 @@ from plenary.consultations.models import (
     Consultation,
     Document,
 )
-from plenary.core import audit
+from plenary.core import audit, ratelimit
 from plenary.core.errors import DomainError
 from plenary.core.mail import mail_in_language
 from plenary.directory.models import State
 from plenary.registration.models import FocalPoint
 
-from . import filecheck, template
+from . import drafts, filecheck, template
 from .models import Contribution, ContributionState
 
 
@@ -65,48 +71,138 @@ def _check_deadline(consultation: Consultation, now: datetime, actor, accept_lat
     raise DomainError(_("The deadline for contributions has passed."), code="deadline_passed")
 
 
-def prepare_upload(
-    consultation: Consultation, *, data: bytes, filename: str, actor
-) -> tuple[Contribution, dict]:
-    """Step 1 of an upload: check the file (R17), store it as a draft, and read the fields
-    back if it is a filled template. The person then sees the page count and confirms."""
-    if not represented_states(actor, consultation) and not _is_secretariat(actor, consultation):
+# At most this many uploads a person has neither submitted nor deleted, per consultation.
+MAX_OPEN_DRAFTS = 10
+
+
+def _check_uploader(consultation: Consultation, actor, now: datetime) -> None:
+    """Who may upload, and when (R18): refused before anything is read or stored. The
+    secretariat may upload after the deadline, to accept it late when it submits."""
+    secretariat = _is_secretariat(actor, consultation)
+    members = [
+        state
+        for state in represented_states(actor, consultation)
+        if state.is_member_on(consultation.starts_on)
+    ]
+    if not secretariat and not members:
         raise DomainError(
             _("Only a Member State's focal point or delegate may submit a contribution."),
             code="not_member_state",
         )
+    if now > consultation.contribution_deadline and not secretariat:
+        raise DomainError(_("The deadline for contributions has passed."), code="deadline_passed")
+    if not consultation.contribution_groups:
+        raise DomainError(
+            _("No agenda item is open to contributions in this consultation."),
+            code="no_group_open",
+        )
+    _check_open_drafts(consultation, actor)
+    if not ratelimit.allow("upload", str(actor.pk)):
+        window = settings.PLENARY_RATE_LIMITS["upload"][1]
+        raise DomainError(
+            _("You have sent %(most)s files within the hour; try again in %(minutes)s minutes."),
+            code="rate_limited",
+            params={
+                "most": settings.PLENARY_RATE_LIMITS["upload"][0],
+                "minutes": max(1, math.ceil((window - time.time() % window) / 60)),
+            },
+        )
+
+
+def _check_open_drafts(consultation: Consultation, actor) -> None:
+    drafts = Contribution.objects.filter(
+        consultation=consultation, created_by=actor, status=Contribution.Status.DRAFT
+    )
+    if drafts.count() >= MAX_OPEN_DRAFTS:
+        raise DomainError(
+            _(
+                "You have %(count)s uploads not yet submitted; delete a draft first (at most %(most)s)."
+            ),
+            code="too_many_drafts",
+            params={"count": drafts.count(), "most": MAX_OPEN_DRAFTS},
+        )
+
+
+def _check_file(consultation: Consultation, data: bytes, actor, target) -> filecheck.CheckedFile:
+    """The file checks (R17) and the page limit; a refusal is audited and stores nothing."""
     try:
-        checked = filecheck.check_upload(data)
+        checked = _checked_upload(data, consultation.contribution_max_page_size)
     except filecheck.FileRefused as refused:
-        audit.record(
-            "contribution.file_refused",
-            actor=actor,
-            target=consultation,
-            data={"code": refused.code, "size": len(data)},
-        )
+        _audit_refused(refused.code, data, actor, target)
         raise DomainError(refused.message, code=refused.code) from None
-    fields = {}
-    if checked.kind == "docx":
+    if checked.pages > consultation.contribution_max_pages:
+        _audit_refused("too_long", data, actor, target)
+        raise DomainError(
+            _("The contribution has %(pages)s pages; at most %(most)s are allowed."),
+            code="too_long",
+            params={"pages": checked.pages, "most": consultation.contribution_max_pages},
+        )
+    return checked
+
+
+def _audit_refused(code: str, data: bytes, actor, target) -> None:
+    audit.record(
+        "contribution.file_refused",
+        actor=actor,
+        target=target,
+        data={"code": code, "size": len(data)},
+    )
+
+
+def _checked_upload(data: bytes, max_page_size: str) -> filecheck.CheckedFile:
+    # until check_upload takes max_page_size: passed only where the sandboxed check has it
+    if "max_page_size" in inspect.signature(filecheck.check_upload).parameters:
+        return filecheck.check_upload(data, max_page_size=max_page_size)
+    return filecheck.check_upload(data)
+
+
+def _fields_of(checked: filecheck.CheckedFile, data: bytes) -> dict:
+    """The fields of a filled template, as read inside the sandbox with the file."""
+    if checked.kind != "docx":
+        return {}
+    fields = getattr(checked, "fields", None)
+    if fields is None:  # until CheckedFile carries the fields
         fields = template.read_template(data) or {}
-    with transaction.atomic():
-        contribution = Contribution(
-            consultation=consultation,
-            item=_guess_item(consultation, fields)
-            or consultation.groups.get(number=1).items.order_by("position").first(),
-            title=(fields.get("title") or filename)[:300],
-            comments=fields.get("comments", ""),
-            way_forward=fields.get("way_forward", ""),
-            language=translation.get_language() or "en",
-            source=checked.kind,
-            pages=checked.pages,
-            pages_estimated=checked.estimated,
-            created_by=actor,
-        )
-        contribution.file.save(
-            f"{consultation.slug}-{timezone.now():%Y%m%d%H%M%S}.{checked.kind}",
-            ContentFile(data),
-            save=False,
-        )
+    return fields
+
+
+def prepare_upload(
+    consultation: Consultation,
+    *,
+    data: bytes,
+    filename: str,
+    actor,
+    item: AgendaItem | None = None,
+    now: datetime | None = None,
+) -> tuple[Contribution, dict]:
+    """Step 1 of an upload: check who sends it and when, the file (R17) and its length, and
+    the item it concerns (R16) — named by the form, found from the template's references, or
+    else the first open one; then store it as a draft, which the person confirms."""
+    now = now or timezone.now()
+    _check_uploader(consultation, actor, now)
+    checked = _check_file(consultation, data, actor, consultation)
+    fields = _fields_of(checked, data)
+    item = item or _guess_item(consultation, fields) or _first_open_item(consultation)
+    _check_item(consultation, item)
+    contribution = Contribution(
+        consultation=consultation,
+        item=item,
+        title=(fields.get("title") or filename)[:300],
+        comments=fields.get("comments", ""),
+        way_forward=fields.get("way_forward", ""),
+        language=translation.get_language() or "en",
+        source=checked.kind,
+        pages=checked.pages,
+        pages_estimated=checked.estimated,
+        created_by=actor,
+    )
+    name = f"{consultation.slug}-{now:%Y%m%d%H%M%S}.{checked.kind}"
+    with _stored_files() as stored, transaction.atomic():
+        # One upload of a person at a time: the count of their drafts holds.
+        get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
+        _check_open_drafts(consultation, actor)
+        contribution.file.save(name, ContentFile(data), save=False)
+        stored.append(contribution.file.name)
         contribution.save()
         audit.record(
             "contribution.uploaded",
@@ -122,18 +218,70 @@ def prepare_upload(
     return contribution, fields
 
 
-def _guess_item(consultation, fields) -> AgendaItem | None:
-    for symbol in fields.get("reference_symbols", []):
-        link = (
-            AgendaItemDocument.objects.filter(
-                document__consultation=consultation, document__symbol=symbol
-            )
-            .select_related("item")
-            .first()
+@contextmanager
+def _stored_files():
+    """The names of the files stored in a transaction, removed if it fails: a refusal or
+    a crash stores nothing."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        storage = Contribution._meta.get_field("file").storage
+        for name in stored:
+            storage.delete(name)
+        raise
+
+
+def _first_open_item(consultation: Consultation) -> AgendaItem:
+    item = (
+        AgendaItem.objects.filter(
+            group__consultation=consultation, group__number__in=consultation.contribution_groups
         )
-        if link:
-            return link.item
+        .select_related("group")
+        .order_by("group__number", "position")
+        .first()
+    )
+    if item is None:
+        raise DomainError(
+            _("No agenda item is open to contributions in this consultation."),
+            code="no_group_open",
+        )
+    return item
+
+
+def _guess_item(consultation, fields) -> AgendaItem | None:
+    """The item of the first Council document the template refers to; one in an open group
+    first, since a document may belong to several items."""
+    for symbol in fields.get("reference_symbols", []):
+        links = AgendaItemDocument.objects.filter(
+            document__consultation=consultation, document__symbol=symbol
+        ).select_related("item__group")
+        items = [link.item for link in links]
+        if items:
+            open_ones = [i for i in items if i.group.number in consultation.contribution_groups]
+            return (open_ones or items)[0]
     return None
+
+
+def delete_draft(contribution: Contribution, *, actor) -> None:
+    """The person who uploaded a draft, or the secretariat, deletes it and its file."""
+    if contribution.created_by_id != getattr(actor, "pk", None) and not _is_secretariat(
+        actor, contribution.consultation
+    ):
+        raise DomainError(
+            _("Only the person who uploaded it, or the secretariat, may delete this draft."),
+            code="not_yours",
+        )
+    with transaction.atomic():
+        draft = Contribution.objects.select_for_update().filter(pk=contribution.pk).first()
+        if draft is None:
+            raise DomainError(_("This draft has already been deleted."), code="already_deleted")
+        if draft.status != Contribution.Status.DRAFT:
+            raise DomainError(
+                _("This contribution has already been submitted; it can be withdrawn."),
+                code="already_submitted",
+            )
+        drafts.delete(draft, "contribution.draft_deleted", actor=actor)
 
 
 def submit(
@@ -157,6 +305,7 @@ def submit(
     in the order they are made, which is the order a refusal is explained in."""
     consultation = contribution.consultation
     now = now or timezone.now()
+    _check_draft_of(contribution, actor)
     late = _check_deadline(consultation, now, actor, accept_late)
     _check_item(consultation, item)
     if contribution.pages > consultation.contribution_max_pages:
@@ -181,11 +330,9 @@ def submit(
     if not title:
         raise DomainError(_("Give the document a title."), code="title_required")
     with transaction.atomic():
-        contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
-        if contribution.status != Contribution.Status.DRAFT:
-            raise DomainError(
-                _("This contribution has already been submitted."), code="already_submitted"
-            )
+        contribution = _check_draft_of(
+            Contribution.objects.select_for_update().filter(pk=contribution.pk).first(), actor
+        )
         contribution.item = item
         contribution.title = title[:300]
         contribution.comments = comments
@@ -221,6 +368,21 @@ def submit(
             _("Contribution received: %(title)s"),
             attach=True,
         )
+    return contribution
+
+
+def _check_draft_of(contribution: Contribution | None, actor) -> Contribution:
+    """A draft still there, still a draft, and the person's own (or the secretariat's)."""
+    if contribution is None:
+        raise DomainError(_("This draft has been deleted."), code="already_deleted")
+    if contribution.status != Contribution.Status.DRAFT:
+        raise DomainError(
+            _("This contribution has already been submitted."), code="already_submitted"
+        )
+    if contribution.created_by_id != getattr(actor, "pk", None) and not _is_secretariat(
+        actor, contribution.consultation
+    ):
+        raise DomainError(_("This draft was uploaded by someone else."), code="not_yours")
     return contribution
 
 
@@ -430,20 +592,8 @@ def revise(contribution: Contribution, *, data: bytes, actor) -> Contribution:
         raise DomainError(
             _("Only the secretariat publishes contributions."), code="not_secretariat"
         )
-    try:
-        checked = filecheck.check_upload(data)
-    except filecheck.FileRefused as refused:
-        raise DomainError(refused.message, code=refused.code) from None
-    if checked.pages > contribution.consultation.contribution_max_pages:
-        raise DomainError(
-            _("The contribution has %(pages)s pages; at most %(most)s are allowed."),
-            code="too_long",
-            params={
-                "pages": checked.pages,
-                "most": contribution.consultation.contribution_max_pages,
-            },
-        )
-    with transaction.atomic():
+    checked = _check_file(contribution.consultation, data, actor, contribution)
+    with _stored_files() as stored, transaction.atomic():
         contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
         if contribution.status != Contribution.Status.PUBLISHED:
             raise DomainError(
@@ -457,6 +607,7 @@ def revise(contribution: Contribution, *, data: bytes, actor) -> Contribution:
             ContentFile(data),
             save=False,
         )
+        stored.append(contribution.file.name)
         contribution.pages, contribution.pages_estimated, contribution.source = (
             checked.pages,
             checked.estimated,

@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -96,7 +98,26 @@ def contribution_new(request, consultation):
     return render(
         request,
         "contributions/new.html",
-        {"consultation": consultation, "form": form, "upload_form": UploadForm()},
+        {
+            "consultation": consultation,
+            "form": form,
+            "upload_form": _upload_form(consultation),
+            "drafts": queries.drafts_of(request.user, consultation).order_by("created_at"),
+            "queue_notice": getattr(filecheck, "QUEUE_NOTICE", ""),
+        },
+    )
+
+
+def _upload_form(consultation, data=None, files=None):
+    return UploadForm(
+        data,
+        files,
+        auto_id="upload_%s",  # the page's other form has an item too
+        items=AgendaItem.objects.filter(
+            group__consultation=consultation, group__number__in=consultation.contribution_groups
+        )
+        .select_related("group")
+        .order_by("group__number", "position"),
     )
 
 
@@ -131,9 +152,16 @@ def _contribution_upload(request, consultation):
             _("Choose a file (at most %(mb)s MB).") % {"mb": filecheck.MAX_BYTES // (1024 * 1024)},
         )
         return redirect("contribution_new", consultation.slug)
+    form = _upload_form(consultation, request.POST, request.FILES)
+    if not form.is_valid():
+        raise DomainError(_("Choose an agenda item of this consultation."), code="wrong_item")
     data = upload.read(filecheck.MAX_BYTES + 1)
     contribution, fields = services.prepare_upload(
-        consultation, data=data, filename=upload.name, actor=request.user
+        consultation,
+        data=data,
+        filename=upload.name,
+        actor=request.user,
+        item=form.cleaned_data["item"],
     )
     if fields:
         messages.info(request, _("The template was read: check the fields below."))
@@ -144,8 +172,10 @@ def _contribution_upload(request, consultation):
 def contribution_confirm(request, consultation, contribution_id):
     """Step 2 of an upload: the page count and the fields, confirmed by the person."""
     contribution = get_object_or_404(
-        queries.drafts_of(request.user, consultation), pk=contribution_id
+        queries.uploads_of(request.user, consultation), pk=contribution_id
     )
+    if request.method != "POST" and contribution.status != Contribution.Status.DRAFT:
+        return redirect("contribution_detail", consultation.slug, contribution.pk)
     states = services.represented_states(request.user, consultation)
     initial = {
         "item": contribution.item,
@@ -162,7 +192,13 @@ def contribution_confirm(request, consultation, contribution_id):
     return render(
         request,
         "contributions/confirm.html",
-        {"consultation": consultation, "contribution": contribution, "form": form},
+        {
+            "consultation": consultation,
+            "contribution": contribution,
+            "form": form,
+            "expires_at": contribution.created_at
+            + datetime.timedelta(days=consultation.contribution_draft_days),
+        },
     )
 
 
@@ -207,6 +243,10 @@ def contribution_action(request, consultation, contribution_id):
     elif action == "withdraw":
         services.withdraw(contribution, actor=request.user)
         messages.success(request, _("The contribution is withdrawn."))
+    elif action == "delete":
+        services.delete_draft(contribution, actor=request.user)
+        messages.success(request, _("The draft and its file are deleted."))
+        return redirect("contribution_new", consultation.slug)
     else:
         raise DomainError(_("Unknown action."), code="unknown_action")
     return redirect("contribution_detail", consultation.slug, contribution.pk)

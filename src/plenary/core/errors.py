@@ -172,6 +172,10 @@ _declare(
     "zip_bomb",
 )
 
+# Contributions: what an upload is refused for before anything is stored, and a draft
+# deleted (by its owner, the secretariat or its expiry) before it is submitted.
+_declare(Kind.INVALID, "no_group_open", "too_many_drafts", "already_deleted")
+
 # The floor, its chair and its socket.
 _declare(
     Kind.INVALID,

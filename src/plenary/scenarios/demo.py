@@ -435,7 +435,11 @@ def _contributions(cast: _Cast) -> None:
             fields["co_states"] = [made[0].states.get(lead=True).state]
         if index % 2:
             draft, _fields = contributions.prepare_upload(
-                consultation, data=_one_page_pdf(), filename=f"{state.iso2}.pdf", actor=user
+                consultation,
+                data=_one_page_pdf(),
+                filename=f"{state.iso2}.pdf",
+                actor=user,
+                now=fields["now"],
             )
             made.append(contributions.submit(draft, **fields))
         else:
