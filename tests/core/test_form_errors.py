@@ -2,6 +2,8 @@
 FormErrorMiddleware), and a long file name is no reason to refuse a file (core.uploads); the
 addresses that take a file are the ones core.limits gives the upload limit."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
@@ -23,6 +25,8 @@ def _long_headers() -> tuple[bytes, str]:
 def test_a_long_file_name_is_accepted_and_the_file_stored_under_a_name_of_its_own(
     client, consultation, focal_ch
 ):
+    consultation.starts_on = datetime.date(2099, 1, 5)  # the deadline is ahead
+    consultation.save()
     client.force_login(focal_ch)
     body, content_type = _multipart("Note verbale " + "é" * 600 + ".pdf", _pdf())
     response = client.post(

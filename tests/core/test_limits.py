@@ -7,6 +7,7 @@ measured is when the answer comes while the body is not sent.
 or JSON error, without a traceback."""
 
 import contextlib
+import datetime
 import http.client
 import io
 import json
@@ -23,6 +24,7 @@ from django.db import connection
 from pypdf import PdfWriter
 
 from plenary.contributions import filecheck
+from plenary.consultations.models import Consultation
 from plenary.contributions.models import Contribution
 from tests import factories
 
@@ -315,6 +317,9 @@ def _post(port: int, path: str, body: bytes, headers: dict):
 @pytest.mark.django_db(transaction=True)
 def test_a_focal_point_uploads_and_a_large_body_still_stops(server, vcc2):
     port, process = server
+    Consultation.objects.filter(pk=vcc2.consultation.pk).update(
+        starts_on=datetime.date(2099, 1, 5)  # the deadline is ahead
+    )
     token = user_token(factories.focal_point("CH"))
     auth = {"Authorization": f"Bearer {token}"}
 

@@ -136,11 +136,13 @@ def upload(request, slug: str):
         declared = 0
     if declared > filecheck.MAX_BYTES + 64 * 1024:
         raise DomainError(too_large, code="too_large")
-    request.upload_handlers.insert(0, LimitedUploadHandler(request, limit=filecheck.MAX_BYTES))
-    try:
-        upload = request.FILES.get("upload")
-    except Exception as error:  # StopUpload surfaces as a broken multipart body
-        raise DomainError(too_large, code="too_large") from error
+    limited = LimitedUploadHandler(request, limit=filecheck.MAX_BYTES)
+    request.upload_handlers.insert(0, limited)
+    # A body Django cannot read is answered by FormErrorMiddleware ("could not be read");
+    # a file cut off at the limit is absorbed by the parser and said here.
+    upload = request.FILES.get("upload")
+    if limited.received > limited.limit:
+        raise DomainError(too_large, code="too_large")
     if upload is None:
         raise DomainError(
             _("Choose a file (at most %(mb)s MB).") % {"mb": filecheck.MAX_BYTES // (1024 * 1024)},
