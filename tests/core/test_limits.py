@@ -23,8 +23,8 @@ from django.conf import settings
 from django.db import connection
 from pypdf import PdfWriter
 
-from plenary.contributions import filecheck
 from plenary.consultations.models import Consultation
+from plenary.contributions import filecheck
 from plenary.contributions.models import Contribution
 from tests import factories
 
