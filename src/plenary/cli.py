@@ -89,14 +89,16 @@ def _verify_ballots() -> int:
 def cmd_worker(args) -> int:
     _setup()
     # Imported after django.setup(): it needs the settings and the app registry.
-    from plenary.core.health import enqueue_heartbeat, start_heartbeat
+    from plenary.core.health import WORKER_ID, enqueue_heartbeat, start_heartbeat
 
     # The heartbeat shows on /health that a worker takes tasks from the queue.
     if args.batch:
         enqueue_heartbeat()
     else:
         start_heartbeat()
-    extra = ["--batch"] if args.batch else ["--no-reload"]
+    # One id for the tasks this process takes and its heartbeats: a task left running by an
+    # id that no longer beats lost its worker (core.tasks.recover_abandoned_tasks).
+    extra = ["--worker-id", WORKER_ID, *(["--batch"] if args.batch else ["--no-reload"])]
     from django.db import InterfaceError, OperationalError, connections
 
     while True:
