@@ -11,8 +11,8 @@ from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
 from django.dispatch import receiver
+from django.utils import timezone
 from django_tasks import task
 from django_tasks.signals import task_finished, task_started
 from django_tasks_db.compat import TaskResultStatus
