@@ -17,6 +17,7 @@ from plenary.consultations.models import Appointment
 from plenary.core import ratelimit
 from plenary.core.accounts import has_totp, requires_mfa
 from plenary.core.errors import DomainError
+from plenary.core.sessions import session_in_transaction
 
 from . import importing, queries, services
 from .forms import AcceptForm, InviteForm, UploadForm
@@ -143,6 +144,7 @@ def import_preview(request, consultation):
 
 @require_POST
 @consultation_permission(MANAGE)
+@session_in_transaction
 def import_send(request, consultation):
     """Send the invitations of the previewed file: all of them, or none."""
     stored = request.session.get(_IMPORT_KEY) or {}
@@ -182,6 +184,7 @@ def _refused(request, refused: DomainError):
     )
 
 
+@session_in_transaction
 def accept(request, token):
     """The invitation's link: who invites whom to what; a new account's name and password,
     or the sign-in of the invited address first; then the appointment in one step."""
