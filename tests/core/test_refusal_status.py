@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from plenary.core.errors import REFUSALS, DomainError, Kind
 from plenary.core.models import User
+from tests import factories
 
 from ..api.conftest import bearer, user_token
 from .test_errors import _french_contribution
@@ -96,3 +97,34 @@ def test_each_kind_is_answered_with_its_own_status_from_a_page(rf, vcc2):
             assert (response.status_code, shown) == (302, ["Refused."])
         else:
             assert (response.status_code, shown) == (kind.status, []), code
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_live_floor_socket_refuses_with_the_declared_status(client, vcc2, chair):
+    """A viewer asking for the floor: the frame carries the code and its kind's status."""
+    import asyncio
+    import json
+
+    from plenary.registration import services as registration
+
+    from ..floor.test_floor import _connect, _session_cookie
+
+    consultation = vcc2.consultation
+    factories.on_the_floor(consultation, "1.2", actor=chair)
+    viewer = factories.participant(consultation, "FR", speaker=False)
+    cookie = _session_cookie(client.__class__(), token=registration.send_link(viewer, actor=chair))
+
+    async def scenario():
+        watching, connected = await _connect(cookie)
+        assert connected
+        await watching.receive_from()  # the snapshot
+        await watching.send_to(text_data=json.dumps({"op": "ask"}))
+        refused = json.loads(await watching.receive_from())
+        await watching.send_to(text_data="{not json")
+        malformed = json.loads(await watching.receive_from())
+        await watching.disconnect()
+        return refused, malformed
+
+    refused, malformed = asyncio.run(scenario())
+    assert (refused["code"], refused["status"]) == ("not_speaker", 403)
+    assert (malformed["code"], malformed["status"]) == ("bad_message", 400)
