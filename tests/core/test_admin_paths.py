@@ -309,3 +309,16 @@ def test_deleting_the_selected_objects_audits_each_one(admin_client, consultatio
     assert not RegionalOrganization.objects.filter(pk__in=[o.pk for o in chosen]).exists()
     deleted = AuditEvent.objects.filter(action="admin.regionalorganization_deleted")
     assert sorted(deleted.values_list("target_id", flat=True)) == sorted(str(o.pk) for o in chosen)
+
+
+def test_a_refusal_of_the_service_is_shown_and_nothing_is_saved(admin_client, consultation):
+    support_request = _subject("remote.SupportRequest", consultation)
+    outsider = factories.delegate("CN")  # not IT support: the service refuses
+    url = f"/admin/remote/supportrequest/{support_request.pk}/change/"
+    data = {**_form_data(admin_client.get(url)), "assignee": outsider.pk, "status": "resolved"}
+    response = admin_client.post(url, data, follow=True)
+    assert response.redirect_chain, response.context["adminform"].form.errors
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == ["Requests can only be assigned to IT support staff."]
+    support_request.refresh_from_db()
+    assert (support_request.assignee, support_request.status) == (None, "new")

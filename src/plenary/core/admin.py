@@ -101,8 +101,20 @@ class ServiceAdmin(SecretariatAdmin):
             action()
         except DomainError as refusal:
             messages.error(request, refusal.user_message())
+            request.plenary_admin_refused = True
             return True
         return False
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        # After a refusal, no "… was added successfully" beside the reason.
+        if getattr(request, "plenary_admin_refused", False) and level == messages.SUCCESS:
+            return
+        super().message_user(request, message, level, *args, **kwargs)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.pk is None:  # refused: nothing was added, back to the form's list
+            return self.response_post_save_add(request, obj)
+        return super().response_add(request, obj, post_url_continue)
 
 
 class ReadOnlyAdmin(SecretariatAdmin):
