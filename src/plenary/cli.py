@@ -90,7 +90,7 @@ def cmd_worker(args) -> int:
     _setup()
     # Imported after django.setup(): it needs the settings and the app registry.
     from plenary.contributions.tasks import schedule_expiry
-    from plenary.core.health import enqueue_heartbeat, start_heartbeat
+    from plenary.core.health import WORKER_ID, enqueue_heartbeat, start_heartbeat
 
     # Drafts past their days are deleted hourly by a task that schedules its next run.
     schedule_expiry()
@@ -99,7 +99,9 @@ def cmd_worker(args) -> int:
         enqueue_heartbeat()
     else:
         start_heartbeat()
-    extra = ["--batch"] if args.batch else ["--no-reload"]
+    # One id for the tasks this process takes and its heartbeats: a task left running by an
+    # id that no longer beats lost its worker (core.tasks.recover_abandoned_tasks).
+    extra = ["--worker-id", WORKER_ID, *(["--batch"] if args.batch else ["--no-reload"])]
     from django.db import InterfaceError, OperationalError, connections
 
     while True:

@@ -174,6 +174,12 @@ PLENARY_WORKER_SILENT_AFTER_SECONDS = int(
 PLENARY_TASK_OVERDUE_AFTER_SECONDS = int(
     os.environ.get("PLENARY_TASK_OVERDUE_AFTER_SECONDS", "300")
 )
+# A task still running after this long, for a worker silent for the second figure above, lost
+# its worker: it is queued again (core.tasks.recover_abandoned_tasks), up to this many tries.
+PLENARY_TASK_ABANDONED_AFTER_SECONDS = int(
+    os.environ.get("PLENARY_TASK_ABANDONED_AFTER_SECONDS", "600")
+)
+PLENARY_TASK_MAX_ATTEMPTS = int(os.environ.get("PLENARY_TASK_MAX_ATTEMPTS", "3"))
 
 # --- Request bodies ---------------------------------------------------------------------
 # Refused before Django reads them (plenary.core.limits): the addresses that take a file

@@ -240,6 +240,7 @@ def test_each_kind_answers_its_status():
         Kind.PERMISSION: 403,
         Kind.RATE_LIMIT: 429,
         Kind.NOT_FOUND: 404,
+        Kind.GONE: 410,
         Kind.INVALID: 400,
     }
     assert DomainError("No.", code="not_chair").status == 403

@@ -192,6 +192,41 @@ def close_ballot(ballot: int) -> dict:
     }
 
 
+def bulk_decision() -> dict:
+    """A registration waiting for the secretariat's decision, and the secretariat signed in
+    (with its second factor set up), for the list's decision buttons."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from plenary.core.accounts import has_totp
+    from plenary.registration import services as registration
+    from plenary.registration.models import Delegation
+
+    # The factories import the models: Django is set up first, in main().
+    from tests import factories
+
+    open_registration()
+    consultation = _consultation()
+    registration.setup_delegations(consultation)
+    # the last observer delegation: the floor scenario takes the first ones
+    delegation = (
+        Delegation.objects.filter(consultation=consultation, category="observer")
+        .order_by("-pk")
+        .first()
+    )
+    person = registration.register(
+        consultation,
+        delegation=delegation,
+        name="Pending Person",
+        email="pending.person@bulk.example.org",
+        function="Delegate",
+        language="en",
+    )
+    secretariat = factories.secretariat()
+    if not has_totp(secretariat):
+        TOTP.activate(secretariat, generate_totp_secret())
+    return {"participant": person.pk, "session": _signed_in(secretariat)}
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plenary.settings")
     import django
@@ -203,6 +238,7 @@ def main() -> None:
         "floor": floor,
         "ballot": ballot,
         "close_ballot": close_ballot,
+        "bulk_decision": bulk_decision,
     }
     result = steps[scenario](**arguments)
     print(json.dumps(result))

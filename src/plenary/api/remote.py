@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 from plenary.core import ratelimit
 from plenary.core.errors import DomainError
 from plenary.core.models import ApiToken
+from plenary.core.sessions import change_with_session
 from plenary.planning.models import Meeting
 from plenary.registration.session import link_of, participant_of
 from plenary.remote import queries, services
@@ -448,22 +449,23 @@ def open_support_request(request, slug: str, body: SupportIn):
     known; anyone else gives a name and an e-mail address. Read it back with the same
     token or session."""
     consultation = consultation_for(request, slug)
-    support_request = services.open_request(
-        consultation,
-        channel=body.channel,
-        subject=body.subject,
-        body=body.body,
-        name=body.name,
-        email=body.email,
-        phone=body.phone,
-        language=request.LANGUAGE_CODE,
-        participant=participant_of(request, consultation),
-        user=request.user,
-        client=ratelimit.client_address(request),
-    )
-    if not isinstance(request.auth, ApiToken):
-        # As the help page: the session remembers the requests it opened.
-        queries.remember_request(request.session, support_request)
+    with change_with_session(request):  # the request and the session that opened it, together
+        support_request = services.open_request(
+            consultation,
+            channel=body.channel,
+            subject=body.subject,
+            body=body.body,
+            name=body.name,
+            email=body.email,
+            phone=body.phone,
+            language=request.LANGUAGE_CODE,
+            participant=participant_of(request, consultation),
+            user=request.user,
+            client=ratelimit.client_address(request),
+        )
+        if not isinstance(request.auth, ApiToken):
+            # As the help page: the session remembers the requests it opened.
+            queries.remember_request(request.session, support_request)
     return Status(201, support_request)
 
 

@@ -24,6 +24,7 @@ class Kind(enum.Enum):
     # what the request names does not exist; no code is declared with it yet, since missing
     # objects are Http404 before a service runs, but an entry point maps it like the others
     NOT_FOUND = 404
+    GONE = 410  # no longer: what the request names was used up, withdrawn or has expired
     INVALID = 400  # not now, or not this way
 
     @property
@@ -274,14 +275,13 @@ _declare(
     "account_exists",
     "already_appointed",
     "bad_password",
-    "invitation_expired",
-    "invitation_used",
-    "invitation_withdrawn",
     "not_council_member",
     "not_pending",
     "state_required",
     "unknown_role",
 )
+# an invitation's link that served once, was withdrawn or ran out: gone for good
+_declare(Kind.GONE, "invitation_expired", "invitation_used", "invitation_withdrawn")
 _declare(Kind.NOT_FOUND, "bad_invitation")
 _declare(Kind.PERMISSION, "wrong_account")
 # The participation guide: its text per language, with placeholders.

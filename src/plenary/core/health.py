@@ -171,18 +171,43 @@ def worker_heartbeat(sender: str) -> str:
 HEARTBEAT_TASK_PATH = worker_heartbeat.module_path
 
 
+# This process's name as a worker: the id `plenary worker` gives the database worker (it is
+# in the `worker_ids` of each task it takes) and the argument of its heartbeats.
+WORKER_ID = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
 def _worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return WORKER_ID
 
 
 def enqueue_heartbeat() -> bool:
-    """One heartbeat in the queue, unless one is already waiting there."""
+    """This worker's heartbeat in the queue, enqueued now: a new one, or the one of this worker
+    still waiting there (the worker is busy with a long task) moved to now. Its time is the
+    worker's last sign of life (workers_alive)."""
     from django_tasks_db.models import DBTaskResult
 
-    if DBTaskResult.objects.ready().filter(task_path=HEARTBEAT_TASK_PATH).exists():
+    mine = DBTaskResult.objects.ready().filter(
+        task_path=HEARTBEAT_TASK_PATH, args_kwargs__args__0=_worker_name()
+    )
+    if mine.update(enqueued_at=timezone.now()):
         return False
     worker_heartbeat.enqueue(_worker_name())
     return True
+
+
+def workers_alive() -> set[str]:
+    """The workers that enqueued a heartbeat within PLENARY_WORKER_SILENT_AFTER_SECONDS."""
+    from django_tasks_db.models import DBTaskResult
+
+    since = timezone.now() - timedelta(seconds=settings.PLENARY_WORKER_SILENT_AFTER_SECONDS)
+    beats = DBTaskResult.objects.filter(task_path=HEARTBEAT_TASK_PATH, enqueued_at__gte=since)
+    return {args["args"][0] for args in beats.values_list("args_kwargs", flat=True) if args["args"]}
+
+
+def recover_abandoned_tasks() -> int:
+    """Tasks left running by a worker that is gone, queued again (core.tasks)."""
+    own = _worker_name()
+    return len(tasks.recover_abandoned_tasks(workers_alive() | {own}, own=own))
 
 
 def start_heartbeat() -> threading.Thread:
@@ -192,6 +217,7 @@ def start_heartbeat() -> threading.Thread:
         while True:
             try:
                 enqueue_heartbeat()
+                recover_abandoned_tasks()
                 resumed = tasks.resume_stalled_deliveries()
                 if resumed:
                     logger.warning("%s unsent e-mails had no delivery task: queued again.", resumed)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from . import uploads
 from .accounts import has_totp, requires_mfa
-from .errors import DomainError
+from .errors import DomainError, Kind
 
 log = logging.getLogger("django.request")
 
@@ -85,8 +85,12 @@ class RequireMFAMiddleware:
 
 
 class DomainErrorMiddleware:
-    """A refused action goes back to the page it came from, with the reason shown; without a
-    page to go back to, the reason is a page of its own, with the status of the code's kind."""
+    """A refusal answers the status of its code's kind (core.errors.REFUSALS), like the API.
+    An action refused as "not now, or not this way" (400) goes back to the page it came from,
+    with the reason shown, so that the person can correct it; any other refusal — not you
+    (403), not found (404), not so often (429) — is a page of its own with that status,
+    since sending the same form again cannot succeed. Without a page to go back to, every
+    refusal is that page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -98,15 +102,17 @@ class DomainErrorMiddleware:
         if not isinstance(exception, DomainError):
             return None
         referer = request.headers.get("referer", "")
-        if request.method == "POST" and url_has_allowed_host_and_scheme(
+        if not url_has_allowed_host_and_scheme(
             referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
+            referer = ""
+        if request.method == "POST" and referer and exception.kind is Kind.INVALID:
             messages.error(request, exception.user_message())
             return HttpResponseRedirect(referer)
         return render(
             request,
             "core/refused.html",
-            {"message": exception.user_message(), "home": reverse("home")},
+            {"message": exception.user_message(), "home": reverse("home"), "back": referer},
             status=exception.status,
         )
 

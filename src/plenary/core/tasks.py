@@ -2,19 +2,26 @@
 again later. The delivery lives beside its task because a failure schedules the task again;
 `mail` queues messages and imports this module, never the other way round."""
 
+import logging
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
+from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.signals import task_finished, task_started
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from . import audit
 from .models import OutboxMessage
+
+log = logging.getLogger(__name__)
 
 # A message that could not be sent is tried again after 2, 4, 8 … seconds, then every
 # RETRY_CEILING, until the server takes it: nobody has to notice that SMTP was down.
@@ -131,3 +138,94 @@ def resume_stalled_deliveries() -> int:
     for pk in stalled:
         deliver_outbox_message.enqueue(pk)
     return len(stalled)
+
+
+# --- Tasks whose worker died --------------------------------------------------------------------
+
+
+class TaskAbandoned(Exception):
+    """Recorded as the error of a task whose workers died under it too many times."""
+
+
+def _abandoned_after() -> timedelta:
+    return timedelta(seconds=settings.PLENARY_TASK_ABANDONED_AFTER_SECONDS)
+
+
+# The task this process's worker is running now (set by django-tasks' signals): a task this
+# worker claimed and is not running was dropped when the database failed under it.
+_in_hand: dict[str, str | None] = {"task": None}
+
+
+@receiver(task_started)
+def _took(sender, task_result, **kwargs) -> None:
+    _in_hand["task"] = str(task_result.id)
+
+
+@receiver(task_finished)
+def _done(sender, task_result, **kwargs) -> None:
+    _in_hand["task"] = None
+
+
+def recover_abandoned_tasks(alive: set[str], *, own: str = "", now=None) -> list[DBTaskResult]:
+    """Put back in the queue every task that has been "running" longer than
+    PLENARY_TASK_ABANDONED_AFTER_SECONDS for a worker that is not among `alive` (the
+    workers that showed a sign of life lately, core.health.workers_alive): that worker was
+    killed or lost its machine in the middle, and nothing else would ever finish the task.
+    `own` is this process's worker: its own tasks count as abandoned unless it is running them
+    (it lost the database under one, and took others since). A task is tried
+    PLENARY_TASK_MAX_ATTEMPTS times in all (each worker that took it is in
+    its `worker_ids`); then it is marked failed. Each decision is one audit event and a
+    warning in the log. Returns the tasks changed.
+
+    Our tasks are safe to run again from the start (a delivery locks its message and skips
+    a sent one); a task cut off half-way has committed either everything or nothing."""
+    now = now or timezone.now()
+    changed = []
+    running = DBTaskResult.objects.running().filter(started_at__lt=now - _abandoned_after())
+    for task_result in running.order_by("started_at"):
+        worker = task_result.worker_ids[-1] if task_result.worker_ids else ""
+        in_hand = worker != own or str(task_result.pk) == _in_hand["task"]
+        if worker in alive and in_hand:
+            continue  # a long task, still being run
+        if _recover(task_result, worker, now):
+            changed.append(task_result)
+    return changed
+
+
+def _recover(task_result: DBTaskResult, worker: str, now) -> bool:
+    attempts = len(task_result.worker_ids)
+    failed = attempts >= settings.PLENARY_TASK_MAX_ATTEMPTS
+    with transaction.atomic():
+        # Only if nobody changed it since it was read (another worker's heartbeat, or the
+        # worker itself, late but alive): one recovery per abandonment.
+        unchanged = DBTaskResult.objects.filter(
+            pk=task_result.pk, status=TaskResultStatus.RUNNING, started_at=task_result.started_at
+        )
+        if failed:
+            error = TaskAbandoned(f"Its worker stopped in the middle, {attempts} times.")
+            updated = unchanged.update(
+                status=TaskResultStatus.FAILED,
+                finished_at=now,
+                exception_class_path=f"{TaskAbandoned.__module__}.{TaskAbandoned.__qualname__}",
+                traceback=f"{TaskAbandoned.__qualname__}: {error}\n",
+            )
+        else:
+            updated = unchanged.update(status=TaskResultStatus.READY, started_at=None)
+        if not updated:
+            return False
+        task_result.refresh_from_db()
+        action = "task.abandoned" if failed else "task.requeued"
+        audit.record(
+            action,
+            target=task_result,
+            data={"task": task_result.task_path, "worker": worker, "attempts": attempts},
+        )
+    log.warning(
+        "Task %s (%s) was left running by worker %s: %s after %s attempts.",
+        task_result.pk,
+        task_result.task_path,
+        worker or "?",
+        "given up" if failed else "queued again",
+        attempts,
+    )
+    return True

@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from plenary.core.admin import AuditedAdmin, ReadOnlyAdmin, SecretariatAdmin
+from plenary.core.admin import AuditedAdmin, ReadOnlyAdmin, ServiceAdmin
 
 from . import services
 from .models import (
@@ -51,8 +52,18 @@ class StateNameSearch:
 
 
 class OfficialNameInline(admin.TabularInline):
+    """Shown with the state; entered on the official names' own page, through the service."""
+
     model = OfficialName
     extra = 0
+    can_delete = False
+    readonly_fields = ["language", "name"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(State)
@@ -65,12 +76,35 @@ class StateAdmin(StateNameSearch, AuditedAdmin):
 
 
 @admin.register(OfficialName)
-class OfficialNameAdmin(SecretariatAdmin):
+class OfficialNameAdmin(ServiceAdmin):
+    """Set and cleared through services.set_official_name (audited); a name changes its
+    text, not its state or language."""
+
     list_display = ["state", "language", "name"]
     list_filter = ["language"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["state", "language"] if obj is not None else []
+
     def save_model(self, request, obj, form, change):
-        services.set_official_name(obj.state, obj.language, obj.name, actor=request.user)
+        def save():
+            saved = services.set_official_name(
+                obj.state, obj.language, obj.name, actor=request.user
+            )
+            obj.pk = saved.pk if saved is not None else obj.pk
+
+        self.refused(request, save)
+
+    def delete_model(self, request, obj):
+        self.refused(
+            request,
+            lambda: services.set_official_name(obj.state, obj.language, "", actor=request.user),
+        )
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
 
 
 @admin.register(Region)

@@ -24,7 +24,7 @@ from websockets.protocol import State
 
 from plenary.consultations.models import Consultation
 from plenary.core import audit
-from plenary.core.errors import DomainError
+from plenary.core.errors import DomainError, kind_of
 from plenary.core.models import User
 from plenary.outcomes.services import record_objection
 from plenary.registration.models import Participant
@@ -177,7 +177,7 @@ class FloorConsumer:
             await self.close(4429)
             return False
         if pace == "limited":
-            await self.deliver('{"type":"refused","code":"rate_limited"}')
+            await self.deliver('{"type":"refused","code":"rate_limited","status":429}')
             return True
         if message is None:
             await self._refuse("bad_message")
@@ -215,7 +215,12 @@ class FloorConsumer:
         with translation.override(self.language):
             await self.deliver(
                 json.dumps(
-                    {"type": "refused", "code": refusal.code, "message": refusal.user_message()}
+                    {
+                        "type": "refused",
+                        "code": refusal.code,
+                        "status": refusal.status,
+                        "message": refusal.user_message(),
+                    }
                 )
             )
 
@@ -280,7 +285,9 @@ class FloorConsumer:
         await database_sync_to_async(audit.record)(
             "floor.message_refused", data={"code": code, "participant": self.participant_id}
         )
-        await self.deliver(json.dumps({"type": "refused", "code": code}))
+        await self.deliver(
+            json.dumps({"type": "refused", "code": code, "status": kind_of(code).status})
+        )
 
     def _current(self) -> str:
         known = hub.last.get(self.consultation_id)

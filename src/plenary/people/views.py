@@ -17,6 +17,7 @@ from plenary.consultations.models import Appointment
 from plenary.core import ratelimit
 from plenary.core.accounts import has_totp, requires_mfa
 from plenary.core.errors import DomainError
+from plenary.core.sessions import session_in_transaction
 
 from . import importing, queries, services
 from .forms import AcceptForm, InviteForm, UploadForm
@@ -24,14 +25,6 @@ from .models import Invitation, VotingFocalPoint
 
 MANAGE = "people.manage"
 _IMPORT_KEY = "plenary_people_import"
-# How a refused invitation link is answered: gone for good, unknown, or not this account.
-LINK_STATUS = {
-    "invitation_expired": 410,
-    "invitation_used": 410,
-    "invitation_withdrawn": 410,
-    "bad_invitation": 404,
-    "wrong_account": 403,
-}
 
 
 def _page(request, consultation, *, form=None, upload=None, status=200, **extra):
@@ -67,7 +60,9 @@ def invite(request, consultation):
         invitation = services.invite(consultation, actor=request.user, **form.invitation())
     except DomainError as refused:
         form.add_error(None, refused.user_message())
-        return _page(request, consultation, form=form, message=refused.user_message(), status=400)
+        return _page(
+            request, consultation, form=form, message=refused.user_message(), status=refused.status
+        )
     messages.success(
         request, _("The invitation has been sent to %(email)s.") % {"email": invitation.email}
     )
@@ -131,7 +126,7 @@ def import_preview(request, consultation):
             upload=upload,
             problems=problems,
             message=refused.user_message(),
-            status=400,
+            status=refused.status,
         )
     stored = [dataclasses.asdict(row) for row in rows]
     digest = hashlib.sha256(json.dumps([consultation.pk, stored]).encode()).hexdigest()
@@ -149,6 +144,7 @@ def import_preview(request, consultation):
 
 @require_POST
 @consultation_permission(MANAGE)
+@session_in_transaction
 def import_send(request, consultation):
     """Send the invitations of the previewed file: all of them, or none."""
     stored = request.session.get(_IMPORT_KEY) or {}
@@ -163,7 +159,11 @@ def import_send(request, consultation):
     except DomainError as refused:
         problems = getattr(refused, "problems", [refused.user_message()])
         return _page(
-            request, consultation, problems=problems, message=refused.user_message(), status=400
+            request,
+            consultation,
+            problems=problems,
+            message=refused.user_message(),
+            status=refused.status,
         )
     del request.session[_IMPORT_KEY]
     messages.success(
@@ -180,10 +180,11 @@ def _refused(request, refused: DomainError):
         request,
         "people/invitation_refused.html",
         {"message": refused.user_message()},
-        status=LINK_STATUS.get(refused.code, refused.status),
+        status=refused.status,
     )
 
 
+@session_in_transaction
 def accept(request, token):
     """The invitation's link: who invites whom to what; a new account's name and password,
     or the sign-in of the invited address first; then the appointment in one step."""

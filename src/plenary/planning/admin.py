@@ -13,7 +13,11 @@ class MeetingAdmin(AuditedAdmin):
         "join_url"
     ]  # times follow the consultation's settings (planning.services.sync_meetings)
 
+    # Meetings are made and removed with the consultation's settings; only the link is edited.
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

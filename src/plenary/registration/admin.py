@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import transaction
 
 from plenary.consultations.models import Appointment
 from plenary.core.admin import ReadOnlyAdmin, SecretariatAdmin
@@ -50,8 +51,9 @@ class AppointmentAdmin(SecretariatAdmin):
         services.withdraw_role(obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
-        for appointment in queryset:
-            services.withdraw_role(appointment, actor=request.user)
+        with transaction.atomic():
+            for appointment in queryset:
+                services.withdraw_role(appointment, actor=request.user)
 
 
 @admin.register(Participant)

@@ -17,6 +17,7 @@ from plenary.core import ratelimit, timezones
 from plenary.core.downloads import download
 from plenary.core.errors import DomainError
 from plenary.core.models import OutboxMessage
+from plenary.core.sessions import session_in_transaction
 from plenary.planning.models import Meeting
 
 from . import queries, services
@@ -75,6 +76,7 @@ def register(request, consultation):
     return render(request, "registration/register.html", page)
 
 
+@session_in_transaction
 def join(request, token):
     """A personal link: exchanged for a session, then the address no longer holds the secret."""
     if _too_many(request, "join"):
@@ -283,6 +285,7 @@ def _form_problem(form) -> str:
 
 @require_POST
 @consultation_permission("registration.manage")
+@session_in_transaction
 def participants_bulk(request, consultation):
     """Approve, refuse, name speaker, make viewer or withdraw: the selected rows, or one
     row; each through its own service (services.bulk_decide), and the outcome of each

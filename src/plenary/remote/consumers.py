@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import translation
 
-from plenary.core.errors import DomainError
+from plenary.core.errors import DomainError, kind_of
 
 from . import queries, services
 from .models import SupportRequest
@@ -82,7 +82,13 @@ class SupportChatConsumer(AsyncWebsocketConsumer):
         )
 
     async def _refused(self, code: str, message: str = "") -> None:
-        await self.send(text_data=json.dumps({"type": "refused", "code": code, "message": message}))
+        frame = {
+            "type": "refused",
+            "code": code,
+            "status": kind_of(code).status,
+            "message": message,
+        }
+        await self.send(text_data=json.dumps(frame))
 
     def _store(self, text: str) -> dict:
         support_request = SupportRequest.objects.get(pk=self.request_id)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from plenary.consultations.access import consultation_permission
 from plenary.core import ratelimit
 from plenary.core.errors import DomainError
+from plenary.core.sessions import session_in_transaction
 from plenary.planning.models import Meeting
 from plenary.registration.session import link_of, participant_of
 
@@ -290,6 +291,7 @@ def booth(request, consultation):
 
 
 @consultation_permission(None)
+@session_in_transaction
 def support_new(request, consultation):
     """R30: the help button's page. Works without a session: a person whose link fails
     must still reach IT support."""
