@@ -619,7 +619,9 @@ def _refuse_active_dictionary(node) -> None:
         text = value.decode("latin-1") if isinstance(value, bytes) else value
         if isinstance(text, str) and _LOCAL_PATH.match(text):
             raise FileRefused("external_reference", EXTERNAL)
-    if "/Filter" in node or "/Length" in node:
+    from pypdf.generic import StreamObject
+
+    if isinstance(node, StreamObject):
         _refuse_program_stream(node)
 
 
@@ -651,14 +653,17 @@ WORKER_SECONDS = 10
 WORKER_LIMITS = sandbox.Limits(
     memory_bytes=1024 * 1024 * 1024, cpu_seconds=WORKER_SECONDS, file_bytes=0, wall_seconds=10
 )
-# LibreOffice needs ~600 MB of address space for a small document (measured); twice that
-# bounds a hostile one.
-LIBREOFFICE_LIMITS = sandbox.Limits(
-    memory_bytes=1536 * 1024 * 1024,
-    cpu_seconds=LIBREOFFICE_SECONDS,
-    file_bytes=200 * 1024 * 1024,
-    wall_seconds=LIBREOFFICE_SECONDS,
-)
+# LibreOffice needs ~600 MB of address space for a small document (measured); that and
+# more bounds a hostile one. PLENARY_RENDER_SECONDS bounds its time.
+LIBREOFFICE_MEMORY_BYTES = 1536 * 1024 * 1024
+LIBREOFFICE_FILE_BYTES = 200 * 1024 * 1024
+
+
+def _libreoffice_limits() -> sandbox.Limits:
+    from django.conf import settings
+
+    seconds = int(getattr(settings, "PLENARY_RENDER_SECONDS", LIBREOFFICE_SECONDS))
+    return sandbox.Limits(LIBREOFFICE_MEMORY_BYTES, seconds, LIBREOFFICE_FILE_BYTES, seconds)
 
 
 def check_upload(
@@ -748,7 +753,7 @@ def _docx_pages_in_box(
         source = Path(folder) / "contribution.docx"
         source.write_bytes(data)
         try:
-            produced = sandbox.convert_to_pdf(source, limits=LIBREOFFICE_LIMITS, office=office)
+            produced = sandbox.convert_to_pdf(source, limits=_libreoffice_limits(), office=office)
         except (sandbox.Unavailable, sandbox.TimedOut, OSError):
             produced = None
         if produced is None:
