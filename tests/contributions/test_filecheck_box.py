@@ -299,9 +299,9 @@ def test_a_document_too_long_to_count_in_time_is_refused_and_libreoffice_ended(s
 def test_a_busy_server_refuses_after_waiting(settings):
     settings.PLENARY_RENDER_CONCURRENCY = 1
     settings.PLENARY_RENDER_WAIT_SECONDS = 0.5
-    with sandbox.slot(1):  # another upload holds the only slot
-        with pytest.raises(FileRefused) as refused:
-            check_upload(_pdf())
+    # Another upload holds the only slot.
+    with sandbox.slot(1), pytest.raises(FileRefused) as refused:
+        check_upload(_pdf())
     assert refused.value.code == "busy"
     assert "try again" in refused.value.user_message()
     assert str(filecheck.QUEUE_NOTICE)

@@ -120,9 +120,8 @@ def test_slots_are_bounded_across_threads(settings):
         thread.start()
     held.wait()
     started = time.monotonic()
-    with pytest.raises(sandbox.Busy):
-        with sandbox.slot(0.5):
-            pass
+    with pytest.raises(sandbox.Busy), sandbox.slot(0.5):
+        pass
     assert 0.4 < time.monotonic() - started < 2
     release.set()
     for thread in holders:
@@ -146,9 +145,8 @@ def test_a_slot_held_by_another_process_counts(settings):
     )
     try:
         assert holder.stdout.readline() == b"held\n"
-        with pytest.raises(sandbox.Busy):
-            with sandbox.slot(0.3):
-                pass
+        with pytest.raises(sandbox.Busy), sandbox.slot(0.3):
+            pass
     finally:
         holder.kill()
         holder.wait()

@@ -43,7 +43,7 @@ MAX_PART_BYTES = 20 * 1024 * 1024
 MAX_RATIO = 100
 LIBREOFFICE_SECONDS = 30
 WORDS_PER_PAGE = 500  # the estimate of `check_file` without LibreOffice: a dense page of prose
-QUEUE_SECONDS = 90  # how long an upload waits for a render slot before it is refused
+QUEUE_SECONDS = 60  # how long an upload waits for a render slot before it is refused
 
 QUEUE_NOTICE = _(
     "Files are checked one or two at a time; if others are being checked, yours waits its "
@@ -660,9 +660,7 @@ LIBREOFFICE_FILE_BYTES = 200 * 1024 * 1024
 
 
 def _libreoffice_limits() -> sandbox.Limits:
-    from django.conf import settings
-
-    seconds = int(getattr(settings, "PLENARY_RENDER_SECONDS", LIBREOFFICE_SECONDS))
+    seconds = int(sandbox.setting("PLENARY_RENDER_SECONDS", LIBREOFFICE_SECONDS))
     return sandbox.Limits(LIBREOFFICE_MEMORY_BYTES, seconds, LIBREOFFICE_FILE_BYTES, seconds)
 
 
@@ -703,9 +701,7 @@ def check_upload(
 
 
 def _queue_seconds() -> float:
-    from django.conf import settings
-
-    return float(getattr(settings, "PLENARY_RENDER_WAIT_SECONDS", QUEUE_SECONDS))
+    return sandbox.setting("PLENARY_RENDER_WAIT_SECONDS", QUEUE_SECONDS)
 
 
 def _in_child(mode: str, data: bytes, max_page_size: str, seconds: float) -> dict:

@@ -26,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,8 +199,16 @@ def _kill_group(pid: int) -> None:
 # --- the queue --------------------------------------------------------------------------------
 
 
+def setting(name: str, default: float) -> float:
+    """A Django setting, else the environment variable of the same name, else `default`."""
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name, "").strip() or default
+    return float(value)
+
+
 def concurrency() -> int:
-    return max(1, int(getattr(settings, "PLENARY_RENDER_CONCURRENCY", DEFAULT_CONCURRENCY)))
+    return max(1, int(setting("PLENARY_RENDER_CONCURRENCY", DEFAULT_CONCURRENCY)))
 
 
 def _slot_folder() -> Path:
@@ -246,17 +255,9 @@ def soffice() -> str | None:
     return shutil.which("soffice")
 
 
-def convert_to_pdf(
-    source: Path, *, limits: Limits, boxed: bool = True, office: str | None = None
-) -> Path | None:
-    """LibreOffice converts `source` (in a folder of its own, the only one it may write)
-    to PDF next to it, with a throw-away profile; the PDF, or None when none was made.
-    Unavailable, TimedOut as `run`."""
-    office = office or soffice()
-    if not office:
-        raise Unavailable("LibreOffice (soffice) is not installed")
+def _soffice_run(office: str, source: Path, limits: Limits, boxed: bool) -> Result:
     folder = source.parent
-    result = run(
+    return run(
         [
             office,
             f"-env:UserInstallation={(folder / 'profile').as_uri()}",
@@ -274,6 +275,42 @@ def convert_to_pdf(
         writable=[folder],
         boxed=boxed,
     )
+
+
+def _profile_template(office: str, limits: Limits, boxed: bool) -> Path | None:
+    """A LibreOffice profile made once, by converting a line of our own text, and copied
+    for each conversion: a first start in a fresh profile costs a second or two more. No
+    uploaded file ever runs in it, only in a copy."""
+    template = Path(settings.VAR_DIR) / "render-profile"
+    if (template / "user").is_dir():
+        return template
+    with tempfile.TemporaryDirectory(prefix="plenary-profile-", dir=settings.VAR_DIR) as folder:
+        source = Path(folder) / "warm.txt"
+        source.write_text("Plenary\n")
+        try:
+            _soffice_run(office, source, limits, boxed)
+        except (TimedOut, Unavailable, OSError):
+            return None
+        with contextlib.suppress(OSError):  # another process may have made it meanwhile
+            os.rename(Path(folder) / "profile", template)
+    return template if (template / "user").is_dir() else None
+
+
+def convert_to_pdf(
+    source: Path, *, limits: Limits, boxed: bool = True, office: str | None = None
+) -> Path | None:
+    """LibreOffice converts `source` (in a folder of its own, the only one it may write)
+    to PDF next to it, with a copy of a clean profile; the PDF, or None when none was made.
+    Unavailable, TimedOut as `run`."""
+    office = office or soffice()
+    if not office:
+        raise Unavailable("LibreOffice (soffice) is not installed")
+    if boxed and mechanism() is None:
+        raise Unavailable("neither bwrap nor unshare can isolate a program here")
+    template = _profile_template(office, limits, boxed)
+    if template is not None:
+        shutil.copytree(template, source.parent / "profile", symlinks=True)
+    result = _soffice_run(office, source, limits, boxed)
     produced = source.with_suffix(".pdf")
     if result.returncode != 0 or not produced.exists():
         logger.warning(
