@@ -284,11 +284,12 @@ def main() -> int:
         result["check_docx_2_pages_libreoffice"] = "LibreOffice not installed"
     result["docx_pages_estimated"] = filecheck.check_file(docx, libreoffice="").pages
 
-    # The largest file accepted: a PDF padded up to the limit still passes; one byte more does not.
-    padded = pdf + b"%" + b"0" * (filecheck.MAX_BYTES - len(pdf) - 2) + b"\n"
+    # The largest file accepted: a PDF padded with white space after its end (nothing else may
+    # follow %%EOF) up to the limit still passes; one byte more does not.
+    padded = pdf + b"\n" * (filecheck.MAX_BYTES - len(pdf))
     accepted = filecheck.check_file(padded)
     try:
-        filecheck.check_file(padded + b"0")
+        filecheck.check_file(padded + b"\n")
         over = "accepted"
     except filecheck.FileRefused as refused:
         over = refused.code

@@ -755,7 +755,12 @@ def _docx_pages_in_box(
         if produced is None:
             raise FileRefused("pages_not_counted", NOT_COUNTED)
         pdf = produced.read_bytes()
-    answer = _in_child("pages", pdf, max_page_size, seconds)
+    try:
+        answer = _in_child("pages", pdf, max_page_size, seconds)
+    except FileRefused as refused:  # LibreOffice's own PDF: only its page size is the file's
+        if refused.code == "page_too_large":
+            raise
+        raise FileRefused("pages_not_counted", NOT_COUNTED) from None
     if not isinstance(answer.get("pages"), int) or answer["pages"] < 1:
         raise FileRefused("pages_not_counted", NOT_COUNTED)
     return answer["pages"]
