@@ -451,6 +451,24 @@ SCANNER = {
         lambda: _zip({**_parts(_docx()), "word/embeddings/run.ps1": b"Write-Host 1"}),
         "executable",
     ),
+    "DOCX holding a workbook that holds a program": (
+        lambda: _zip(
+            {
+                **_parts(_docx()),
+                "word/embeddings/Book1.xlsx": _zip({"xl/tool.dll": b"MZ" + bytes(100)}),
+            }
+        ),
+        "executable",
+    ),
+    "DOCX whose relative links are based on a UNC path": (
+        lambda: _edit(
+            _docx(),
+            "docProps/app.xml",
+            b"</Properties>",
+            b"<HyperlinkBase>\\\\127.0.0.1\\share</HyperlinkBase></Properties>",
+        ),
+        "external_reference",
+    ),
     "DOCX with data after its end": (lambda: _docx() + b"MZ" + bytes(200), "polyglot"),
     "DOCX with an entry before the first one": (
         lambda: b"PK\x03\x04" + bytes(200) + _docx(),

@@ -184,9 +184,24 @@ def _holds_program_or_archive(data: bytes) -> bool:
     return False
 
 
-def _refuse_program(name: str, content: bytes) -> None:
+def _refuse_program(name: str, content: bytes, depth: int = 0) -> None:
+    """A program by name or by its first bytes; inside an archive held in the file (an
+    embedded workbook is a zip), one level down, by the names and first bytes of its entries."""
     if name.lower().endswith(PROGRAM_NAMES) or _is_program(content[:8]):
         raise FileRefused("executable", PROGRAM)
+    if depth == 0 and content.startswith(b"PK\x03\x04"):
+        try:
+            inner = zipfile.ZipFile(io.BytesIO(content))
+            entries = inner.infolist()[: MAX_ZIP_ENTRIES + 1]
+            if len(entries) > MAX_ZIP_ENTRIES:
+                raise FileRefused(
+                    "zip_bomb", _("The file has too many parts to be a short document.")
+                )
+            for entry in entries:
+                with inner.open(entry) as stream:
+                    _refuse_program(entry.filename, stream.read(8), depth + 1)
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError, zlib.error):
+            raise FileRefused("corrupt", CORRUPT) from None
 
 
 # --- DOCX -------------------------------------------------------------------------------------
@@ -194,6 +209,7 @@ def _refuse_program(name: str, content: bytes) -> None:
 TEXT_PARTS = re.compile(r"^word/(document|footnotes|endnotes|comments|header\d*|footer\d*)\.xml$")
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+EXTENDED = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
 # The schemes of a resource fetched by address, a UNC path, a protocol-relative address.
 _ADDRESS = re.compile(
     r"^\s*(?:(?:https?|ftps?|file|smb|cifs|nfs|webdavs?|dav|ldaps?|gopher|jar|mhtml|"
@@ -419,6 +435,8 @@ DESCRIPTIVE = {"descr", "title", "tooltip", "name", "alias", "tag", "author", "i
 
 def _refuse_addresses(root, allowed_targets: set[int], *, rels: bool) -> None:
     for element in root.iter():
+        if element.tag == f"{EXTENDED}HyperlinkBase" and _ADDRESS.match(element.text or ""):
+            raise FileRefused("external_reference", EXTERNAL)  # the base of relative links
         for attribute, value in element.attrib.items():
             if attribute.rpartition("}")[2] in DESCRIPTIVE:
                 continue
