@@ -1,4 +1,5 @@
-"""`/health` reports the database, Redis and the worker, and answers 503 when one is down."""
+"""`/health` reports the database, Redis, the worker and LibreOffice in its box, and answers
+503 when one is down."""
 
 import json
 import os
@@ -224,3 +225,30 @@ def test_a_running_worker_keeps_health_ok_with_its_heartbeat(client, tmp_path):
     finally:
         worker.terminate()
         worker.wait(timeout=15)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_libreoffice_and_its_box_are_reported(client, monkeypatch, settings):
+    run_worker_once()
+    settings.PLENARY_RENDER_CONCURRENCY = 3
+    response = client.get("/health")
+    assert response.status_code == 200, response.json()
+    office = response.json()["components"]["libreoffice"]
+    assert office["status"] == "ok"
+    assert office["sandbox"] == "bwrap" and office["command"].endswith("soffice")
+    assert office["render_slots"] == 3
+
+    # Without a box DOCX uploads are refused: /health says LibreOffice is down.
+    monkeypatch.setenv("PLENARY_SANDBOX", "none")
+    response = client.get("/health")
+    assert response.status_code == 503
+    office = response.json()["components"]["libreoffice"]
+    assert office["status"] == "down" and office["sandbox"] is None
+    assert office["problems"] == ["neither bwrap nor unshare can isolate a program"]
+
+    # Without LibreOffice on the PATH, the same.
+    monkeypatch.delenv("PLENARY_SANDBOX")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    office = client.get("/health").json()["components"]["libreoffice"]
+    assert office["status"] == "down" and office["command"] is None
+    assert "LibreOffice (soffice) is not installed" in office["problems"]

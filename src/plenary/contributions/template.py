@@ -81,7 +81,10 @@ def template_docx(consultation, language: str) -> bytes:
 
 
 def read_template(data: bytes) -> dict | None:
-    """The five fields of a filled template, or None if the file is not our template."""
+    """The five fields of a filled template, or None if the file is not our template.
+
+    python-docx parses the upload: this runs in the checking child of filecheck, after the
+    checks (`CheckedFile.fields`), never on an upload in the web process."""
     document = new_docx(io.BytesIO(data))
     if not (document.core_properties.keywords or "").startswith(MARKER):
         return None

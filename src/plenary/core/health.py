@@ -1,4 +1,5 @@
-"""What `/health` reports: the database, Redis and the background worker, each ok or down.
+"""What `/health` reports: the database, Redis, the background worker and LibreOffice in its
+box (what counts a DOCX's pages and makes the report's PDF), each ok or down.
 
 django-tasks' database backend records tasks, not workers. So `plenary worker` enqueues a
 small heartbeat task at a fixed interval and runs it like any other: a recent finished
@@ -21,7 +22,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 from django_tasks import task
 
-from plenary.core import tasks
+from plenary.core import sandbox, tasks
 
 OK = "ok"
 DOWN = "down"
@@ -139,12 +140,29 @@ def check_worker() -> Component:
     return Component(OK, details)
 
 
+def check_libreoffice() -> Component:
+    """Down when LibreOffice is not installed or no box isolates it (bubblewrap, or
+    unshare): DOCX uploads are then refused, since their pages cannot be counted."""
+    office = sandbox.soffice()
+    box = sandbox.mechanism()
+    details = {"command": office, "sandbox": box, "render_slots": sandbox.concurrency()}
+    problems = []
+    if office is None:
+        problems.append("LibreOffice (soffice) is not installed")
+    if box is None:
+        problems.append("neither bwrap nor unshare can isolate a program")
+    if problems:
+        return Component(DOWN, {**details, "problems": problems})
+    return Component(OK, details)
+
+
 def health_report() -> tuple[bool, dict]:
     """Whether every component is up, and the report for `/health`."""
     components = {
         "database": check_database(),
         "redis": check_redis(),
         "worker": check_worker(),
+        "libreoffice": check_libreoffice(),
     }
     healthy = all(c.status in (OK, NOT_CONFIGURED) for c in components.values())
     return healthy, {

@@ -11,10 +11,6 @@ PDF.
 """
 
 import logging
-import os
-import shutil
-import signal
-import subprocess
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -30,7 +26,7 @@ from docx.oxml.ns import qn
 
 from plenary.consultations.models import Consultation, Document
 from plenary.consultations.queries import agenda_groups
-from plenary.core import timezones, translated
+from plenary.core import sandbox, timezones, translated
 from plenary.core.docx import (
     AFTER_PPR_BIDI,
     add_table,
@@ -52,6 +48,8 @@ logger = logging.getLogger(__name__)
 
 State = ItemOutcome.State
 PDF_TIMEOUT_SECONDS = 120
+PDF_MEMORY_BYTES = 2048 * 1024 * 1024  # a long report with tables; a small one needs ~600 MB
+PDF_FILE_BYTES = 500 * 1024 * 1024
 
 # Word tables, portrait A4 with 20 mm margins (170 mm).
 _COUNT_WIDTHS_MM = (90, 40, 40)
@@ -830,44 +828,37 @@ def report_docx(consultation: Consultation, language: str) -> bytes:
 
 # --- PDF -----------------------------------------------------------------------------------------
 def report_pdf(consultation: Consultation, language: str) -> bytes | None:
-    """The Word report converted by LibreOffice, with a throw-away profile; None when
-    LibreOffice is not installed or the conversion fails (logged)."""
-    office = shutil.which("soffice")
-    if not office:
+    """The Word report converted by LibreOffice, with a throw-away profile, in the box of
+    core.sandbox (no network, limited memory and time, killed whole when it overruns) and
+    through the same render slots as the uploads; None when LibreOffice is not installed,
+    every slot stays busy, or the conversion fails (logged). The document is our own, so
+    where no box works it is converted outside one, with a warning, rather than not at all."""
+    if not sandbox.soffice():
         return None
     data = report_docx(consultation, language)
+    boxed = sandbox.mechanism() is not None
+    if not boxed:
+        logger.warning("No sandbox (bwrap or unshare) works: the report is converted unboxed.")
+    limits = sandbox.Limits(
+        memory_bytes=PDF_MEMORY_BYTES,
+        cpu_seconds=PDF_TIMEOUT_SECONDS,
+        file_bytes=PDF_FILE_BYTES,
+        wall_seconds=PDF_TIMEOUT_SECONDS,
+    )
     with tempfile.TemporaryDirectory(prefix="plenary-report-") as folder:
-        folder = Path(folder)
-        source = folder / "report.docx"
+        source = Path(folder) / "report.docx"
         source.write_bytes(data)
-        command = [
-            office,
-            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder),
-            str(source),
-        ]
-        # Its own process group, so that a conversion that hangs is ended whole.
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-        )
         try:
-            _out, errors = process.communicate(timeout=PDF_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
+            with sandbox.slot(PDF_TIMEOUT_SECONDS):
+                target = sandbox.convert_to_pdf(source, limits=limits, boxed=boxed)
+        except sandbox.TimedOut:
             logger.error("LibreOffice did not convert the report within %s s", PDF_TIMEOUT_SECONDS)
             return None
-        target = folder / "report.pdf"
-        if process.returncode != 0 or not target.exists():
-            logger.error(
-                "LibreOffice could not convert the report (exit %s): %s",
-                process.returncode,
-                errors.decode(errors="replace")[-2000:],
-            )
+        except (sandbox.Busy, sandbox.Unavailable, OSError) as error:
+            logger.error("LibreOffice could not convert the report: %s", error)
+            return None
+        if target is None:
+            logger.error("LibreOffice could not convert the report (see the warning above)")
             return None
         return target.read_bytes()
 
