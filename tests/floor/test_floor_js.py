@@ -134,3 +134,13 @@ def test_the_bench_draws_the_same_waits_as_floor_js():
         draw = draws.random()
         wait = reconnect_storm.retry_delay(attempt, lambda d=draw: d)
         assert wait == pytest.approx(draw * min(3.0, 0.5 * 2**attempt))
+
+
+def test_the_console_reconnects_on_the_same_schedule():
+    console = (FLOOR_JS.parent / "console.js").read_text()
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import reconnect_storm
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    assert reconnect_storm.floor_js_backoff(console) == reconnect_storm.floor_js_backoff()
