@@ -47,6 +47,9 @@ from websockets.asyncio.client import connect
 FLOOR_JS = ROOT / "src/plenary/static/plenary/js/floor.js"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 ADDRESSES = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"]  # more loopback 4-tuples
+# Each client holds two of an nginx worker's descriptors (its own and the upstream's); with
+# `ulimit -Hn` at 20,000 here, four workers (reuseport spreads the clients) hold 40,000.
+NGINX_WORKERS = 4
 IDEMPOTENT = {"already_waiting", "duplicate", "not_waiting", "once_per_item"}
 
 
@@ -419,11 +422,13 @@ class Nginx:
         servers = "\n".join(
             f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in ports
         )
-        listens = "\n".join(f"    listen {a}:{self.port} backlog=8192;" for a in ADDRESSES)
+        listens = "\n".join(
+            f"    listen {a}:{self.port} backlog=8192 reuseport;" for a in ADDRESSES
+        )
         (self.dir / "nginx.conf").write_text(
             f"""daemon off;
-worker_processes 2;
-worker_rlimit_nofile 200000;
+worker_processes {NGINX_WORKERS};
+worker_rlimit_nofile {resource.getrlimit(resource.RLIMIT_NOFILE)[1]};
 pid {self.dir}/nginx.pid;
 error_log {self.dir}/error.log warn;
 events {{ worker_connections 100000; multi_accept on; }}
