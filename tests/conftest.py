@@ -43,6 +43,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         _loaded["vcc2"] = load_scenario("vcc2")
+    yield
+    # The live floor's database thread keeps its connection open (floor/db.py); PostgreSQL
+    # would refuse to drop the test database while it is.
+    from plenary.floor import db
+
+    db.close()
 
 
 @pytest.fixture

@@ -4,17 +4,18 @@ What src/plenary/static/plenary/js/floor.js does, and this client with it:
 - it opens /ws/consultations/<slug>/floor/ with the page's session cookie;
 - on open it resets its retry delay and sends {"op": "sync", "v": <version it holds>};
 - it keeps a snapshot whose version is at least the one it holds (`v >= state.v`);
-- on close it waits `retry` ms, reconnects, and doubles `retry` up to a ceiling — the
-  first delay and the ceiling are read from floor.js itself (FLOOR_JS_BACKOFF), so that
-  this client retries exactly as browsers do;
-- it does not resend a request whose answer it never received: the person sees the queue
-  after the resync and asks again if their delegation is not in it. This client does the
-  same, once it has resynchronised.
+- on close it waits a random time between 0 and a ceiling that doubles from RETRY_BASE_MS
+  to RETRY_CAP_MS ("full jitter"), then reconnects — both read from floor.js itself
+  (floor_js_backoff), so that this client retries exactly as browsers do;
+- a request whose answer it never received is tried again once it has resynchronised and
+  the snapshot does not show it (floor.js does the same by itself; here the test drives it
+  through follow_up()).
 """
 
 import asyncio
 import contextlib
 import json
+import random
 import re
 import time
 from pathlib import Path
@@ -26,15 +27,20 @@ FLOOR_JS = Path(__file__).resolve().parents[2] / "src/plenary/static/plenary/js/
 
 
 def floor_js_backoff() -> tuple[float, float]:
-    """(first delay, ceiling) in seconds, as floor.js has them."""
+    """(RETRY_BASE_MS, RETRY_CAP_MS) in seconds, as floor.js has them."""
     source = FLOOR_JS.read_text()
-    first = re.search(r"var retry = (\d+);", source)
-    ceiling = re.search(r"retry = Math\.min\(retry \* 2, (\d+)\);", source)
-    assert first and ceiling, "floor.js no longer has the reconnect backoff this client mirrors"
-    return int(first.group(1)) / 1000, int(ceiling.group(1)) / 1000
+    base = re.search(r"var RETRY_BASE_MS = (\d+);", source)
+    ceiling = re.search(r"var RETRY_CAP_MS = (\d+);", source)
+    assert base and ceiling, "floor.js no longer has the reconnect backoff this client mirrors"
+    return int(base.group(1)) / 1000, int(ceiling.group(1)) / 1000
 
 
-FIRST_RETRY, RETRY_CEILING = floor_js_backoff()
+RETRY_BASE, RETRY_CEILING = floor_js_backoff()
+
+
+def retry_delay(attempt: int) -> float:
+    """floor.js's retryDelay() for the attempt-th wait after a drop (0 first)."""
+    return random.random() * min(RETRY_CEILING, RETRY_BASE * 2**attempt)
 
 
 class Intent:
@@ -84,7 +90,7 @@ class FloorClient:
                 await self._task
 
     async def _run(self) -> None:
-        retry = FIRST_RETRY
+        attempt = 0
         while not self._stop:
             try:
                 async with connect(
@@ -96,7 +102,7 @@ class FloorClient:
                     max_queue=None,
                 ) as socket:
                     self.socket = socket
-                    retry = FIRST_RETRY  # socket.onopen
+                    attempt = 0  # socket.onopen
                     self.connected = True
                     self.connects += 1
                     await socket.send(json.dumps({"op": "sync", "v": self.state.get("v", 0)}))
@@ -113,8 +119,8 @@ class FloorClient:
                 self.pending.sent_at = 0.0  # to be tried again once resynchronised
             if self._stop:
                 return
-            await asyncio.sleep(retry)  # socket.onclose: setTimeout(connect, retry)
-            retry = min(retry * 2, RETRY_CEILING)
+            await asyncio.sleep(retry_delay(attempt))  # socket.onclose: setTimeout(connect, ...)
+            attempt += 1
 
     def _receive(self, message: dict) -> None:
         if message.get("type") == "snapshot":

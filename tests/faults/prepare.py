@@ -104,6 +104,41 @@ def floor(speakers: int) -> dict:
     return {"speakers": people, "chair": _signed_in(chair), "item": item.pk}
 
 
+def reconnect(speakers: int) -> dict:
+    """`speakers` Council Member States from the end of the list (the live meeting's come
+    from its start), each with an approved speaker signed in; the chair signed in; item 1.2
+    under discussion with its list open and nobody speaking."""
+    from plenary.floor import services as floor_services
+    from plenary.registration import services as registration
+    from plenary.registration.models import Delegation
+    from plenary.registration.session import SESSION_KEY
+    from tests import factories
+
+    open_registration()
+    consultation = _consultation()
+    chair = factories.chair()
+    registration.setup_delegations(consultation)
+    council = list(
+        Delegation.objects.filter(consultation=consultation, category="council").order_by("-pk")
+    )
+    if floor_services.floor_of(consultation).speaking_id:
+        floor_services.end_speech(consultation, actor=chair)
+    item = factories.on_the_floor(consultation, "1.2", actor=chair)
+    people = []
+    for delegation in council[:speakers]:
+        person = factories.participant(
+            consultation,
+            delegation,
+            name=f"Reconnecting {delegation.pk}",
+            email=f"reconnect-{delegation.pk}@floor.example.org",
+            now=None,
+        )
+        people.append(
+            {"delegation": delegation.pk, "session": _session(**{SESSION_KEY: person.pk})}
+        )
+    return {"speakers": people, "chair": _signed_in(chair), "item": item.pk}
+
+
 VOTING_PASSWORD = "a-long-voting-passphrase"
 
 
@@ -236,6 +271,7 @@ def main() -> None:
     steps = {
         "open_registration": open_registration,
         "floor": floor,
+        "reconnect": reconnect,
         "ballot": ballot,
         "close_ballot": close_ballot,
         "bulk_decision": bulk_decision,

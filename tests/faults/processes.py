@@ -293,3 +293,62 @@ def plenary(env: dict, *args: str, timeout: float = 300) -> str:
     if done.returncode != 0:
         raise AssertionError(f"plenary {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+class Nginx(Process):
+    """Debian's nginx in front of several application servers, configured as
+    docs/operations.md shows for the live floor's WebSocket; not daemonised, with its
+    configuration, pid file and temp paths in a directory of its own. One worker process,
+    so that it hands connections to the servers strictly in turn."""
+
+    name = "nginx"
+
+    def __init__(self, port: int, log_dir: Path, upstreams: list[int]):
+        super().__init__(port, log_dir)
+        self.dir = Path(tempfile.mkdtemp(prefix="plenary-faults-nginx-"))
+        servers = "\n".join(
+            f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in upstreams
+        )
+        (self.dir / "nginx.conf").write_text(
+            f"""daemon off;
+worker_processes 1;
+pid {self.dir}/nginx.pid;
+error_log {self.log_path} warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {self.dir}/body;
+  proxy_temp_path {self.dir}/proxy;
+  fastcgi_temp_path {self.dir}/fastcgi;
+  uwsgi_temp_path {self.dir}/uwsgi;
+  scgi_temp_path {self.dir}/scgi;
+  upstream plenary {{
+{servers}
+  }}
+  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location /ws/ {{
+      proxy_pass http://plenary;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_read_timeout 1h;
+      proxy_connect_timeout 2s;
+    }}
+  }}
+}}
+"""
+        )
+
+    def command(self) -> list[str]:
+        return [NGINX, "-p", str(self.dir), "-c", str(self.dir / "nginx.conf")]
+
+    def remove(self) -> None:
+        self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -2,7 +2,8 @@
 
 On connection the client receives the current snapshot; afterwards every change. A client
 that comes back sends {"op": "sync", "v": <version it holds>} and gets the snapshot if it
-is newer. A speaker sends {"op": "ask"} (or "point_of_order", "withdraw"); the chair's
+is newer. A speaker sends {"op": "ask"} (or "point_of_order", "withdraw", "object"), answered
+with {"type": "done", "op": ...} once committed or refused with a reason; the chair's
 console sends {"op": "chair", "action": <a console button>, ...} and gets {"type": "done"}
 once the change is committed and published. Everything else is refused with a reason,
 rate-limited, logged, and the connection stays open.
@@ -17,7 +18,6 @@ import json
 import logging
 import time
 
-from channels.db import database_sync_to_async
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from websockets.protocol import State
@@ -31,6 +31,7 @@ from plenary.registration.models import Participant
 from plenary.registration.session import participant_of
 
 from . import queries, services, snapshot
+from .db import floor_db
 from .hub import hub
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,8 @@ class FloorConsumer:
         self.scope = None  # nothing of the session is kept for the connection's lifetime
         await self.send({"type": "websocket.accept"})
         self._direct = _direct_socket(self.send)
-        await self.deliver(await database_sync_to_async(self._current)())
+        current = hub.current(self.consultation_id) or await floor_db(self._current)()
+        await self.deliver(current)
         await hub.join(self.consultation_id, self)
         try:
             while True:
@@ -186,9 +188,14 @@ class FloorConsumer:
         if op == "wrong_consultation":
             await self._refuse("wrong_consultation")
         elif op == "sync":
-            current = await database_sync_to_async(self._current)()
+            # What this process last sent its clients: the connection has joined the hub,
+            # so anything newer reaches it anyway, and the hub's watch sends what the
+            # database holds beyond it within a second. No database work for a page that
+            # comes back and sends this right after the snapshot it was given on opening.
+            known = hub.last.get(self.consultation_id)
+            current = known[1] if known else await floor_db(self._current)()
             held = message.get("v")
-            if not isinstance(held, int) or json.loads(current).get("v", 0) > held:
+            if not isinstance(held, int) or (known[0] if known else _v(current)) > held:
                 await self.deliver(current)
         elif op in {"ask", "point_of_order", "withdraw"}:
             await self._act(op)
@@ -225,15 +232,19 @@ class FloorConsumer:
             )
 
     async def _act(self, op: str) -> None:
+        """A speaker's op; answered with {"type": "done", "op": ...} once committed, so that
+        the page knows it need not send it again after a dropped connection."""
         try:
-            await database_sync_to_async(self._do)(op)
+            await floor_db(self._do)(op)
         except DomainError as refusal:
             await self._refused(refusal)
+            return
+        await self.deliver(json.dumps({"type": "done", "op": op.split(":", 1)[0]}))
 
     async def _chair(self, message: dict) -> None:
         action = message.get("action")
         try:
-            await database_sync_to_async(self._run_chair_action)(action, message)
+            await floor_db(self._run_chair_action)(action, message)
         except DomainError as refusal:
             await self._refused(refusal)
             return
@@ -282,7 +293,7 @@ class FloorConsumer:
         services.ask_for_floor(participant, kind=kind)
 
     async def _refuse(self, code: str) -> None:
-        await database_sync_to_async(audit.record)(
+        await floor_db(audit.record)(
             "floor.message_refused", data={"code": code, "participant": self.participant_id}
         )
         await self.deliver(
@@ -290,13 +301,14 @@ class FloorConsumer:
         )
 
     def _current(self) -> str:
+        """The snapshot of the database's version: the hub's if it has that one (one small
+        query, the common case), else built."""
         known = hub.last.get(self.consultation_id)
-        data = snapshot.build(self.consultation_id)
-        if known and known[0] >= data.get("v", 0):
+        if known and known[0] >= snapshot.version(self.consultation_id):
             return known[1]
-        return snapshot.encode(data)
+        return snapshot.encode(snapshot.build(self.consultation_id))
 
-    @database_sync_to_async
+    @floor_db
     def _identify(self, slug: str):
         consultation = Consultation.objects.filter(slug=slug).first()
         if consultation is None:
@@ -341,6 +353,10 @@ def _writable(protocol) -> bool:
         and protocol.conn.state is State.OPEN
         and not protocol.transport.is_closing()
     )
+
+
+def _v(text: str) -> int:
+    return json.loads(text).get("v", 0)
 
 
 def _parse(text_data: str | None) -> dict | None:

@@ -6,13 +6,14 @@ socket write.)"""
 import asyncio
 import contextlib
 import logging
+import time
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from websockets.frames import Frame, Opcode
 
 from . import snapshot
+from .db import floor_db
 from .live import group_name
 
 logger = logging.getLogger(__name__)
@@ -24,6 +25,18 @@ class Hub:
         self.listeners: dict[int, asyncio.Task] = {}
         self.last: dict[int, tuple[int, str]] = {}
         self.watchers: dict[int, asyncio.Task] = {}
+        self.checked: dict[int, float] = {}  # when the watch last found `last` current
+
+    def current(self, consultation_id: int) -> str | None:
+        """The snapshot of the database's version as the watch saw it less than two ticks
+        ago, or None. A connection that opens is given this without a query: it joins the
+        room at once, so anything newer reaches it with the next publish or watch."""
+        known = self.last.get(consultation_id)
+        every = getattr(settings, "PLENARY_FLOOR_WATCH_SECONDS", 1.0)
+        checked = self.checked.get(consultation_id, 0.0)
+        if known is None or time.monotonic() - checked > 2 * every:
+            return None
+        return known[1]
 
     async def join(self, consultation_id: int, connection) -> None:
         self.rooms.setdefault(consultation_id, set()).add(connection)
@@ -80,11 +93,12 @@ class Hub:
         while self.rooms.get(consultation_id):
             await asyncio.sleep(every)
             try:
-                version = await database_sync_to_async(snapshot.version)(consultation_id)
+                version = await floor_db(snapshot.version)(consultation_id)
                 known = self.last.get(consultation_id)
                 if version > (known[0] if known else 0):
-                    data = await database_sync_to_async(snapshot.build)(consultation_id)
+                    data = await floor_db(snapshot.build)(consultation_id)
                     self._deliver(consultation_id, data.get("v", 0), snapshot.encode(data))
+                self.checked[consultation_id] = time.monotonic()
             except Exception:  # the database is away: try again at the next tick
                 logger.warning("floor watch of consultation %s failed", consultation_id)
 

@@ -9,10 +9,11 @@ from http.cookies import SimpleCookie
 from importlib import import_module
 from types import SimpleNamespace
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.contrib.auth.models import AnonymousUser
+
+from .db import floor_db
 
 
 def _load(session_key: str | None):
@@ -37,5 +38,5 @@ class ReadOnlySessionMiddleware:
                 except Exception:  # a malformed cookie header means no session, not an error
                     cookies = SimpleCookie()
         morsel = cookies.get(settings.SESSION_COOKIE_NAME)
-        session, user = await database_sync_to_async(_load)(morsel.value if morsel else None)
+        session, user = await floor_db(_load)(morsel.value if morsel else None)
         return await self.inner({**scope, "session": session, "user": user}, receive, send)

@@ -7,6 +7,11 @@
   if (!root) { return; }
   var version = Number(root.dataset.version || 0);
   var socket = null;
+  // Reconnecting as the live page does (floor.js): a random wait under a ceiling doubling
+  // from 0.5 s to 3 s.
+  var RETRY_BASE_MS = 500;
+  var RETRY_CAP_MS = 3000;
+  var attempt = 0;
 
   function tick() {
     var el = document.getElementById("console-countdown");
@@ -61,7 +66,12 @@
       if (message.type === "snapshot" && (message.v || 0) > version) { version = message.v; refresh(); }
       else if (message.type === "refused") { showRefusal(message.message || message.code); }
     };
-    socket.onclose = function () { socket = null; setTimeout(connect, 2000); };
+    socket.onopen = function () { attempt = 0; };
+    socket.onclose = function () {
+      socket = null;
+      setTimeout(connect, Math.random() * Math.min(RETRY_CAP_MS, RETRY_BASE_MS * Math.pow(2, attempt)));
+      attempt += 1;
+    };
   }
   setInterval(tick, 500);
   tick();

@@ -1,5 +1,7 @@
 // The live page: draws each snapshot of the floor, keeps the countdown, and reconnects
 // (asking only for what changed since the version it holds) when the connection drops.
+// A request for the floor or an objection sent on a connection that dropped before the
+// server answered is sent again on the next connection, unless the snapshot shows it done.
 (function () {
   "use strict";
   var root = document.getElementById("live");
@@ -9,7 +11,23 @@
   var state = JSON.parse(JSON.parse(document.getElementById("floor-initial").textContent));
   var myDelegation = root.dataset.delegation ? Number(root.dataset.delegation) : null;
   var socket = null;
-  var retry = 500;
+  // Reconnecting with "full jitter": the n-th wait after a drop (n = 0, 1, 2 ...) is drawn
+  // at random between 0 and min(RETRY_CAP_MS, RETRY_BASE_MS * 2^n), so that the thousands of
+  // pages a crashed server drops come back spread over the first half second instead of
+  // all in the same instant, and every page is back within 5 s of the server (issue #10).
+  // bench/reconnect_storm.py and tests/faults/floor_client.py read these two numbers here.
+  var RETRY_BASE_MS = 500;
+  var RETRY_CAP_MS = 3000;
+  var attempt = 0;
+  var pending = null;  // the op sent or to be sent that the server has not answered yet
+  var resync = false;  // the next snapshot is the first of a new connection
+  var quiet = false;   // pending was sent again: "already done" is no news to the person
+
+  function retryDelay() {
+    return Math.random() * Math.min(RETRY_CAP_MS, RETRY_BASE_MS * Math.pow(2, attempt));
+  }
+
+  function open() { return socket && socket.readyState === WebSocket.OPEN; }
 
   function text(id, value) { var el = document.getElementById(id); if (el) { el.textContent = value; } }
 
@@ -70,11 +88,37 @@
     window.plenaryCountdown(document.getElementById("countdown"), state.speaking && state.speaking.since, state.seconds);
   }
 
+  // Whether the snapshot shows the op done: my delegation in the list (or speaking) for a
+  // request, out of it for a withdrawal, my objection of that kind recorded.
+  function shownDone(op) {
+    var queued = (state.queue || []).some(function (e) { return e.d === myDelegation; }) ||
+      Boolean(state.speaking && state.speaking.d === myDelegation);
+    if (op.op === "ask" || op.op === "point_of_order") { return queued; }
+    if (op.op === "withdraw") { return !queued; }
+    return (state.objections || []).some(function (o) { return o.d === myDelegation && o.k === op.kind; });
+  }
+
+  function send(op) {
+    pending = op;
+    quiet = false;
+    if (open() && !resync) { socket.send(JSON.stringify(op)); }  // else at the next snapshot
+  }
+
+  function answered(message) {
+    var again = quiet;
+    pending = null;
+    quiet = false;
+    // Sent again after a drop: the first attempt may have been the one that counted.
+    if (again && ["already_waiting", "duplicate", "not_waiting", "once_per_item"].indexOf(message.code) >= 0) { return; }
+    if (message.type === "refused") { text("refusal", message.message || message.code); }
+  }
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + root.dataset.ws);
     socket.onopen = function () {
-      retry = 500;
+      attempt = 0;
+      resync = true;
       document.getElementById("connection").classList.add("d-none");
       socket.send(JSON.stringify({op: "sync", v: state.v || 0}));
     };
@@ -82,26 +126,34 @@
       var message = JSON.parse(event.data);
       if (message.type === "snapshot") {
         if ((message.v || 0) >= (state.v || 0)) { state = message; draw(); }
+        if (resync && pending) {
+          if (shownDone(pending)) { pending = null; } else { quiet = true; socket.send(JSON.stringify(pending)); }
+        }
+        resync = false;
+      } else if (message.type === "refused" && message.code !== "rate_limited" && pending) {
+        answered(message);
       } else if (message.type === "refused") {
         text("refusal", message.message || message.code);
+      } else if (message.type === "done" && message.op && pending) {
+        answered(message);
       }
     };
     socket.onclose = function () {
       var banner = document.getElementById("connection");
       banner.textContent = labels.connection_lost;
       banner.classList.remove("d-none");
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 3000);  // back within 5 s of the server (issue #10)
+      setTimeout(connect, retryDelay());
+      attempt += 1;
     };
   }
 
   var form = document.getElementById("ask-form");
   if (form) {
     form.addEventListener("submit", function (event) {
-      if (!socket || socket.readyState !== WebSocket.OPEN) { return; }  // the form posts instead
+      if (!open()) { return; }  // the form posts instead
       event.preventDefault();
       text("refusal", "");
-      socket.send(JSON.stringify({op: event.submitter ? event.submitter.value : "ask"}));
+      send({op: event.submitter ? event.submitter.value : "ask"});
     });
   }
   var objectForm = document.getElementById("object-form");
@@ -109,9 +161,7 @@
     objectForm.addEventListener("submit", function (event) {
       event.preventDefault();
       text("refusal", "");
-      if (socket && socket.readyState === WebSocket.OPEN) {
-        socket.send(JSON.stringify({op: "object", kind: document.getElementById("object-kind").value}));
-      }
+      send({op: "object", kind: document.getElementById("object-kind").value});  // sent on reconnecting if the socket is down
     });
   }
   draw();
