@@ -1,7 +1,6 @@
 """Submission, co-submission, review and publication of contributions (R15–R20).
 Transactional and audited; a refusal is a DomainError that stores nothing."""
 
-import inspect
 import math
 import re
 import time
@@ -29,7 +28,7 @@ from plenary.core.mail import mail_in_language
 from plenary.directory.models import State
 from plenary.registration.models import FocalPoint
 
-from . import drafts, filecheck, template
+from . import drafts, filecheck
 from .models import Contribution, ContributionState
 
 
@@ -150,20 +149,12 @@ def _audit_refused(code: str, data: bytes, actor, target) -> None:
 
 
 def _checked_upload(data: bytes, max_page_size: str) -> filecheck.CheckedFile:
-    # until check_upload takes max_page_size: passed only where the sandboxed check has it
-    if "max_page_size" in inspect.signature(filecheck.check_upload).parameters:
-        return filecheck.check_upload(data, max_page_size=max_page_size)
-    return filecheck.check_upload(data)
+    return filecheck.check_upload(data, max_page_size=max_page_size)
 
 
-def _fields_of(checked: filecheck.CheckedFile, data: bytes) -> dict:
+def _fields_of(checked: filecheck.CheckedFile) -> dict:
     """The fields of a filled template, as read inside the sandbox with the file."""
-    if checked.kind != "docx":
-        return {}
-    fields = getattr(checked, "fields", None)
-    if fields is None:  # until CheckedFile carries the fields
-        fields = template.read_template(data) or {}
-    return fields
+    return checked.fields if checked.kind == "docx" else {}
 
 
 def prepare_upload(
@@ -181,7 +172,7 @@ def prepare_upload(
     now = now or timezone.now()
     _check_uploader(consultation, actor, now)
     checked = _check_file(consultation, data, actor, consultation)
-    fields = _fields_of(checked, data)
+    fields = _fields_of(checked)
     item = item or _guess_item(consultation, fields) or _first_open_item(consultation)
     _check_item(consultation, item)
     contribution = Contribution(

@@ -176,6 +176,11 @@ _declare(
 # Contributions: what an upload is refused for before anything is stored, and a draft
 # deleted (by its owner, the secretariat or its expiry) before it is submitted.
 _declare(Kind.INVALID, "no_group_open", "too_many_drafts", "already_deleted")
+# The file check's refusals beyond the parsers': a program inside, a file that is two at
+# once, a page larger than the setting, pages that could not be counted (fail closed).
+_declare(Kind.INVALID, "executable", "polyglot", "page_too_large", "pages_not_counted")
+# Every render slot taken for longer than the wait: not so often, try again in a minute.
+_declare(Kind.RATE_LIMIT, "busy")
 
 # The floor, its chair and its socket.
 _declare(
