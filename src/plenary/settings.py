@@ -180,6 +180,8 @@ PLENARY_TASK_ABANDONED_AFTER_SECONDS = int(
     os.environ.get("PLENARY_TASK_ABANDONED_AFTER_SECONDS", "600")
 )
 PLENARY_TASK_MAX_ATTEMPTS = int(os.environ.get("PLENARY_TASK_MAX_ATTEMPTS", "3"))
+# Threads of each web process for the live floor's database work (floor/db.py).
+PLENARY_FLOOR_DB_THREADS = int(os.environ.get("PLENARY_FLOOR_DB_THREADS", "4"))
 
 # --- Request bodies ---------------------------------------------------------------------
 # Refused before Django reads them (plenary.core.limits): the addresses that take a file

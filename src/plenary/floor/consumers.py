@@ -169,7 +169,7 @@ class FloorConsumer:
         message = _parse(text_data)
         if message is not None and message.get("c") not in (None, self.slug):
             message = {"op": "wrong_consultation"}
-        if message is not None and message["op"] == "chair" and self.is_chair:
+        if message is not None and message["op"] == "chair" and await self._may_chair():
             # The chair's console has no limit over HTTP either; its actions are checked
             # and audited by the service.
             await self._chair(message)
@@ -310,20 +310,41 @@ class FloorConsumer:
 
     @floor_db
     def _identify(self, slug: str):
-        consultation = Consultation.objects.filter(slug=slug).first()
-        if consultation is None:
+        """Who this is, in as few queries as a storm of reconnections needs: the
+        consultation's key, the participant, and whether the person chairs only when that
+        decides admission; otherwise it waits for the first chair message (`_may_chair`)."""
+        consultation_id = _consultation_id(slug)
+        if consultation_id is None:
             return None
         user = self.scope.get("user")
-        participant = participant_of(self.scope, consultation)
-        is_chair = bool(
-            user is not None
-            and user.is_authenticated
-            and user.has_perm("consultations.chair_meeting", consultation)
-        )
-        if participant is None and not is_chair:
-            return None
+        signed_in = user is not None and user.is_authenticated
+        participant = participant_of(self.scope, Consultation(pk=consultation_id))
+        is_chair = False if not signed_in else None
+        if participant is None:
+            is_chair = signed_in and _chairs(user, consultation_id)
+            if not is_chair:
+                return None
         language = participant.language if participant else getattr(user, "language", "en")
-        return consultation.pk, participant.pk if participant else None, is_chair, language
+        return consultation_id, participant.pk if participant else None, is_chair, language
+
+    async def _may_chair(self) -> bool:
+        if self.is_chair is None:
+            self.is_chair = await floor_db(_chairs_by_id)(self.user_id, self.consultation_id)
+        return self.is_chair
+
+
+def _consultation_id(slug: str) -> int | None:
+    return Consultation.objects.filter(slug=slug).values_list("pk", flat=True).first()
+
+
+def _chairs(user, consultation_id: int) -> bool:
+    consultation = Consultation.objects.filter(pk=consultation_id).first()
+    return bool(consultation and user.has_perm("consultations.chair_meeting", consultation))
+
+
+def _chairs_by_id(user_id: int | None, consultation_id: int) -> bool:
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    return bool(user and _chairs(user, consultation_id))
 
 
 def _direct_socket(send):
