@@ -185,7 +185,7 @@ async def _exchange(communicator, messages, *, greeting: bool):
             assert answer.get("code") == 4429
             return
         data = json.loads(answer["text"])
-        assert data["type"] in {"snapshot", "refused", "message"}, data
+        assert data["type"] in {"snapshot", "refused", "message", "done"}, data
     await communicator.disconnect()
 
 

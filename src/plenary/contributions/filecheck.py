@@ -484,6 +484,7 @@ MARKER = "plenary:annex3:v1"  # template.MARKER, in the keywords of our template
 def _template_fields(data: bytes) -> dict:
     """The fields of a filled template (python-docx, only for a file that carries the
     template's mark); a file it cannot read is refused."""
+    # Imported here: python-docx is loaded only in the checking child, and only for a template.
     from . import template
 
     try:
