@@ -44,6 +44,9 @@ import websockets
 from floor_fanout import PYTHON, ROOT, _free_port, _percentile, _wait_port
 from websockets.asyncio.client import connect
 
+sys.path.insert(0, str(ROOT))
+from tests.faults.nginx import websocket_proxy_conf
+
 FLOOR_JS = ROOT / "src/plenary/static/plenary/js/floor.js"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 ADDRESSES = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"]  # more loopback 4-tuples
@@ -419,46 +422,17 @@ class Nginx:
         self.dir = Path(tmp) / "nginx"
         self.dir.mkdir(exist_ok=True)
         self.port = _free_port()
-        servers = "\n".join(
-            f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in ports
-        )
-        listens = "\n".join(
-            f"    listen {a}:{self.port} backlog=8192 reuseport;" for a in ADDRESSES
-        )
         (self.dir / "nginx.conf").write_text(
-            f"""daemon off;
-worker_processes {NGINX_WORKERS};
-worker_rlimit_nofile {resource.getrlimit(resource.RLIMIT_NOFILE)[1]};
-pid {self.dir}/nginx.pid;
-error_log {self.dir}/error.log warn;
-events {{ worker_connections 100000; multi_accept on; }}
-http {{
-  access_log off;
-  client_body_temp_path {self.dir}/body;
-  proxy_temp_path {self.dir}/proxy;
-  fastcgi_temp_path {self.dir}/fastcgi;
-  uwsgi_temp_path {self.dir}/uwsgi;
-  scgi_temp_path {self.dir}/scgi;
-  upstream storm {{
-{servers}
-  }}
-  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
-  server {{
-{listens}
-    location {path} {{
-      proxy_pass http://storm;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_read_timeout 1h;
-      proxy_send_timeout 1h;
-      proxy_connect_timeout 2s;
-    }}
-  }}
-}}
-"""
+            websocket_proxy_conf(
+                self.dir,
+                ports,
+                [f"{a}:{self.port}" for a in ADDRESSES],
+                location=path,
+                workers=NGINX_WORKERS,
+                worker_connections=100_000,
+                rlimit_nofile=resource.getrlimit(resource.RLIMIT_NOFILE)[1],
+                backlog=8192,
+            )
         )
         self.process = subprocess.Popen(
             [NGINX, "-p", str(self.dir), "-c", str(self.dir / "nginx.conf")],

@@ -4,14 +4,12 @@ limited per person; a draft sent twice is told it is already submitted."""
 
 import datetime
 import io
-import threading
 import time
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from docx import Document as DocxDocument
@@ -25,6 +23,7 @@ from plenary.core.models import AuditEvent, User
 from plenary.directory.models import State
 from tests import factories
 from tests.api.conftest import bearer, user_token
+from tests.threads import run_together
 
 UTC = datetime.UTC
 BEFORE = datetime.datetime(2020, 11, 1, 12, tzinfo=UTC)
@@ -337,31 +336,6 @@ def test_open_drafts_per_person_are_capped(
 # --- submitting twice ----------------------------------------------------------------------
 
 
-def _run_together(calls):
-    """Each call in a thread of its own, all released at once (as tests/setup/
-    test_concurrency.py does); what each returned."""
-    results, lock = [], threading.Lock()
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait()
-        try:
-            outcome = call()
-        except Exception as crash:
-            outcome = crash
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def _submit_body(draft) -> dict:
     return {"item": draft.item_id, "title": "Views", "lead_state": "CH"}
 
@@ -440,7 +414,7 @@ def test_simultaneous_submissions_of_one_draft_give_one_submission(vcc2, entry):
             time.sleep(0.01)
         return send()
 
-    results = _run_together([(lambda i=i: sent(i >= 10)) for i in range(19)])
+    results = run_together([(lambda i=i: sent(i >= 10)) for i in range(19)])
     assert [r for r in results if r[0] == 200] == [(200, None)], results
     assert sorted(r for r in results if r[0] != 200) == [(400, "already_submitted")] * 18
     assert Contribution.objects.get(pk=draft.pk).status == "submitted"

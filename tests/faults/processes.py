@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .nginx import websocket_proxy_conf
+
 PG_BIN = Path(os.environ.get("PLENARY_PG_BIN", "/usr/lib/postgresql/15/bin"))
 REPO = Path(__file__).resolve().parents[2]
 
@@ -309,41 +311,10 @@ class Nginx(Process):
     def __init__(self, port: int, log_dir: Path, upstreams: list[int]):
         super().__init__(port, log_dir)
         self.dir = Path(tempfile.mkdtemp(prefix="plenary-faults-nginx-"))
-        servers = "\n".join(
-            f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in upstreams
-        )
         (self.dir / "nginx.conf").write_text(
-            f"""daemon off;
-worker_processes 1;
-pid {self.dir}/nginx.pid;
-error_log {self.log_path} warn;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  client_body_temp_path {self.dir}/body;
-  proxy_temp_path {self.dir}/proxy;
-  fastcgi_temp_path {self.dir}/fastcgi;
-  uwsgi_temp_path {self.dir}/uwsgi;
-  scgi_temp_path {self.dir}/scgi;
-  upstream plenary {{
-{servers}
-  }}
-  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
-  server {{
-    listen 127.0.0.1:{port};
-    location /ws/ {{
-      proxy_pass http://plenary;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_read_timeout 1h;
-      proxy_connect_timeout 2s;
-    }}
-  }}
-}}
-"""
+            websocket_proxy_conf(
+                self.dir, upstreams, [f"127.0.0.1:{port}"], error_log=self.log_path
+            )
         )
 
     def command(self) -> list[str]:

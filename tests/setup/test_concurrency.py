@@ -1,41 +1,14 @@
 """50 designations at once while the secretariat lowers the speaker capacity: the limit in
 force is never passed, and every refusal names it (run on SQLite and on PostgreSQL)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from plenary.core.errors import DomainError
 from plenary.registration import services as registration
 from plenary.registration.models import Capacity, Participant
 from plenary.setup import services
 from tests import factories
-
-
-def _run_together(calls):
-    results, lock = [], threading.Lock()
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait()
-        try:
-            outcome = call()
-        except DomainError as refusal:
-            outcome = refusal
-        except Exception as crash:
-            outcome = crash
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+from tests.threads import run_together
 
 
 @pytest.mark.django_db(transaction=True)
@@ -66,7 +39,7 @@ def test_lowering_capacity_during_designations_never_breaches_it(vcc2, secretari
         (lambda person=person: registration.designate_speaker(person, actor=secretariat_user))
         for person in waiting
     ]
-    results = _run_together(calls)
+    results = run_together(calls)
     crashes = [r for r in results if isinstance(r, Exception) and not isinstance(r, DomainError)]
     assert crashes == [], crashes
 
