@@ -9,7 +9,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from plenary.core.limits import BodyLimitMiddleware  # noqa: E402
-from plenary.floor.middleware import ReadOnlySessionMiddleware  # noqa: E402
+from plenary.core.socket_session import ReadOnlySessionMiddleware  # noqa: E402
 from plenary.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(

@@ -26,6 +26,7 @@ from plenary.consultations.models import Consultation
 from plenary.core import audit
 from plenary.core.errors import DomainError, kind_of
 from plenary.core.models import User
+from plenary.core.socket_session import load
 from plenary.outcomes.services import record_objection
 from plenary.registration.models import Participant
 from plenary.registration.session import participant_of
@@ -313,6 +314,7 @@ class FloorConsumer:
         """Who this is, in as few queries as a storm of reconnections needs: the
         consultation's key, the participant, and whether the person chairs only when that
         decides admission; otherwise it waits for the first chair message (`_may_chair`)."""
+        load(self.scope)
         consultation_id = _consultation_id(slug)
         if consultation_id is None:
             return None

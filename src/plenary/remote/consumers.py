@@ -13,6 +13,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import translation
 
 from plenary.core.errors import DomainError, kind_of
+from plenary.core.socket_session import load
 
 from . import queries, services
 from .models import SupportRequest
@@ -110,6 +111,7 @@ class SupportChatConsumer(AsyncWebsocketConsumer):
     @database_sync_to_async
     def _identify(self, slug: str, request_id: int):
         """(request, speaking as IT support?, language) or None for anyone else."""
+        load(self.scope)
         support_request = (
             SupportRequest.objects.filter(pk=request_id, consultation__slug=slug)
             .select_related("consultation")
