@@ -129,6 +129,10 @@ def test_the_page_shows_the_journal_and_links_word_and_pdf(client, consultation,
     assert f"/en/c/vcc-2/journal/{DAY:%Y-%m-%d}.docx?language=en" in html
     index = client.get("/en/c/vcc-2/journal/").content.decode()
     assert f"/en/c/vcc-2/journal/{DAY:%Y-%m-%d}/" in index
+    # Where the secretariat and the delegations look: the consultation's page, the report.
+    for page in ("/en/c/vcc-2/", "/en/c/vcc-2/report/"):
+        assert 'href="/en/c/vcc-2/journal/"' in client.get(page).content.decode()
+    assert 'href="/en/c/vcc-2/speakers/"' in client.get("/en/c/vcc-2/").content.decode()
 
 
 def test_a_chosen_language_frames_the_journal_whatever_the_readers(client, consultation, day):
@@ -213,6 +217,7 @@ def test_the_rolling_list_follows_the_floor(client, consultation, chair, day):
     assert listed.index("Belgium") < listed.index("Switzerland")  # spoke, then waiting
     assert "0:45" in listed
     assert 'data-ws="/ws/consultations/vcc-2/floor/"' in html
+    assert 'href="/en/c/vcc-2/speakers/"' in client.get("/en/c/vcc-2/live/").content.decode()
     version = int(listed.split('data-version="')[1].split('"')[0])
     # Nothing changed: the page's cheap question gets no body.
     unchanged = client.get(f"/en/c/vcc-2/speakers/?part=list&since={version}")
@@ -242,3 +247,12 @@ def test_a_forged_item_is_not_found_and_strangers_are_refused(client, consultati
     assert client.get("/en/c/vcc-2/speakers/999999/?part=list").status_code == 404
     stranger = Client()
     assert stranger.get("/en/c/vcc-2/speakers/").status_code in (302, 403)
+
+
+def test_a_focal_point_signed_in_follows_the_list_by_asking(client, consultation, day):
+    client.force_login(factories.focal_point("CH"))
+    response = client.get("/en/c/vcc-2/speakers/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-part="?part=list"' in html and "data-ws=" not in html  # no socket: it polls
+    assert "Belgium" in html.split('id="speakers-list"')[1]
