@@ -81,7 +81,6 @@ def journal_days(consultation: Consultation) -> list[datetime.date]:
 # --- the journal of a day -------------------------------------------------------------------------
 def _labels() -> dict:
     return {
-        "journal": gettext("Journal"),
         "meetings": gettext("Meetings"),
         "items": gettext("Items taken"),
         "number": gettext("No."),
