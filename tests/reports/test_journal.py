@@ -7,10 +7,13 @@ import shutil
 
 import pytest
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext
 from docx import Document as read_docx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from plenary.core import timezones
 from plenary.floor import services as floor
 from plenary.floor.models import FloorRequest
 from plenary.outcomes import services as outcomes
@@ -256,3 +259,34 @@ def test_a_focal_point_signed_in_follows_the_list_by_asking(client, consultation
     html = response.content.decode()
     assert 'data-part="?part=list"' in html and "data-ws=" not in html  # no socket: it polls
     assert "Belgium" in html.split('id="speakers-list"')[1]
+
+
+@pytest.mark.parametrize("language", ["ar", "zh-hans", "en", "fr", "ru", "es"])
+def test_the_journal_in_each_of_the_six_languages(client, consultation, day, language):
+    html = client.get(f"/en/c/vcc-2/journal/{DAY:%Y-%m-%d}/?language={language}").content.decode()
+    article = html.split('<article class="journal"')[1]
+    assert f'lang="{language}"' in article[:40]
+    assert ('dir="rtl"' in article[:60]) == (language == "ar")
+    with translation.override(language):
+        assert gettext("Outcome") in article and gettext("Delegation") in article
+    document = read_docx(io.BytesIO(journal.journal_docx(consultation, DAY, language)))
+    assert document.core_properties.language == language
+    assert "2:00" in _text(document)
+
+
+def test_an_item_settled_without_speakers_is_listed_on_its_meeting_day(consultation, chair, day):
+    from django.utils import timezone
+
+    from plenary.outcomes.models import ItemOutcome
+
+    item = factories.item(consultation, "1.5")
+    outcomes.record_outcome(item, "deferred", actor=chair)
+    today = timezone.localdate(timezone.now(), timezones.zone(consultation.time_zone))
+    # Recorded today, a day without a meeting of VCC-2 (2020): not a meeting day for that.
+    assert not journal.journal_context(consultation, today, "en")["held"]
+    # Moved to the meeting day, it is listed there, after the items spoken on.
+    moment = SPOKEN + datetime.timedelta(hours=1)
+    ItemOutcome.objects.filter(item=item).update(changed_at=moment)
+    entries = journal.journal_context(consultation, DAY, "en")["items"]
+    assert [e["label"] for e in entries] == ["1.2", "1.3", "1.5"]
+    assert entries[-1]["speakers"] == [] and entries[-1]["state"] == "deferred"

@@ -189,16 +189,20 @@ def journal_context(consultation: Consultation, day: datetime.date, language: st
         for speech in speeches:
             order.setdefault(speech.item_id, speech.item)
             per_item.setdefault(speech.item_id, []).append(speech)
-        settled = (
-            ItemOutcome.objects.filter(
-                item__group__consultation=consultation,
-                changed_at__gte=start,
-                changed_at__lt=end,
+        # An outcome changed on a day without a meeting or a speech (a correction made
+        # afterwards) does not make that day a meeting day.
+        settled = ItemOutcome.objects.none()
+        if meetings or speeches:
+            settled = (
+                ItemOutcome.objects.filter(
+                    item__group__consultation=consultation,
+                    changed_at__gte=start,
+                    changed_at__lt=end,
+                )
+                .exclude(state=State.NOT_DISCUSSED)
+                .select_related("item__group")
+                .order_by("item__group__number", "item__position", "item__number")
             )
-            .exclude(state=State.NOT_DISCUSSED)
-            .select_related("item__group")
-            .order_by("item__group__number", "item__position", "item__number")
-        )
         for outcome in settled:
             order.setdefault(outcome.item_id, outcome.item)
         items = []
