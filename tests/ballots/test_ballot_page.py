@@ -213,3 +213,24 @@ def test_a_wall_clock_time_names_one_instant_or_is_refused(local, zone_name):
         return
     assert instant.tzinfo is UTC
     assert instant.astimezone(zone).replace(tzinfo=None) == local
+
+
+def test_the_invitation_and_the_reminder_name_the_deadline_on_genevas_clock(
+    consultation, secretariat_user, chair
+):
+    from plenary.ballots.reminders import remind
+    from plenary.core.models import OutboxMessage, User
+
+    ballot = factories.ballot(consultation, actor=secretariat_user, approved_by=chair)
+    voter = User.objects.create_user("vote.ke@example.org", "a-long-passphrase-for-voting")
+    services.appoint_voting_focal_point(
+        ballot, State.objects.get(iso2="KE"), voter, actor=secretariat_user
+    )
+    remind(ballot.pk)
+    local = ballot.deadline.astimezone(ZoneInfo(consultation.time_zone))
+    offset = timezones.utc_offset_label(ballot.deadline, consultation.time_zone)
+    written = f"{local:%Y-%m-%d %H:%M} Geneva time ({offset})"
+    bodies = [m.body for m in OutboxMessage.objects.filter(to=["vote.ke@example.org"])]
+    assert len(bodies) == 2
+    assert all(written in body for body in bodies)
+    assert all(" UTC." not in body for body in bodies)

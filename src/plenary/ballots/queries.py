@@ -2,6 +2,7 @@
 
 from django.db.models import Count
 
+from plenary.core import timezones
 from plenary.core.models import User
 from plenary.outcomes.models import ItemOutcome
 
@@ -44,3 +45,9 @@ def replies_per_proposal(ballot) -> dict[int, int]:
         .annotate(n=Count("id"))
     )
     return {row["proposal_id"]: row["n"] for row in rows}
+
+
+def deadline_offset(ballot) -> str:
+    """The UTC offset of the consultation's zone at the deadline ("UTC+1" in a Geneva
+    winter), named beside the deadline wherever it is written."""
+    return timezones.utc_offset_label(ballot.deadline, ballot.consultation.time_zone)

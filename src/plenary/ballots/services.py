@@ -28,6 +28,7 @@ from plenary.registration.models import FocalPoint
 
 from . import tally
 from .models import Ballot, Elector, Proposal, Reply
+from .queries import deadline_offset
 
 # `remind` is offered here with the other services (the pages and the API call it).
 from .reminders import remind  # noqa: F401
@@ -117,8 +118,7 @@ def shown_deadline(ballot: Ballot) -> str:
     and the offset of that day ("2020-11-20 12:00 Geneva time, UTC+1")."""
     consultation = ballot.consultation
     local = ballot.deadline.astimezone(timezones.zone(consultation.time_zone))
-    offset = timezones.utc_offset_label(ballot.deadline, consultation.time_zone)
-    return f"{local:%Y-%m-%d %H:%M} {consultation.time_zone_label}, {offset}"
+    return f"{local:%Y-%m-%d %H:%M} {consultation.time_zone_label}, {deadline_offset(ballot)}"
 
 
 def approve(ballot: Ballot, *, actor, now: datetime | None = None) -> Ballot:
@@ -325,7 +325,7 @@ def appoint_voting_focal_point(ballot: Ballot, state: State, user, *, actor) -> 
         subject=_("Decision by correspondence: %(title)s"),
         params={"title": ballot.title[:120]},
         template="ballots/email/invitation.txt",
-        context={"ballot": ballot, "elector": elector},
+        context={"ballot": ballot, "elector": elector, "offset": deadline_offset(ballot)},
     )
     audit.record(
         "ballot.focal_point_appointed",
