@@ -376,7 +376,8 @@ def _ballot(officer, chair, voter, consultation, item):
             "title": "Seventh report by correspondence",
             "question": "Do you approve the proposed conclusion?",
             "items": [item.pk],
-            "deadline": deadline.strftime("%Y-%m-%dT%H:%M:%S"),
+            # typed on the consultation's clock (Tokyo), as the form's label says
+            "deadline": deadline.astimezone(ZoneInfo(ZONE)).strftime("%Y-%m-%dT%H:%M:%S"),
             "rule": Ballot.Rule.ELECTORATE,
         },
     )

@@ -1,7 +1,7 @@
-from datetime import UTC
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from plenary.core import timezones
 
 from .models import Ballot, Reply
 
@@ -23,14 +23,28 @@ class DraftForm(forms.Form):
     items = forms.ModelMultipleChoiceField(
         label=_("Items proposed for decision by correspondence"), queryset=None, required=False
     )
+    # Entered as the consultation's clocks show it (Geneva for VCC-2), naive: the form
+    # gives it the offset of that day, summer or winter time (clean_deadline).
     deadline = forms.DateTimeField(
-        label=_("Deadline (UTC)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
     rule = forms.ChoiceField(label=_("Majority rule"), choices=Ballot.Rule.choices)
 
-    def __init__(self, *args, items, **kwargs):
+    def __init__(self, *args, items, consultation, **kwargs):
+        initial = kwargs.get("initial") or {}
+        if initial.get("deadline") is not None:
+            # The stored instant shown on the consultation's clock, as it is entered.
+            local = initial["deadline"].astimezone(timezones.zone(consultation.time_zone))
+            kwargs["initial"] = {**initial, "deadline": local.replace(tzinfo=None)}
         super().__init__(*args, **kwargs)
+        self.consultation = consultation
+        deadline = self.fields["deadline"]
+        deadline.label = _("Deadline (%(zone)s)") % {"zone": consultation.time_zone_label}
+        deadline.help_text = _(
+            "The date and time as the clocks show them in %(zone)s; summer or winter time "
+            "is applied as it is on that day."
+        ) % {"zone": consultation.time_zone_label}
         self.fields["items"].queryset = items
         self.fields["items"].label_from_instance = lambda item: (
             f"{item.label} — {item.subject[:80]}"
@@ -65,9 +79,33 @@ class DraftForm(forms.Form):
         lines = [(None, line.strip()) for line in data["proposals"].splitlines() if line.strip()]
         return chosen + lines
 
+    def clean_deadline(self):
+        """The instant (UTC) of the time entered on the consultation's clock; a time the
+        clocks skip or show twice when summer time begins or ends is refused, naming it."""
+        entered = self.cleaned_data["deadline"]
+        # USE_TZ gives a naive input the active zone: the wall clock is what was typed.
+        naive = entered.replace(tzinfo=None) if entered.tzinfo is not None else entered
+        zone = self.consultation.time_zone_label
+        try:
+            return timezones.wall_clock(naive, self.consultation.time_zone)
+        except timezones.NotOnTheClock as error:
+            shown = f"{naive:%Y-%m-%d %H:%M}"
+            if error.kind == "gap":
+                message = _(
+                    "%(time)s does not exist in %(zone)s: the clocks move forward an hour "
+                    "that night. Choose another time."
+                )
+            else:
+                message = _(
+                    "%(time)s occurs twice in %(zone)s: the clocks move back an hour that "
+                    "night. Choose another time."
+                )
+            raise forms.ValidationError(
+                message, code="not_on_the_clock", params={"time": shown, "zone": zone}
+            ) from None
+
     def deadline_given(self):
-        deadline = self.cleaned_data["deadline"]
-        return deadline.replace(tzinfo=UTC) if deadline.tzinfo is None else deadline
+        return self.cleaned_data["deadline"]
 
 
 class SendBackForm(forms.Form):

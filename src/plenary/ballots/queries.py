@@ -1,9 +1,12 @@
 """Reads of decisions by correspondence shared by their pages and the API."""
 
+from django.db.models import Count
+
+from plenary.core import timezones
 from plenary.core.models import User
 from plenary.outcomes.models import ItemOutcome
 
-from .models import Ballot
+from .models import Ballot, Reply
 
 LAUNCHED = (Ballot.Status.OPEN, Ballot.Status.CLOSED)
 SHOWN_TO_THE_APPROVER = (*LAUNCHED, Ballot.Status.DRAFT)
@@ -31,3 +34,20 @@ def account_with_email(email: str) -> User | None:
     """The account of an e-mail address as the secretariat types it (accounts are stored
     with the address in lower case)."""
     return User.objects.filter(email=email.strip().lower()).first()
+
+
+def replies_per_proposal(ballot) -> dict[int, int]:
+    """How many states have a current reply on each proposal (the only figure shown while the
+    ballot is open)."""
+    rows = (
+        Reply.objects.filter(proposal__ballot=ballot, current=True)
+        .values("proposal_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["proposal_id"]: row["n"] for row in rows}
+
+
+def deadline_offset(ballot) -> str:
+    """The UTC offset of the consultation's zone at the deadline ("UTC+1" in a Geneva
+    winter), named beside the deadline wherever it is written."""
+    return timezones.utc_offset_label(ballot.deadline, ballot.consultation.time_zone)

@@ -9,6 +9,7 @@ from plenary.core import audit
 from plenary.core.mail import mail_in_language
 
 from .models import Ballot, Reply
+from .queries import deadline_offset
 
 
 def remind(ballot_id: int) -> int:
@@ -31,7 +32,7 @@ def remind(ballot_id: int) -> int:
             subject=_("Reminder: %(title)s"),
             params={"title": ballot.title[:120]},
             template="ballots/email/reminder.txt",
-            context={"ballot": ballot, "elector": elector},
+            context={"ballot": ballot, "elector": elector, "offset": deadline_offset(ballot)},
         )
         reminded += 1
     audit.record("ballot.reminders_sent", target=ballot, data={"count": reminded})

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from plenary.consultations.models import AgendaItem, Consultation
 from plenary.consultations.rules import is_presiding_officer
 from plenary.contributions import filecheck
-from plenary.core import audit
+from plenary.core import audit, timezones
 from plenary.core.accounts import has_totp
 from plenary.core.errors import DomainError
 from plenary.core.mail import mail_in_language
@@ -28,6 +28,7 @@ from plenary.registration.models import FocalPoint
 
 from . import tally
 from .models import Ballot, Elector, Proposal, Reply
+from .queries import deadline_offset
 
 # `remind` is offered here with the other services (the pages and the API call it).
 from .reminders import remind  # noqa: F401
@@ -112,6 +113,14 @@ def withdraw_draft(ballot: Ballot, *, actor) -> Ballot:
     return ballot
 
 
+def shown_deadline(ballot: Ballot) -> str:
+    """The deadline as a message names it: on the consultation's clock, with the zone's name
+    and the offset of that day ("2020-11-20 12:00 Geneva time, UTC+1")."""
+    consultation = ballot.consultation
+    local = ballot.deadline.astimezone(timezones.zone(consultation.time_zone))
+    return f"{local:%Y-%m-%d %H:%M} {consultation.time_zone_label}, {deadline_offset(ballot)}"
+
+
 def approve(ballot: Ballot, *, actor, now: datetime | None = None) -> Ballot:
     """The presiding officer, signed in, approves a draft, which launches it. The electorate
     is frozen now: the Council Member States of the consultation's term, each with its right
@@ -129,7 +138,7 @@ def approve(ballot: Ballot, *, actor, now: datetime | None = None) -> Ballot:
                     "deadline before the ballot is approved."
                 ),
                 code="deadline_passed",
-                params={"deadline": f"{ballot.deadline:%Y-%m-%d %H:%M} UTC"},
+                params={"deadline": shown_deadline(ballot)},
             )
         ballot.status, ballot.approved_by, ballot.launched_at = Ballot.Status.OPEN, actor, now
         ballot.save(update_fields=["status", "approved_by", "launched_at"])
@@ -316,7 +325,7 @@ def appoint_voting_focal_point(ballot: Ballot, state: State, user, *, actor) -> 
         subject=_("Decision by correspondence: %(title)s"),
         params={"title": ballot.title[:120]},
         template="ballots/email/invitation.txt",
-        context={"ballot": ballot, "elector": elector},
+        context={"ballot": ballot, "elector": elector, "offset": deadline_offset(ballot)},
     )
     audit.record(
         "ballot.focal_point_appointed",

@@ -48,7 +48,7 @@ def ballot_list(request, consultation):
 def ballot_new(request, consultation):
     """The secretariat prepares a ballot: a draft for the presiding officer's approval."""
     items = queries.items_for_correspondence(consultation)
-    form = DraftForm(request.POST or None, items=items)
+    form = DraftForm(request.POST or None, items=items, consultation=consultation)
     if request.method == "POST" and form.is_valid():
         ballot = services.prepare(consultation, **_draft_of(form), actor=request.user)
         messages.success(request, _("The draft is sent to the presiding officer for approval."))
@@ -67,7 +67,12 @@ def ballot_edit(request, consultation, ballot_id):
         )
         return redirect("ballot_detail", consultation.slug, ballot.pk)
     items = queries.items_for_correspondence(consultation)
-    form = DraftForm(request.POST or None, items=items, initial=DraftForm.initial_of(ballot))
+    form = DraftForm(
+        request.POST or None,
+        items=items,
+        consultation=consultation,
+        initial=DraftForm.initial_of(ballot),
+    )
     if request.method == "POST" and form.is_valid():
         services.edit_draft(ballot, **_draft_of(form), actor=request.user)
         messages.success(request, _("The draft is changed and pending approval again."))
@@ -139,8 +144,11 @@ def ballot_detail(request, consultation, ballot_id):
         else None
     )
     manage = request.user.has_perm("ballots.manage", consultation)
+    closed = ballot.status == Ballot.Status.CLOSED
     proposals = list(ballot.proposals.all())
+    replied = queries.replies_per_proposal(ballot)
     for proposal in proposals:
+        proposal.replied = replied.get(proposal.pk, 0)
         proposal.mine = (
             Reply.objects.filter(proposal=proposal, elector=mine, current=True).first()
             if mine
@@ -150,7 +158,10 @@ def ballot_detail(request, consultation, ballot_id):
             ReplyForm(initial={"token": _token(request)}, prefix=str(proposal.pk)) if mine else None
         )
     record = []
-    if ballot.status == Ballot.Status.CLOSED or manage:
+    if closed or manage:
+        # While the ballot is open the secretariat sees who replied and how (to chase the
+        # others and enter e-mailed replies), never what: the page shows no choice and no
+        # result before the ballot closes.
         record = Reply.objects.filter(proposal__ballot=ballot, current=True).select_related(
             "elector__state", "proposal"
         )
@@ -160,16 +171,16 @@ def ballot_detail(request, consultation, ballot_id):
         {
             "consultation": consultation,
             "ballot": ballot,
+            "closed": closed,
             "proposals": proposals,
             "elector": mine,
             "manage": manage,
             "approver": request.user.has_perm("ballots.approve", consultation),
             "send_back_form": SendBackForm(),
             "electors": ballot.electors.select_related("state", "focal_point"),
+            "voters": ballot.electors.filter(has_vote=True).count(),
             "record": record,
-            "results": services.results(ballot)
-            if ballot.status == Ballot.Status.CLOSED or manage
-            else [],
+            "results": services.results(ballot) if closed else [],
         },
     )
 

@@ -40,6 +40,31 @@ def at(day: date, clock: time, zone_name: str) -> datetime:
     return local.astimezone(UTC)
 
 
+class NotOnTheClock(ValueError):
+    """A wall-clock time that the zone's clocks skip (`gap`: spring forward) or show twice
+    (`fold`: fall back), so that it names no single instant."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+
+def wall_clock(local: datetime, zone_name: str) -> datetime:
+    """The UTC instant that a zone's clocks show as the naive `local` (an aware one is only
+    converted). Raises NotOnTheClock for a time skipped or repeated by a change of the
+    zone's offset (summer time), rather than guessing which instant was meant."""
+    if local.tzinfo is not None:
+        return local.astimezone(UTC)
+    tz = ZoneInfo(zone_name)
+    first = local.replace(tzinfo=tz, fold=0)
+    second = local.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        # Both readings exist in a fold; in a gap neither comes back to the same clock.
+        back = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+        raise NotOnTheClock("fold" if back == local else "gap")
+    return first.astimezone(UTC)
+
+
 def end_of_day(day: date, zone_name: str) -> datetime:
     """The last instant of a day in a zone (shown as 23:59 of that day)."""
     return at(day, time(23, 59, 59, 999999), zone_name)
@@ -83,6 +108,7 @@ def format_day_range(first: date, last: date, language: str | None = None) -> st
 
 __all__ = [
     "UTC",
+    "NotOnTheClock",
     "at",
     "babel_locale",
     "end_of_day",
@@ -92,5 +118,6 @@ __all__ = [
     "format_moment",
     "is_valid_zone",
     "utc_offset_label",
+    "wall_clock",
     "zone",
 ]

@@ -828,37 +828,46 @@ def report_docx(consultation: Consultation, language: str) -> bytes:
 
 # --- PDF -----------------------------------------------------------------------------------------
 def report_pdf(consultation: Consultation, language: str) -> bytes | None:
-    """The Word report converted by LibreOffice, with a throw-away profile, in the box of
-    core.sandbox (no network, limited memory and time, killed whole when it overruns) and
-    through the same render slots as the uploads; None when LibreOffice is not installed,
-    every slot stays busy, or the conversion fails (logged). The document is our own, so
-    where no box works it is converted outside one, with a warning, rather than not at all."""
+    """The Word report converted to PDF (`docx_to_pdf`); None when it cannot be."""
     if not sandbox.soffice():
         return None
-    data = report_docx(consultation, language)
+    return docx_to_pdf(report_docx(consultation, language), "report")
+
+
+def docx_to_pdf(data: bytes, name: str) -> bytes | None:
+    """A Word document of ours (the report, the daily journal) converted by LibreOffice,
+    with a throw-away profile, in the box of core.sandbox (no network, limited memory and
+    time, killed whole when it overruns) and through the same render slots as the uploads;
+    None when LibreOffice is not installed, every slot stays busy, or the conversion fails
+    (logged). The document is our own, so where no box works it is converted outside one,
+    with a warning, rather than not at all."""
+    if not sandbox.soffice():
+        return None
     boxed = sandbox.mechanism() is not None
     if not boxed:
-        logger.warning("No sandbox (bwrap or unshare) works: the report is converted unboxed.")
+        logger.warning("No sandbox (bwrap or unshare) works: the %s is converted unboxed.", name)
     limits = sandbox.Limits(
         memory_bytes=PDF_MEMORY_BYTES,
         cpu_seconds=PDF_TIMEOUT_SECONDS,
         file_bytes=PDF_FILE_BYTES,
         wall_seconds=PDF_TIMEOUT_SECONDS,
     )
-    with tempfile.TemporaryDirectory(prefix="plenary-report-") as folder:
-        source = Path(folder) / "report.docx"
+    with tempfile.TemporaryDirectory(prefix=f"plenary-{name}-") as folder:
+        source = Path(folder) / f"{name}.docx"
         source.write_bytes(data)
         try:
             with sandbox.slot(PDF_TIMEOUT_SECONDS):
                 target = sandbox.convert_to_pdf(source, limits=limits, boxed=boxed)
         except sandbox.TimedOut:
-            logger.error("LibreOffice did not convert the report within %s s", PDF_TIMEOUT_SECONDS)
+            logger.error(
+                "LibreOffice did not convert the %s within %s s", name, PDF_TIMEOUT_SECONDS
+            )
             return None
         except (sandbox.Busy, sandbox.Unavailable, OSError) as error:
-            logger.error("LibreOffice could not convert the report: %s", error)
+            logger.error("LibreOffice could not convert the %s: %s", name, error)
             return None
         if target is None:
-            logger.error("LibreOffice could not convert the report (see the warning above)")
+            logger.error("LibreOffice could not convert the %s (see the warning above)", name)
             return None
         return target.read_bytes()
 
@@ -866,6 +875,7 @@ def report_pdf(consultation: Consultation, language: str) -> bytes | None:
 __all__ = [
     "attendance",
     "bar_chart_svg",
+    "docx_to_pdf",
     "report_context",
     "report_docx",
     "report_pdf",
