@@ -15,7 +15,7 @@
 
   function tick() {
     var el = document.getElementById("console-countdown");
-    if (el) { window.plenaryCountdown(el, el.dataset.since, el.dataset.seconds); }
+    if (el) { window.plenaryCountdown(el, el.dataset.since, el.dataset.seconds, el.dataset.warn); }
   }
 
   function refresh() {
