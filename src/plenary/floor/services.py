@@ -267,7 +267,9 @@ def give_floor(consultation: Consultation, request: FloorRequest | None = None, 
                 raise DomainError(_("Nobody is waiting for the floor."), code="queue_empty")
             request = queue[0]
         request = (
-            FloorRequest.objects.select_for_update().select_related("delegation").get(pk=request.pk)
+            FloorRequest.objects.select_for_update(of=("self",))
+            .select_related("delegation")
+            .get(pk=request.pk)
         )
         if request.floor_id != floor.pk or request.status != FloorRequest.Status.WAITING:
             raise DomainError(_("This request is no longer waiting."), code="not_waiting")

@@ -76,7 +76,7 @@ def _labels() -> dict:
         "reply": _("Right of reply"),
         "reply_asked": _("Right of reply asked"),
         "interrupted": _("Interrupted by a point of order: %(name)s, %(time)s left"),
-        "warning": _("%(n)s seconds left"),
+        "warning": _("Less than %(n)s seconds left"),
         "over": _("The speaking time is over"),
         "warn_seconds": speaking.WARNING_SECONDS,
         "categories": {code: str(label) for code, label in Delegation.Category.choices},
