@@ -634,7 +634,6 @@ class PlenaryTarget:
     def __init__(self, site: PlenarySite, prepared: dict, nginx_port: int):
         self.site, self.prepared, self.chair = site, prepared, None
         self.nginx_port = nginx_port
-        self.seconds = 120
 
     def headers(self) -> dict:
         return {
@@ -660,10 +659,9 @@ class PlenaryTarget:
 
     async def change(self) -> int:
         """One change by the chair; the floor's version it made."""
-        self.seconds = 241 - self.seconds  # 120, 121, 120 ...
-        await self.chair.send(
-            json.dumps({"op": "chair", "action": "seconds", "seconds": self.seconds})
-        )
+        # Reopening the open list: a new version of the floor, nothing else changed (the
+        # speakers keep asking).
+        await self.chair.send(json.dumps({"op": "chair", "action": "open_list"}))
         while True:
             answer = json.loads(await self.chair.recv())
             if answer["type"] == "done":

@@ -378,10 +378,10 @@ ROWS = [
                 {"action": "close_list"},
             ),
             (
-                "Set the speaking time",
-                "/floor/speaking-time",
-                {"seconds": 120},
-                {"action": "seconds", "seconds": "120"},
+                "Extend the speech under way",
+                "/floor/extend",
+                {"seconds": 60},
+                {"action": "extend", "seconds": "60"},
             ),
             (
                 "Remove a request from the queue",

@@ -9,7 +9,7 @@ ballot on that item, approved by the presiding officer, answered and closed.
 
 Gaps (no page does it):
 - "end the meeting": neither the console nor the API has it (the chair action set is
-  open_meeting, take_up, give, end (the speech), close_list, open_list, seconds); the
+  open_meeting, take_up, give, end (the speech), close_list, open_list, grant, extend); the
   meeting ends at its scheduled time, and the test ends the last speech instead.
 The console opens a meeting whatever its scheduled time, so the opening meeting is held
 now although its date is in 2031: the dates need not be moved."""

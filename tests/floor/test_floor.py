@@ -397,10 +397,12 @@ def test_the_chairs_socket_refuses_what_the_console_would(client, vcc2, chair):
 def test_the_consoles_form_and_socket_run_the_same_actions(client, meeting_on_item, chair):
     consultation = meeting_on_item
     client.force_login(chair)
-    client.post("/en/c/vcc-2/console/action/", {"action": "seconds", "seconds": "90"})
-    assert services.floor_of(consultation).speech_seconds == 90
-    services.run_chair_action(consultation, "seconds", {"seconds": 120}, actor=chair)
-    assert services.floor_of(consultation).speech_seconds == 120
+    services.ask_for_floor(factories.participant(consultation, "CH"))
+    services.give_floor(consultation, actor=chair)
+    client.post("/en/c/vcc-2/console/action/", {"action": "extend", "seconds": "90"})
+    assert services.floor_of(consultation).speaking.extra_seconds == 90
+    services.run_chair_action(consultation, "extend", {"seconds": 30}, actor=chair)
+    assert services.floor_of(consultation).speaking.extra_seconds == 120
     with pytest.raises(DomainError) as refused:
         services.run_chair_action(consultation, "remove", {"request": 10**9}, actor=chair)
     assert refused.value.code == "not_waiting"

@@ -21,8 +21,8 @@ class FloorOut(Schema):
     meeting: Id | None
     item: Id | None
     list_open: bool
-    speech_seconds: int
     speaking: int | None
+    interrupted: int | None = Field(None, description="the speech a point of order interrupted")
 
     @staticmethod
     def resolve_meeting(floor):
@@ -35,6 +35,10 @@ class FloorOut(Schema):
     @staticmethod
     def resolve_speaking(floor):
         return floor.speaking_id
+
+    @staticmethod
+    def resolve_interrupted(floor):
+        return floor.interrupted_id
 
 
 class MeetingIn(Schema):
@@ -54,11 +58,11 @@ class ListIn(Schema):
 
 
 class SecondsIn(Schema):
-    seconds: int = Field(ge=0, le=24 * 3600)
+    seconds: int = Field(ge=0, le=24 * 3600, description="seconds more for the speech under way")
 
 
 class AskIn(Schema):
-    kind: Literal["speak", "point_of_order"] = "speak"
+    kind: Literal["speak", "point_of_order", "reply"] = "speak"
 
 
 class FloorRequestOut(Schema):
@@ -67,6 +71,7 @@ class FloorRequestOut(Schema):
     delegation: Id
     kind: str
     status: str
+    granted: bool
 
     @staticmethod
     def resolve_item(request):
@@ -131,10 +136,20 @@ def set_list_open(request, slug: str, body: ListIn):
     return services.set_list_open(consultation, body.open, actor=actor(request))
 
 
-@router.post("/{slug}/floor/speaking-time", response=responses(FloorOut), auth=AUTH)
-def set_speech_seconds(request, slug: str, body: SecondsIn):
+@router.post("/{slug}/floor/extend", response=responses(FloorOut), auth=AUTH)
+def extend_speech(request, slug: str, body: SecondsIn):
+    """The chair gives the speech under way more time (15 seconds to one hour more)."""
     consultation = _chair(request, slug)
-    return services.set_speech_seconds(consultation, body.seconds, actor=actor(request))
+    return services.extend_speech(consultation, body.seconds, actor=actor(request))
+
+
+@router.post(
+    "/{slug}/floor/requests/{request_id}/grant", response=responses(FloorRequestOut), auth=AUTH
+)
+def grant_reply(request, slug: str, request_id: Id):
+    """The chair grants a right of reply that a delegation asked for."""
+    consultation = _chair(request, slug)
+    return services.grant_reply(_request(consultation, request_id), actor=actor(request))
 
 
 @router.post(
@@ -148,7 +163,8 @@ def remove_request(request, slug: str, request_id: Id):
 
 @router.post("/{slug}/floor/requests", response=responses(FloorRequestOut, 201), auth=AUTH)
 def ask_for_floor(request, slug: str, body: AskIn):
-    """A speaker asks for the floor on the current item, or raises a point of order."""
+    """A speaker asks for the floor on the current item, raises a point of order (even while
+    already in the list), or asks for the right of reply (the chair grants it)."""
     consultation = consultation_for(request, slug)
     participant = participant_for(request, consultation)
     return Status(201, services.ask_for_floor(participant, kind=body.kind, actor=actor(request)))

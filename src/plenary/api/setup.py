@@ -60,6 +60,10 @@ class ConsultationSettingsIn(Schema):
     contribution_prefix: str | None = Field(None, max_length=20)
     queue_classes: list[list[str]] | None = Field(None, max_length=10)
     once_per_item: list[str] | None = Field(None, max_length=10)
+    speaking_seconds_council: int | None = None
+    speaking_seconds_observer: int | None = None
+    speaking_seconds_sector_member: int | None = None
+    right_of_reply: bool | None = None
     plan_item_base_minutes: int | None = None
     plan_speaking_minutes: int | None = None
     lobby_minutes: int | None = None

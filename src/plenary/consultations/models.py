@@ -167,6 +167,24 @@ class Consultation(models.Model):
     once_per_item = models.JSONField(
         _("categories that speak at most once per item"), default=once_per_item_default
     )
+    # Speaking time per category, as many UN bodies give it (Member States 3 minutes,
+    # observers 2); the chair may extend one speech.
+    speaking_seconds_council = models.PositiveIntegerField(
+        _("speaking time of a Council Member State (seconds)"), default=180
+    )
+    speaking_seconds_observer = models.PositiveIntegerField(
+        _("speaking time of an observer (seconds)"),
+        default=120,
+        help_text=_("Observer Member States and the State of Palestine."),
+    )
+    speaking_seconds_sector_member = models.PositiveIntegerField(
+        _("speaking time of a Sector Member (seconds)"), default=120
+    )
+    right_of_reply = models.BooleanField(
+        _("right of reply"),
+        default=True,
+        help_text=_("A delegation may ask; the chair grants it, after the list of speakers."),
+    )
 
     # R7, R25.
     agenda_confirmed_at = models.DateTimeField(_("agenda confirmed at"), null=True, blank=True)

@@ -193,6 +193,8 @@ _declare(
     "not_waiting",
     "once_per_item",
     "queue_empty",
+    "reply_not_allowed",
+    "reply_not_granted",
     "speech_running",
     "wrong_meeting",
     "unknown_op",

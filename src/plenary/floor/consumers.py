@@ -2,9 +2,9 @@
 
 On connection the client receives the current snapshot; afterwards every change. A client
 that comes back sends {"op": "sync", "v": <version it holds>} and gets the snapshot if it
-is newer. A speaker sends {"op": "ask"} (or "point_of_order", "withdraw", "object"), answered
-with {"type": "done", "op": ...} once committed or refused with a reason; the chair's
-console sends {"op": "chair", "action": <a console button>, ...} and gets {"type": "done"}
+is newer. A speaker sends {"op": "ask"} (or "point_of_order", "reply", "withdraw",
+"object"), answered with {"type": "done", "op": ...} once committed or refused with a
+reason; the chair's console sends {"op": "chair", "action": <a console button>, ...} and gets {"type": "done"}
 once the change is committed and published. Everything else is refused with a reason,
 rate-limited, logged, and the connection stays open.
 
@@ -198,7 +198,7 @@ class FloorConsumer:
             held = message.get("v")
             if not isinstance(held, int) or (known[0] if known else _v(current)) > held:
                 await self.deliver(current)
-        elif op in {"ask", "point_of_order", "withdraw"}:
+        elif op in {"ask", "point_of_order", "reply", "withdraw"}:
             await self._act(op)
         elif op == "object":
             await self._act(f"object:{message.get('kind', '')}")
@@ -290,7 +290,7 @@ class FloorConsumer:
                 raise DomainError(_("This request is no longer waiting."), code="not_waiting")
             services.withdraw_request(request, participant=participant)
             return
-        kind = "point_of_order" if op == "point_of_order" else "speak"
+        kind = op if op in ("point_of_order", "reply") else "speak"
         services.ask_for_floor(participant, kind=kind)
 
     async def _refuse(self, code: str) -> None:

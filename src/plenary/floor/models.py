@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from plenary.consultations.models import AgendaItem, Consultation
 from plenary.registration.models import Delegation, Participant
 
+from .speaking import Clock
+
 
 class Floor(models.Model):
     """The state of a consultation's live meeting. `version` grows by one with every change:
@@ -25,7 +27,10 @@ class Floor(models.Model):
     speaking = models.ForeignKey(
         "FloorRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    speech_seconds = models.PositiveIntegerField(_("speaking time (seconds)"), default=180)
+    # The speech a point of order interrupted: it resumes when the point of order ends.
+    interrupted = models.ForeignKey(
+        "FloorRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     version = models.PositiveBigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -41,10 +46,12 @@ class FloorRequest(models.Model):
     class Kind(models.TextChoices):
         SPEAK = "speak", _("Take the floor")
         POINT_OF_ORDER = "point_of_order", _("Point of order")
+        REPLY = "reply", _("Right of reply")
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("Waiting")
         SPEAKING = "speaking", _("Speaking")
+        INTERRUPTED = "interrupted", _("Interrupted")
         DONE = "done", _("Spoke")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
@@ -55,21 +62,30 @@ class FloorRequest(models.Model):
         Participant, on_delete=models.PROTECT, related_name="floor_requests"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SPEAK)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.WAITING)
     requested_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # A right of reply waits for the chair's grant before it is in line.
+    granted = models.BooleanField(default=False)
+    # The speech's clock (floor.speaking): allowed by the category's limit when given, the
+    # chair's extensions, the seconds spoken in finished parts, the start of the part
+    # under way.
+    allowed_seconds = models.PositiveIntegerField(default=0)
+    extra_seconds = models.PositiveIntegerField(default=0)
+    used_seconds = models.FloatField(default=0.0)
+    resumed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
         verbose_name = _("request for the floor")
         verbose_name_plural = _("requests for the floor")
         constraints = [
-            # A delegation has at most one waiting request per item.
+            # A delegation has at most one waiting request of each kind per item.
             models.UniqueConstraint(
-                fields=["item", "delegation"],
+                fields=["item", "delegation", "kind"],
                 condition=Q(status="waiting"),
-                name="one_waiting_request_per_delegation",
+                name="one_waiting_request_per_delegation_and_kind",
             ),
             # One speech at a time.
             models.UniqueConstraint(
@@ -79,3 +95,15 @@ class FloorRequest(models.Model):
 
     def __str__(self):
         return f"{self.delegation} — {self.item} ({self.status})"
+
+    @property
+    def clock(self):
+        return Clock(self.allowed_seconds, self.extra_seconds, self.used_seconds, self.resumed_at)
+
+    def set_clock(self, clock) -> list[str]:
+        """Store a speech's clock; the fields to save."""
+        self.allowed_seconds = clock.allowed
+        self.extra_seconds = clock.extra
+        self.used_seconds = clock.used
+        self.resumed_at = clock.since
+        return ["allowed_seconds", "extra_seconds", "used_seconds", "resumed_at"]

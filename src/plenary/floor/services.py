@@ -5,6 +5,12 @@ publishes one snapshot to every connected client.
 Who may: the presiding officer and the secretariat run the meeting; a participant who holds
 the speaker role, or an extra-speaker grant for this meeting or item (R12), may ask for the
 floor; a viewer may not. No contribution is needed to speak (R20).
+
+A delegation already in the list may still raise a point of order (or ask for the right of
+reply); a point of order goes to the top and the chair may interrupt the speech under way
+for it, which resumes with its remaining time when the point of order ends. A right of
+reply is asked for by the delegation, granted by the chair, and heard after the list. Each
+speech is given its category's time (the consultation's settings); the chair may extend it.
 """
 
 from django.db import IntegrityError, transaction
@@ -19,9 +25,10 @@ from plenary.planning.models import Meeting
 from plenary.registration.models import Participant
 from plenary.registration.services import holds_extra_grant
 
-from . import live
+from . import live, speaking
+from . import queue as queue_rules
 from .models import Floor, FloorRequest
-from .queries import waiting_queue
+from .queries import waiting_kinds, waiting_queue
 
 
 def floor_of(consultation: Consultation) -> Floor:
@@ -100,7 +107,8 @@ def set_list_open(consultation: Consultation, is_open: bool, *, actor) -> Floor:
         return _changed(floor, "list_opened" if is_open else "list_closed", actor, {})
 
 
-def set_speech_seconds(consultation: Consultation, seconds: int, *, actor) -> Floor:
+def extend_speech(consultation: Consultation, seconds: int, *, actor) -> Floor:
+    """The chair gives the speech under way `seconds` more."""
     _may_chair(actor, consultation)
     if not 15 <= seconds <= 3600:
         raise DomainError(
@@ -108,9 +116,16 @@ def set_speech_seconds(consultation: Consultation, seconds: int, *, actor) -> Fl
         )
     with transaction.atomic():
         floor = _locked(consultation)
-        floor.speech_seconds = seconds
-        floor.save(update_fields=["speech_seconds"])
-        return _changed(floor, "speaking_time_set", actor, {"seconds": seconds})
+        if not floor.speaking_id:
+            raise DomainError(_("Nobody has the floor."), code="nobody_speaking")
+        request = FloorRequest.objects.select_for_update().get(pk=floor.speaking_id)
+        request.save(update_fields=request.set_clock(speaking.extend(request.clock, seconds)))
+        return _changed(
+            floor,
+            "speech_extended",
+            actor,
+            {"request": request.pk, "seconds": seconds, "extra": request.extra_seconds},
+        )
 
 
 def ask_for_floor(
@@ -137,10 +152,18 @@ def ask_for_floor(
             _("Only speakers may ask for the floor; viewers follow the meeting."),
             code="not_speaker",
         )
+    if kind == FloorRequest.Kind.REPLY and not consultation.right_of_reply:
+        raise DomainError(
+            _("The right of reply is not used in this consultation."), code="reply_not_allowed"
+        )
     with transaction.atomic():
         floor = _locked(consultation)
         if floor.item_id is None:
             raise DomainError(_("No item is under discussion."), code="no_item")
+        if not queue_rules.may_ask(kind, waiting_kinds(floor, participant.delegation)):
+            raise DomainError(
+                _("Your delegation is already in the list for this item."), code="already_waiting"
+            )
         if kind == FloorRequest.Kind.SPEAK and not floor.list_open:
             raise DomainError(_("The list of speakers is closed."), code="list_closed")
         category = participant.delegation.category
@@ -198,47 +221,141 @@ def withdraw_request(
     return request
 
 
-def give_floor(consultation: Consultation, request: FloorRequest | None = None, *, actor) -> Floor:
-    """Give the floor to a request, or to the first in the queue."""
+def _refuse_ungranted_reply(request: FloorRequest, actor) -> None:
+    # Checked before the transaction too, so that the refusal stays recorded.
+    if request.kind == FloorRequest.Kind.REPLY and not request.granted:
+        audit.record(
+            "floor.refused",
+            actor=actor,
+            target=request.floor.consultation,
+            data={"why": "reply_not_granted", "request": request.pk},
+        )
+        raise DomainError(
+            _("The chair has not granted this right of reply."), code="reply_not_granted"
+        )
+
+
+def grant_reply(request: FloorRequest, *, actor) -> FloorRequest:
+    """The chair grants a delegation the right of reply it asked for: heard after the list."""
+    consultation = request.floor.consultation
     _may_chair(actor, consultation)
     with transaction.atomic():
         floor = _locked(consultation)
-        if floor.speaking_id:
-            raise DomainError(_("End the current speech first."), code="speech_running")
+        request = FloorRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status != FloorRequest.Status.WAITING or request.floor_id != floor.pk:
+            raise DomainError(_("This request is no longer waiting."), code="not_waiting")
+        if request.kind != FloorRequest.Kind.REPLY:
+            raise DomainError(_("That choice is not valid."), code="bad_value")
+        request.granted = True
+        request.save(update_fields=["granted"])
+        _changed(floor, "reply_granted", actor, {"request": request.pk})
+    return request
+
+
+def give_floor(consultation: Consultation, request: FloorRequest | None = None, *, actor) -> Floor:
+    """Give the floor to a request, or to the first in the queue. While a statement or a
+    reply runs, only a point of order may have it: the speech is interrupted and resumes when
+    the point of order ends."""
+    _may_chair(actor, consultation)
+    if request is not None:
+        _refuse_ungranted_reply(request, actor)
+    with transaction.atomic():
+        floor = _locked(consultation)
         if request is None:
             queue = waiting_queue(floor)
             if not queue:
                 raise DomainError(_("Nobody is waiting for the floor."), code="queue_empty")
             request = queue[0]
-        request = FloorRequest.objects.select_for_update().get(pk=request.pk)
+        request = (
+            FloorRequest.objects.select_for_update(of=("self",))
+            .select_related("delegation")
+            .get(pk=request.pk)
+        )
         if request.floor_id != floor.pk or request.status != FloorRequest.Status.WAITING:
             raise DomainError(_("This request is no longer waiting."), code="not_waiting")
+        if request.kind == FloorRequest.Kind.REPLY and not request.granted:
+            raise DomainError(
+                _("The chair has not granted this right of reply."), code="reply_not_granted"
+            )
+        now = timezone.now()
+        current = (
+            FloorRequest.objects.select_for_update().get(pk=floor.speaking_id)
+            if floor.speaking_id
+            else None
+        )
+        if not queue_rules.may_interrupt(
+            current.kind if current else None, floor.interrupted_id is not None, request.kind
+        ):
+            raise DomainError(_("End the current speech first."), code="speech_running")
+        if current is not None:
+            current.status = FloorRequest.Status.INTERRUPTED
+            current.save(
+                update_fields=["status", *current.set_clock(speaking.stop(current.clock, now))]
+            )
+            floor.interrupted = current
         request.status = FloorRequest.Status.SPEAKING
-        request.started_at = timezone.now()
-        request.save(update_fields=["status", "started_at"])
+        request.started_at = now
+        allowed = speaking.limit_for(
+            request.delegation.category, speaking.limits_of(floor.consultation)
+        )
+        clock = speaking.start(speaking.Clock(allowed), now)
+        request.save(update_fields=["status", "started_at", *request.set_clock(clock)])
         floor.speaking = request
-        floor.save(update_fields=["speaking"])
+        floor.save(update_fields=["speaking", "interrupted"])
         return _changed(
             floor,
             "floor_given",
             actor,
-            {"request": request.pk, "delegation": str(request.delegation)},
+            {
+                "request": request.pk,
+                "delegation": str(request.delegation),
+                "kind": request.kind,
+                "seconds": allowed,
+                "interrupted": current.pk if current else None,
+            },
         )
 
 
 def end_speech(consultation: Consultation, *, actor) -> Floor:
+    """End the speech under way; a speech a point of order interrupted then resumes with
+    its remaining time."""
     _may_chair(actor, consultation)
     with transaction.atomic():
         floor = _locked(consultation)
         if not floor.speaking_id:
             raise DomainError(_("Nobody has the floor."), code="nobody_speaking")
-        FloorRequest.objects.filter(pk=floor.speaking_id).update(
-            status=FloorRequest.Status.DONE, ended_at=timezone.now()
+        now = timezone.now()
+        spoken = FloorRequest.objects.select_for_update().get(pk=floor.speaking_id)
+        spoken.status = FloorRequest.Status.DONE
+        spoken.ended_at = now
+        spoken.save(
+            update_fields=[
+                "status",
+                "ended_at",
+                *spoken.set_clock(speaking.stop(spoken.clock, now)),
+            ]
         )
-        spoken = floor.speaking_id
         floor.speaking = None
-        floor.save(update_fields=["speaking"])
-        return _changed(floor, "speech_ended", actor, {"request": spoken})
+        resumed = None
+        if floor.interrupted_id:
+            resumed = FloorRequest.objects.select_for_update().get(pk=floor.interrupted_id)
+            resumed.status = FloorRequest.Status.SPEAKING
+            resumed.save(
+                update_fields=["status", *resumed.set_clock(speaking.start(resumed.clock, now))]
+            )
+            floor.speaking = resumed
+            floor.interrupted = None
+        floor.save(update_fields=["speaking", "interrupted"])
+        return _changed(
+            floor,
+            "speech_ended",
+            actor,
+            {
+                "request": spoken.pk,
+                "seconds": round(spoken.used_seconds, 1),
+                "resumed": resumed.pk if resumed else None,
+            },
+        )
 
 
 CHAIR_ACTIONS = (
@@ -249,7 +366,8 @@ CHAIR_ACTIONS = (
     "close_list",
     "open_list",
     "remove",
-    "seconds",
+    "grant",
+    "extend",
 )
 
 
@@ -288,21 +406,24 @@ def run_chair_action(consultation: Consultation, action: str, values, *, actor) 
         if item is None:
             raise DomainError(_("Choose an agenda item of this consultation."), code="wrong_item")
         return set_item(consultation, item, actor=actor)
-    if action in ("give", "remove"):
+    if action in ("give", "remove", "grant"):
         chosen = _number(values, "request")
         request = (
             FloorRequest.objects.filter(pk=chosen, floor__consultation=consultation).first()
             if chosen is not None
             else None
         )
-        if request is None and (chosen is not None or action == "remove"):
+        if request is None and (chosen is not None or action != "give"):
             raise DomainError(_("This request is no longer waiting."), code="not_waiting")
         if action == "remove":
             withdraw_request(request, actor=actor)
+            return floor_of(consultation)
+        if action == "grant":
+            grant_reply(request, actor=actor)
             return floor_of(consultation)
         return give_floor(consultation, request, actor=actor)
     if action == "end":
         return end_speech(consultation, actor=actor)
     if action in ("close_list", "open_list"):
         return set_list_open(consultation, action == "open_list", actor=actor)
-    return set_speech_seconds(consultation, _number(values, "seconds") or 0, actor=actor)
+    return extend_speech(consultation, _number(values, "seconds") or 0, actor=actor)

@@ -9,8 +9,9 @@ from plenary.core import translated
 from plenary.outcomes.models import ItemOutcome, Objection, ProposedConclusion
 from plenary.planning.queries import latest_plan
 
+from . import speaking as speaking_time
 from .models import Floor
-from .queries import waiting_queue
+from .queries import replies_asked, speaking_totals, waiting_queue
 
 
 def version(consultation_id: int) -> int:
@@ -25,7 +26,9 @@ def version(consultation_id: int) -> int:
 
 def build(consultation_id: int) -> dict:
     floor = (
-        Floor.objects.select_related("consultation", "meeting", "item__group", "speaking")
+        Floor.objects.select_related(
+            "consultation", "meeting", "item__group", "speaking", "interrupted"
+        )
         .filter(consultation_id=consultation_id)
         .first()
     )
@@ -40,23 +43,52 @@ def build(consultation_id: int) -> dict:
         else None,
         "item": floor.item_id,
         "open": floor.list_open,
-        "seconds": floor.speech_seconds,
-        "speaking": {
-            "r": speaking.pk,
-            "d": speaking.delegation_id,
-            "p": speaking.participant_id,
-            "since": speaking.started_at.isoformat(),
-        }
-        if speaking
-        else None,
+        "speaking": _speech(speaking),
+        # A speech a point of order interrupted: it resumes with this time left.
+        "interrupted": _speech(floor.interrupted),
+        "warn": speaking_time.WARNING_SECONDS,
         "queue": [
             {"r": r.pk, "d": r.delegation_id, "p": r.participant_id, "k": r.kind}
             for r in waiting_queue(floor)
         ],
+        "replies": [r.delegation_id for r in replies_asked(floor)],
+        "totals": _totals(floor),
         "next": _next_items(floor),
         **_outcome(floor),
     }
     return data
+
+
+def _speech(request) -> dict | None:
+    """Who speaks, since when this part of the speech runs, and the seconds it had left
+    then ("left"): the countdown is "left" minus the time since "since"."""
+    if request is None:
+        return None
+    clock = request.clock
+    return {
+        "r": request.pk,
+        "d": request.delegation_id,
+        "p": request.participant_id,
+        "k": request.kind,
+        "since": clock.since.isoformat() if clock.since else None,
+        "left": round(clock.allowed + clock.extra - clock.used, 1),
+    }
+
+
+def _totals(floor: Floor) -> dict:
+    """Seconds spoken on the current item by delegation and by category, the finished parts
+    of speeches only (the same for every reader at any time); the page adds the part under
+    way of the speech that has the floor."""
+    if floor.item_id is None:
+        return {"d": {}, "c": {}}
+    running = floor.speaking
+    # Counted up to the moment the speech under way took the floor: nothing of it.
+    now = running.resumed_at if running is not None and running.resumed_at else None
+    totals = speaking_totals(floor.consultation, floor.item, now=now)
+    return {
+        "d": {str(d): round(s) for d, s in totals.by_delegation.items()},
+        "c": {c: round(s) for c, s in totals.by_category.items()},
+    }
 
 
 def _outcome(floor: Floor) -> dict:

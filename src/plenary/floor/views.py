@@ -24,7 +24,8 @@ from plenary.registration.models import Delegation, Participant
 from plenary.registration.services import holds_extra_grant
 from plenary.registration.session import participant_of
 
-from . import queries, services, snapshot
+from . import queries, services, snapshot, speaking
+from . import queue as queue_rules
 from .models import FloorRequest
 
 
@@ -53,7 +54,15 @@ def _names(consultation, language: str) -> dict:
             consultation=consultation, status=Participant.Status.APPROVED
         ).values_list("pk", "name")
     )
-    return {"delegations": delegations, "items": items, "participants": participants}
+    categories = dict(
+        Delegation.objects.filter(consultation=consultation).values_list("pk", "category")
+    )
+    return {
+        "delegations": delegations,
+        "categories": categories,
+        "items": items,
+        "participants": participants,
+    }
 
 
 def _labels() -> dict:
@@ -64,6 +73,13 @@ def _labels() -> dict:
         "list_closed": _("The list of speakers is closed."),
         "no_item": _("No item is under discussion."),
         "point_of_order": _("Point of order"),
+        "reply": _("Right of reply"),
+        "reply_asked": _("Right of reply asked"),
+        "interrupted": _("Interrupted by a point of order: %(name)s, %(time)s left"),
+        "warning": _("Less than %(n)s seconds left"),
+        "over": _("The speaking time is over"),
+        "warn_seconds": speaking.WARNING_SECONDS,
+        "categories": {code: str(label) for code, label in Delegation.Category.choices},
         "position": _("Your place in the queue: %(n)s"),
         "connection_lost": _("Connection lost; reconnecting…"),
         "original": _("original: %(language)s"),
@@ -119,6 +135,48 @@ def _agenda_panel(consultation) -> dict:
     }
 
 
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def _speech_clock(request) -> dict | None:
+    """The countdown of a speech: since when its part under way runs, what it had left then."""
+    if request is None:
+        return None
+    clock = request.clock
+    return {
+        "request": request,
+        "since": clock.since.isoformat() if clock.since else "",
+        "left": round(clock.allowed + clock.extra - clock.used),
+        "left_text": _duration(max(0, clock.allowed + clock.extra - clock.used)),
+        "allowed": _duration(clock.allowed + clock.extra),
+    }
+
+
+def _totals_panel(consultation, item) -> dict:
+    """Speaking time used on the item by delegation (most first) and by category."""
+    totals = queries.speaking_totals(consultation, item)
+    names = {
+        d.pk: d
+        for d in Delegation.objects.filter(pk__in=totals.by_delegation).select_related(
+            "state", "sector_member"
+        )
+    }
+    labels = dict(Delegation.Category.choices)
+    return {
+        "delegations": [
+            (names[d], _duration(seconds), totals.speeches[d])
+            for d, seconds in sorted(totals.by_delegation.items(), key=lambda row: -row[1])
+        ],
+        "categories": [
+            (labels.get(c, c), _duration(seconds))
+            for c, seconds in sorted(totals.by_category.items(), key=lambda row: -row[1])
+        ],
+        "total": _duration(totals.total),
+    }
+
+
 @consultation_permission("consultations.chair_meeting")
 def console(request, consultation):
     """The chair's console: agenda, current item, queue with each speaker's class, the
@@ -169,6 +227,21 @@ def console(request, consultation):
             "items": items,
             "meetings": Meeting.objects.filter(consultation=consultation).order_by("starts_at"),
             "clock": clock,
+            "speech": _speech_clock(floor.speaking),
+            "interrupted": _speech_clock(floor.interrupted),
+            "replies": queries.replies_asked(floor),
+            "totals": _totals_panel(consultation, floor.item) if floor.item_id else None,
+            "warn_seconds": speaking.WARNING_SECONDS,
+            "limits": {
+                category: _duration(seconds)
+                for category, seconds in speaking.limits_of(consultation).items()
+            },
+            "may_interrupt": floor.speaking_id is not None
+            and queue_rules.may_interrupt(
+                floor.speaking.kind,
+                floor.interrupted_id is not None,
+                FloorRequest.Kind.POINT_OF_ORDER,
+            ),
             "spoken": FloorRequest.objects.filter(
                 floor=floor, item_id=floor.item_id, status=FloorRequest.Status.DONE
             )
@@ -204,7 +277,8 @@ def ask(request, consultation):
         if pending:
             services.withdraw_request(pending, participant=participant)
     else:
-        kind = "point_of_order" if request.POST.get("op") == "point_of_order" else "speak"
+        op = request.POST.get("op")
+        kind = op if op in ("point_of_order", "reply") else "speak"
         services.ask_for_floor(participant, kind=kind)
         messages.success(request, _("You are in the list of speakers."))
     return redirect("floor_live", consultation.slug)

@@ -65,7 +65,11 @@ INTEGER_SETTINGS = {
     "sector_members_per_sector",
     "plan_item_base_minutes",
     "plan_speaking_minutes",
+    "speaking_seconds_council",
+    "speaking_seconds_observer",
+    "speaking_seconds_sector_member",
 }
+BOOLEAN_SETTINGS = {"right_of_reply"}
 TEXT_SETTINGS = {
     "acronym",
     "letter_reference",
@@ -163,6 +167,7 @@ def _load_consultation(path, data, term, changes, shift_days: int = 0) -> Consul
         | INTEGER_SETTINGS
         | TEXT_SETTINGS
         | LIST_SETTINGS
+        | BOOLEAN_SETTINGS
         | {"slug"}
     )
     for key, value in settings_data.items():
@@ -179,6 +184,8 @@ def _load_consultation(path, data, term, changes, shift_days: int = 0) -> Consul
             values[key] = _as_time(path, settings_data, key)
         elif key in INTEGER_SETTINGS:
             values[key] = require(path, settings_data, key, int)
+        elif key in BOOLEAN_SETTINGS:
+            values[key] = require(path, settings_data, key, bool)
         elif key in LIST_SETTINGS:
             items = require(path, settings_data, key, list)
             if key == "languages":

@@ -81,6 +81,10 @@ SECTIONS: list[tuple[str, object, list[str]]] = [
         [
             "queue_classes",
             "once_per_item",
+            "speaking_seconds_council",
+            "speaking_seconds_observer",
+            "speaking_seconds_sector_member",
+            "right_of_reply",
             "plan_item_base_minutes",
             "plan_speaking_minutes",
             "lobby_minutes",

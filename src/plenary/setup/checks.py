@@ -28,6 +28,9 @@ RANGES = {
     "plan_item_base_minutes": (1, 600),
     "plan_speaking_minutes": (1, 120),
     "lobby_minutes": (0, 600),
+    "speaking_seconds_council": (15, 3600),
+    "speaking_seconds_observer": (15, 3600),
+    "speaking_seconds_sector_member": (15, 3600),
 }
 SYMBOL_PREFIX = re.compile(r"^[A-Z][A-Z0-9-]{0,18}$")
 CATEGORIES = set(Delegation.Category.values)

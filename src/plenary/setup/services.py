@@ -156,6 +156,21 @@ def update_settings(consultation: Consultation, values: dict, *, actor, reason: 
     if unknown:
         raise _invalid({name: [_("Unknown setting.")] for name in sorted(unknown)})
     reason = (reason or "").strip()
+    try:
+        return _update_settings(consultation, values, actor=actor, reason=reason)
+    except DomainError as refusal:
+        if refusal.code == "invalid_settings":
+            # Recorded outside the rolled-back transaction: nothing changed, the attempt stays.
+            audit.record(
+                "consultation.settings_refused",
+                actor=actor,
+                target=consultation,
+                data={"problems": refusal.details, "settings": sorted(values)},
+            )
+        raise
+
+
+def _update_settings(consultation: Consultation, values: dict, *, actor, reason: str) -> dict:
     with transaction.atomic():
         current = Consultation.objects.select_for_update().get(pk=consultation.pk)
         candidate, remote_before, remote, changed = _update_candidate(current, values)

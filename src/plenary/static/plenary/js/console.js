@@ -15,13 +15,19 @@
 
   function tick() {
     var el = document.getElementById("console-countdown");
-    if (el) { window.plenaryCountdown(el, el.dataset.since, el.dataset.seconds); }
+    if (el) { window.plenaryCountdown(el, el.dataset.since, el.dataset.seconds, el.dataset.warn); }
   }
 
   function refresh() {
     fetch(location.href, {credentials: "same-origin"}).then(function (response) { return response.text(); }).then(function (html) {
       var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("console");
-      if (fresh) { root.innerHTML = fresh.innerHTML; version = Number(fresh.dataset.version || version); tick(); }
+      if (!fresh) { return; }
+      // A panel the chair opened (the totals) stays open across the redraw.
+      var opened = Array.prototype.map.call(root.querySelectorAll("details[open][id]"), function (el) { return el.id; });
+      root.innerHTML = fresh.innerHTML;
+      opened.forEach(function (id) { var el = document.getElementById(id); if (el) { el.open = true; } });
+      version = Number(fresh.dataset.version || version);
+      tick();
     });
   }
 

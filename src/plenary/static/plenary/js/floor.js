@@ -47,11 +47,17 @@
     (state.queue || []).forEach(function (entry, index) {
       var li = document.createElement("li");
       li.className = "list-group-item" + (entry.d === myDelegation ? " list-group-item-primary" : "");
-      li.textContent = (names.delegations[entry.d] || "?") + (entry.k === "point_of_order" ? " (" + labels.point_of_order + ")" : "");
+      li.textContent = (names.delegations[entry.d] || "?") + (entry.k === "point_of_order" ? " (" + labels.point_of_order + ")" : entry.k === "reply" ? " (" + labels.reply + ")" : "");
       queue.appendChild(li);
-      if (entry.d === myDelegation) { mine = index + 1; }
+      if (entry.d === myDelegation && mine === null) { mine = index + 1; }
     });
-    if (!(state.queue || []).length) {
+    (state.replies || []).forEach(function (d) {
+      var li = document.createElement("li");
+      li.className = "list-group-item text-body-secondary" + (d === myDelegation ? " list-group-item-primary" : "");
+      li.textContent = (names.delegations[d] || "?") + " (" + labels.reply_asked + ")";
+      queue.appendChild(li);
+    });
+    if (!(state.queue || []).length && !(state.replies || []).length) {
       var empty = document.createElement("li");
       empty.className = "list-group-item list-group-empty";
       empty.textContent = labels.queue_empty;
@@ -84,21 +90,95 @@
     }
   }
 
+  function duration(seconds) {
+    seconds = Math.max(0, Math.round(seconds));
+    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+  }
+
+  function rows(id, entries) {
+    var body = document.getElementById(id);
+    if (!body) { return; }
+    body.textContent = "";
+    entries.sort(function (a, b) { return b[1] - a[1]; }).forEach(function (entry) {
+      var tr = document.createElement("tr");
+      var name = document.createElement("td");
+      name.textContent = entry[0];
+      var time = document.createElement("td");
+      time.className = "font-monospace";
+      time.textContent = duration(entry[1]);
+      tr.appendChild(name);
+      tr.appendChild(time);
+      body.appendChild(tr);
+    });
+  }
+
+  // The totals of the item: the snapshot's finished parts, plus the speech under way.
+  function drawTotals() {
+    var totals = state.totals || {d: {}, c: {}};
+    var byDelegation = {};
+    var byCategory = {};
+    Object.keys(totals.d || {}).forEach(function (d) { byDelegation[d] = totals.d[d]; });
+    Object.keys(totals.c || {}).forEach(function (c) { byCategory[c] = totals.c[c]; });
+    var running = state.speaking;
+    if (running && running.since) {
+      var part = Math.max(0, (Date.now() - Date.parse(running.since)) / 1000);
+      var category = names.categories ? names.categories[running.d] : null;
+      byDelegation[running.d] = (byDelegation[running.d] || 0) + part;
+      if (category) { byCategory[category] = (byCategory[category] || 0) + part; }
+    }
+    rows("totals-delegations", Object.keys(byDelegation).map(function (d) { return [names.delegations[d] || "?", byDelegation[d]]; }));
+    rows("totals-categories", Object.keys(byCategory).map(function (c) { return [labels.categories[c] || c, byCategory[c]]; }));
+  }
+
+  var warned = null;  // the warning last announced, so that it is said once
   function tick() {
-    window.plenaryCountdown(document.getElementById("countdown"), state.speaking && state.speaking.since, state.seconds);
+    var running = state.speaking;
+    var left = window.plenaryCountdown(document.getElementById("countdown"), running && running.since, running && running.left, state.warn);
+    var warning = "";
+    if (left !== null && left < 0) {
+      warning = labels.over;
+    } else if (left !== null && left <= (state.warn || 0)) {
+      warning = labels.warning.replace("%(n)s", state.warn);
+    }
+    var el = document.getElementById("time-warning");
+    if (el && warned !== warning) {
+      warned = warning;
+      el.textContent = warning ? "⚠ " + warning : "";
+      el.classList.toggle("d-none", !warning);
+      el.classList.toggle("text-danger", warning === labels.over);
+    }
+    var stopped = document.getElementById("interrupted");
+    if (stopped) {
+      var held = state.interrupted;
+      stopped.textContent = held ? labels.interrupted.replace("%(name)s", names.delegations[held.d] || "").replace("%(time)s", duration(held.left)) : "";
+      stopped.classList.toggle("d-none", !held);
+    }
+    drawTotals();
   }
 
   // Whether the snapshot shows the op done: my delegation in the list (or speaking) for a
   // request, out of it for a withdrawal, my objection of that kind recorded.
   function shownDone(op) {
     var queued = (state.queue || []).some(function (e) { return e.d === myDelegation; }) ||
+      (state.replies || []).indexOf(myDelegation) >= 0 ||
       Boolean(state.speaking && state.speaking.d === myDelegation);
-    if (op.op === "ask" || op.op === "point_of_order") { return queued; }
-    if (op.op === "withdraw") { return !queued; }
+    var kind = {ask: "speak", point_of_order: "point_of_order", reply: "reply"}[op.op];
+    if (kind) {
+      return (state.queue || []).some(function (e) { return e.d === myDelegation && e.k === kind; }) ||
+        (kind === "reply" && (state.replies || []).indexOf(myDelegation) >= 0) ||
+        Boolean(state.speaking && state.speaking.d === myDelegation && state.speaking.k === kind);
+    }
+    if (op.op === "withdraw") { return !queued || mineWaiting() < op.before; }
     return (state.objections || []).some(function (o) { return o.d === myDelegation && o.k === op.kind; });
   }
 
+  function mineWaiting() {
+    return (state.queue || []).filter(function (e) { return e.d === myDelegation; }).length +
+      (state.replies || []).filter(function (d) { return d === myDelegation; }).length;
+  }
+
   function send(op) {
+    if (op.op === "withdraw") { op.before = mineWaiting(); }  // one of several: done once fewer wait
     pending = op;
     quiet = false;
     if (open() && !resync) { socket.send(JSON.stringify(op)); }  // else at the next snapshot
