@@ -2,12 +2,13 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plenary.consultations.models import AgendaItem, Consultation
 from plenary.registration.models import Delegation, Participant
 
-from .speaking import Clock
+from .speaking import Clock, used
 
 
 class Floor(models.Model):
@@ -107,3 +108,14 @@ class FloorRequest(models.Model):
         self.used_seconds = clock.used
         self.resumed_at = clock.since
         return ["allowed_seconds", "extra_seconds", "used_seconds", "resumed_at"]
+
+    def seconds_spoken(self, now=None) -> float | None:
+        """Seconds this speech had the floor (the time of a point of order that interrupted
+        it not counted), the part under way up to `now`; None if it never had the floor.
+        A speech recorded before speeches kept their own clock counts from its start to
+        its end."""
+        if self.started_at is None:
+            return None
+        if self.used_seconds or self.resumed_at is not None or self.ended_at is None:
+            return used(self.clock, now or self.ended_at or timezone.now())
+        return max((self.ended_at - self.started_at).total_seconds(), 0.0)

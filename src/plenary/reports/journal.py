@@ -32,16 +32,12 @@ _SPEAKER_WIDTHS_MM = (12, 88, 35, 35)
 
 # --- the time each speech used -------------------------------------------------------------------
 def durations(speeches: list[FloorRequest]) -> dict[int, float | None]:
-    """Seconds used by each speech, by its key; None while it is still going on. The one
-    place that says how long a speech was (to be switched to the floor's totals when
-    points of order interrupt speeches)."""
-    used = {}
-    for speech in speeches:
-        if speech.started_at is None or speech.ended_at is None:
-            used[speech.pk] = None
-        else:
-            used[speech.pk] = max((speech.ended_at - speech.started_at).total_seconds(), 0.0)
-    return used
+    """Seconds used by each speech, by its key (the floor's own count: a point of order that
+    interrupted it is not counted); None while it is still going on."""
+    return {
+        speech.pk: speech.seconds_spoken() if speech.ended_at is not None else None
+        for speech in speeches
+    }
 
 
 # --- which days -------------------------------------------------------------------------------------

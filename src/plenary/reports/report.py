@@ -203,7 +203,7 @@ def speaking_statistics(consultation: Consultation) -> dict:
     overall = _Tally()
     per_item: dict[int, tuple] = {}
     for speech in speeches:
-        seconds = max((speech.ended_at - speech.started_at).total_seconds(), 0.0)
+        seconds = speech.seconds_spoken()
         overall.add(speech.delegation, seconds, labels)
         item = speech.item
         if item.pk not in per_item:
