@@ -20,6 +20,7 @@ from plenary.directory.models import State
 from . import filecheck, queries, services, template
 from .forms import ContributionForm, UploadForm
 from .models import Contribution
+from .rules import SUBMITTING
 
 
 def _form(consultation, user, data=None, initial=None):
@@ -244,6 +245,8 @@ def contribution_detail(request, consultation, contribution_id):
     )
     if contribution.status != Contribution.Status.PUBLISHED and not involved:
         raise PermissionDenied
+    if not involved:  # the public reads who submitted it, not who declined
+        rows = [row for row in rows if row.standing in SUBMITTING]
     return render(
         request,
         "contributions/detail.html",
