@@ -426,10 +426,11 @@ def answer_co_submission(
 ) -> ContributionState:
     """A co-submitting state confirms, or declines, through its own focal point (R19); the
     secretariat may record the answer its focal point gave in writing (on behalf), never for
-    a state without one. Checks, in order: the contribution, the state among the
-    co-submitters, who answers, the contribution still awaiting publication, the
-    consultation's contribution deadline, an answer already given. Each refusal is audited
-    and changes nothing. The first submitter, the state's focal points and the contributions
+    a state without one. Checks, in order: a state named, who answers (a delegate of the
+    state, or another state's focal point, is refused), the state among the co-submitters,
+    a focal point to answer for it, the consultation's contribution deadline, then under
+    lock the contribution still awaiting publication and no answer given yet (a second click
+    is told so). Each refusal is audited and changes nothing. The first submitter, the state's focal points and the contributions
     mailbox (one copy) are told, each in their language."""
     answer = "confirm" if confirm else "decline"
     consultation = contribution.consultation
