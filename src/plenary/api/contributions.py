@@ -3,6 +3,7 @@ its confirmation, co-submission, publication, withdrawal — contributions.servi
 file checks of contributions.filecheck, the rules of the contribution pages."""
 
 import datetime
+from typing import Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -29,6 +30,25 @@ class ContributionIn(Schema):
     accept_late: bool = False
 
 
+class SubmitterOut(Schema):
+    state: str = Field(description="ISO 3166 alpha-2 code")
+    lead: bool
+    standing: str = Field(
+        description="lead, confirmed, declined, awaiting (its focal point), no_focal_point "
+        "(blocking: the secretariat must invite one), lapsed (not answered by the deadline)"
+    )
+    answered_at: datetime.datetime | None
+    on_behalf: bool
+
+    @staticmethod
+    def resolve_state(row):
+        return row.state.iso2
+
+    @staticmethod
+    def resolve_answered_at(row):
+        return row.confirmed_at or row.declined_at
+
+
 class ContributionOut(Schema):
     id: int
     status: str
@@ -40,10 +60,19 @@ class ContributionOut(Schema):
     late: bool
     submitted_at: datetime.datetime | None
     published_at: datetime.datetime | None
+    submitters: list[SubmitterOut]
 
     @staticmethod
     def resolve_item(contribution):
         return contribution.item_id
+
+    @staticmethod
+    def resolve_submitters(contribution):
+        rows = getattr(contribution, "rows", None)
+        if rows is None:
+            found = queries.with_standings(Contribution.objects.filter(pk=contribution.pk))
+            rows = found[0].rows if found else []
+        return rows
 
     @staticmethod
     def resolve_symbol(contribution):
@@ -56,6 +85,9 @@ class UploadedOut(ContributionOut):
 
 class CoSubmissionIn(Schema):
     state: str = Field(max_length=2)
+    answer: Literal["confirm", "decline"] = Field(
+        "confirm", description="the co-submitter's focal point confirms or declines"
+    )
 
 
 def _state(iso2: str) -> State:
@@ -199,10 +231,20 @@ def delete_draft(request, slug: str, contribution_id: Id):
     response=responses(ContributionOut),
     auth=AUTH,
 )
-def confirm_co_submission(request, slug: str, contribution_id: Id, body: CoSubmissionIn):
+def answer_co_submission(request, slug: str, contribution_id: Id, body: CoSubmissionIn):
+    """A co-submitter's focal point confirms or declines (R19), before the contribution
+    deadline; the secretariat may record the answer a focal point gave in writing. Refused
+    (and recorded): a delegate or another state's focal point (403), after the deadline,
+    an answer already given (400), a contribution not in the consultation (404)."""
     consultation = consultation_for(request, slug, "contributions.submit")
-    contribution = _contribution(consultation, contribution_id)
-    services.confirm_co_submission(contribution, _state(body.state), actor=actor(request))
+    confirm = body.answer == "confirm"
+    contribution = queries.contributions_of(consultation).filter(pk=contribution_id).first()
+    if contribution is None:
+        services.refuse_unknown_contribution(
+            consultation, contribution_id, actor=actor(request), confirm=confirm
+        )
+    state = State.objects.filter(iso2=body.state.upper()).first()
+    services.answer_co_submission(contribution, state, confirm=confirm, actor=actor(request))
     contribution.refresh_from_db()
     return contribution
 

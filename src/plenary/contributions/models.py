@@ -80,7 +80,9 @@ class Contribution(models.Model):
 
 class ContributionState(models.Model):
     """A Member State submitting the contribution: the first one, and each co-submitter
-    once its focal point (or the secretariat on its behalf) has confirmed (R19)."""
+    once its focal point (or the secretariat on its behalf, as the focal point wrote) has
+    confirmed before the contribution deadline (R19). A co-submitter that declines, or has
+    not answered by the deadline, is not among the submitters of the published document."""
 
     contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="states")
     state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="+")
@@ -90,6 +92,10 @@ class ContributionState(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     on_behalf = models.BooleanField(_("recorded by the secretariat"), default=False)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    declined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-lead", "state__iso2"]
@@ -101,6 +107,10 @@ class ContributionState(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["contribution"], condition=Q(lead=True), name="one_lead_state"
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_at__isnull=True) | Q(declined_at__isnull=True),
+                name="confirmed_or_declined",
             ),
         ]
 

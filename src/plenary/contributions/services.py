@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -25,11 +26,14 @@ from plenary.consultations.models import (
 from plenary.core import audit, ratelimit
 from plenary.core.errors import DomainError
 from plenary.core.mail import mail_in_language
+from plenary.core.timezones import format_moment
 from plenary.directory.models import State
+from plenary.directory.names import state_name
 from plenary.registration.models import FocalPoint
 
-from . import drafts, filecheck
+from . import drafts, filecheck, queries
 from .models import Contribution, ContributionState
+from .rules import BLOCKING, SUBMITTING, Standing
 
 
 def represented_states(user, consultation: Consultation) -> list[State]:
@@ -353,12 +357,7 @@ def submit(
                 "pages": contribution.pages,
             },
         )
-        _tell_everyone(
-            contribution,
-            "contributions/email/submitted.txt",
-            _("Contribution received: %(title)s"),
-            attach=True,
-        )
+        _tell_submitted(contribution, now)
     return contribution
 
 
@@ -417,46 +416,202 @@ def submit_form(
         )
 
 
-def confirm_co_submission(contribution: Contribution, state: State, *, actor) -> ContributionState:
-    """A co-submitting state confirms through its own focal point, or the secretariat records
-    its confirmation (R19)."""
+def answer_co_submission(
+    contribution: Contribution,
+    state: State | None,
+    *,
+    confirm: bool = True,
+    actor,
+    now: datetime | None = None,
+) -> ContributionState:
+    """A co-submitting state confirms, or declines, through its own focal point (R19); the
+    secretariat may record the answer its focal point gave in writing (on behalf), never for
+    a state without one. Checks, in order: a state named, who answers (a delegate of the
+    state, or another state's focal point, is refused), the state among the co-submitters,
+    a focal point to answer for it, the consultation's contribution deadline, then under
+    lock the contribution still awaiting publication and no answer given yet (a second click
+    is told so). Each refusal is audited and changes nothing. The first submitter, the state's focal points and the contributions
+    mailbox (one copy) are told, each in their language."""
+    answer = "confirm" if confirm else "decline"
+    consultation = contribution.consultation
+    now = now or timezone.now()
+    if state is None:
+        _refuse_answer(
+            contribution,
+            None,
+            answer,
+            actor,
+            _("This Member State is not among the submitters."),
+            code="not_submitter",
+        )
+    focal_points = queries.focal_points_of(consultation, [state]).get(state.pk, [])
     on_behalf = False
-    if state not in represented_states(actor, contribution.consultation):
-        if not _is_secretariat(actor, contribution.consultation):
-            raise DomainError(
-                _("Only that Member State's focal point may confirm."), code="not_your_state"
+    if getattr(actor, "pk", None) not in {user.pk for user in focal_points}:
+        if not _is_secretariat(actor, consultation):
+            if state in represented_states(actor, consultation):
+                _refuse_answer(
+                    contribution,
+                    state,
+                    answer,
+                    actor,
+                    _(
+                        "Only the focal point of %(state)s may confirm or decline its co-submission; a delegate may not."
+                    ),
+                    code="not_focal_point",
+                )
+            _refuse_answer(
+                contribution,
+                state,
+                answer,
+                actor,
+                _("Only the focal point of %(state)s may confirm or decline its co-submission."),
+                code="not_your_state",
             )
         on_behalf = True
-    with transaction.atomic():
-        row = (
-            ContributionState.objects.select_for_update()
-            .filter(contribution=contribution, state=state)
-            .first()
+    row = contribution.states.filter(state=state).first()
+    if row is None or row.lead:
+        _refuse_answer(
+            contribution,
+            state,
+            answer,
+            actor,
+            _("%(state)s is not among the co-submitters of this contribution."),
+            code="not_submitter",
         )
-        if row is None:
-            raise DomainError(
-                _("This Member State is not among the submitters."), code="not_submitter"
+    if on_behalf and not focal_points:
+        _refuse_answer(
+            contribution,
+            state,
+            answer,
+            actor,
+            _(
+                "%(state)s has no focal point in this consultation: invite one; only its focal point answers for it."
+            ),
+            code="no_focal_point",
+        )
+    if now > consultation.contribution_deadline:
+        _refuse_answer(
+            contribution,
+            state,
+            answer,
+            actor,
+            _(
+                "The deadline for contributions has passed: a co-submission can no longer be confirmed or declined."
+            ),
+            code="deadline_passed",
+        )
+    given = ""
+    with transaction.atomic():
+        locked = Contribution.objects.select_for_update().filter(pk=contribution.pk).first()
+        row = ContributionState.objects.select_for_update().get(pk=row.pk)
+        if locked is None or locked.status != Contribution.Status.SUBMITTED:
+            given = "closed"
+        elif row.confirmed_at is not None:
+            given = "confirmed"
+        elif row.declined_at is not None:
+            given = "declined"
+        else:
+            if confirm:
+                row.confirmed_at, row.confirmed_by = now, actor
+            else:
+                row.declined_at, row.declined_by = now, actor
+            row.on_behalf = on_behalf
+            row.save()
+            audit.record(
+                f"contribution.co_submission_{'confirmed' if confirm else 'declined'}",
+                actor=actor,
+                target=contribution,
+                data={"state": state.iso2, "on_behalf": on_behalf},
             )
-        if row.confirmed_at is not None:
-            raise DomainError(
-                _("This Member State has already confirmed."), code="already_confirmed"
-            )
-        row.confirmed_at = timezone.now()
-        row.confirmed_by = actor
-        row.on_behalf = on_behalf
-        row.save()
-        audit.record(
-            "contribution.co_submission_confirmed",
-            actor=actor,
-            target=contribution,
-            data={"state": state.iso2, "on_behalf": on_behalf},
+            _tell_of_answer(locked, row, focal_points, now)
+    if given == "closed":
+        _refuse_answer(
+            contribution,
+            state,
+            answer,
+            actor,
+            _(
+                "This contribution no longer awaits its co-submitters: it is published or withdrawn."
+            ),
+            code="not_submitted",
+        )
+    if given == "confirmed":
+        _refuse_answer(
+            contribution,
+            state,
+            answer,
+            actor,
+            _("%(state)s has already confirmed this co-submission."),
+            code="already_confirmed",
+        )
+    if given == "declined":
+        _refuse_answer(
+            contribution,
+            state,
+            answer,
+            actor,
+            _("%(state)s has already declined this co-submission."),
+            code="already_declined",
         )
     return row
 
 
-def publish(contribution: Contribution, *, actor) -> Contribution:
+def confirm_co_submission(contribution, state, *, actor, now=None) -> ContributionState:
+    """`answer_co_submission`, confirming."""
+    return answer_co_submission(contribution, state, confirm=True, actor=actor, now=now)
+
+
+def decline_co_submission(contribution, state, *, actor, now=None) -> ContributionState:
+    """`answer_co_submission`, declining."""
+    return answer_co_submission(contribution, state, confirm=False, actor=actor, now=now)
+
+
+def refuse_unknown_contribution(consultation, contribution_id, *, actor, confirm: bool = True):
+    """An answer to a contribution the consultation does not have (a forged or stale id):
+    refused, and the attempt recorded."""
+    audit.record(
+        "contribution.co_submission_refused",
+        actor=actor,
+        target=consultation,
+        data={
+            "why": "no_contribution",
+            "id": str(contribution_id)[:20],
+            "answer": "confirm" if confirm else "decline",
+        },
+    )
+    raise DomainError(
+        _("There is no such contribution in this consultation."), code="no_contribution"
+    )
+
+
+class _StateName:
+    """A state's name in the language active when the message is shown (the refusal is
+    translated when it is read, in the reader's language)."""
+
+    def __init__(self, state):
+        self.state = state
+
+    def __str__(self):
+        return state_name(self.state, translation.get_language())
+
+
+def _refuse_answer(contribution, state, answer: str, actor, message, *, code: str):
+    """Record the refused answer (outside any transaction of the refusal, so that it stays)
+    and raise it."""
+    audit.record(
+        "contribution.co_submission_refused",
+        actor=actor,
+        target=contribution,
+        data={"why": code, "state": state.iso2 if state else None, "answer": answer},
+    )
+    raise DomainError(message, code=code, params={"state": _StateName(state) if state else ""})
+
+
+def publish(contribution: Contribution, *, actor, now: datetime | None = None) -> Contribution:
     """The secretariat publishes: the next VC/n, attached to the item in the agenda and the
-    plan, and the delegations are told."""
+    plan, and the delegations are told. Until the contribution deadline, each co-submitter
+    must have answered (and so have a focal point); after it, those that did not answer are
+    not among the submitters."""
     consultation = contribution.consultation
     if not _is_secretariat(actor, consultation):
         raise DomainError(
@@ -469,9 +624,25 @@ def publish(contribution: Contribution, *, actor) -> Contribution:
             raise DomainError(
                 _("Only a submitted contribution can be published."), code="not_submitted"
             )
-        if contribution.states.filter(confirmed_at__isnull=True).exists():
+        now = now or timezone.now()
+        rows = _submitters_of(contribution, now)
+        language = translation.get_language()
+        missing = [r for r in rows if r.standing is Standing.NO_FOCAL_POINT]
+        if missing:
             raise DomainError(
-                _("Every co-submitting Member State must confirm first."), code="unconfirmed"
+                _(
+                    "Co-submitters without a focal point: %(states)s. Invite one for each; "
+                    "until the deadline only a focal point confirms."
+                ),
+                code="no_focal_point",
+                params={"states": ", ".join(state_name(r.state, language) for r in missing)},
+            )
+        if any(r.standing is Standing.AWAITING for r in rows):
+            raise DomainError(
+                _(
+                    "Every co-submitting Member State must confirm or decline first (until the deadline)."
+                ),
+                code="unconfirmed",
             )
         contribution.number = _next_vc_number(consultation)
         contribution.status = Contribution.Status.PUBLISHED
@@ -488,16 +659,21 @@ def publish(contribution: Contribution, *, actor) -> Contribution:
             contribution,
             "contributions/email/published.txt",
             _("Contribution published: %(title)s"),
+            now=now,
         )
-        _tell_delegations(contribution)
+        _tell_delegations(contribution, now)
     return contribution
 
 
-def _tell_delegations(contribution: Contribution) -> None:
+def _tell_delegations(contribution: Contribution, now: datetime | None = None) -> None:
     """Publication is announced to every delegation's focal point, in their language."""
     consultation = contribution.consultation
-    states = [row.state for row in contribution.states.select_related("state")]
-    already = {contribution.created_by.email} | set(
+    rows = [row for row in _submitters_of(contribution, now) if row.standing in SUBMITTING]
+    states = [row.state for row in rows]
+    already = {
+        contribution.created_by.email,
+        *(u.email for r in rows for u in r.focal_points),
+    } | set(
         FocalPoint.objects.filter(
             delegation__consultation=consultation, delegation__state__in=states
         ).values_list("user__email", flat=True)
@@ -620,28 +796,165 @@ def revise(contribution: Contribution, *, data: bytes, actor) -> Contribution:
     return contribution
 
 
-def _tell_everyone(
-    contribution: Contribution, template_name: str, subject, *, attach: bool = False
+def _mailbox_language(consultation: Consultation) -> str:
+    """The language of the contributions mailbox's copy: English where the consultation
+    works in it, else its first language."""
+    languages = consultation.languages or []
+    return "en" if "en" in languages or not languages else languages[0]
+
+
+def _link(contribution: Contribution, language: str) -> str:
+    with translation.override(language):
+        path = reverse(
+            "contribution_detail", args=[contribution.consultation.slug, contribution.pk]
+        )
+    return settings.PLENARY_BASE_URL + path
+
+
+def _submitters_of(contribution: Contribution, now: datetime | None = None) -> list:
+    """The rows of the contribution with their standing at `now` (queries.with_standings)."""
+    found = queries.with_standings(Contribution.objects.filter(pk=contribution.pk), now=now)
+    return found[0].rows
+
+
+def _send(
+    contribution: Contribution,
+    recipients: dict[str, str],
+    *,
+    template_name: str,
+    subject,
+    params: dict,
+    context: dict,
+    attach: bool = False,
+    mailbox: bool = True,
 ) -> None:
-    """Every message about a contribution goes to the submitter, the focal points of every
-    submitting state (R19) and the contributions mailbox (R4)."""
+    """One message to each recipient ({address: language}) in their own language, and one
+    copy to the contributions mailbox (R4) naming who received it: never one copy per
+    recipient. `params` of the subject may be callables of the language (a state's name)."""
     consultation = contribution.consultation
-    states = [row.state for row in contribution.states.select_related("state")]
-    focal = FocalPoint.objects.filter(
-        delegation__consultation=consultation, delegation__state__in=states
-    ).select_related("user")
-    recipients = {contribution.created_by.email: contribution.created_by.language}
-    for point in focal:
-        recipients.setdefault(point.user.email, point.user.language)
     attachments = [contribution.file.name] if attach and contribution.file else []
-    for email, language in recipients.items():
+    everyone = {**recipients}
+    if mailbox:
+        everyone.setdefault(consultation.contributions_email, _mailbox_language(consultation))
+    for email, language in everyone.items():
+        copy = mailbox and email == consultation.contributions_email
         mail_in_language(
             to=email,
             language=language,
             subject=subject,
-            params={"title": contribution.title[:120]},
+            params={
+                key: value(language) if callable(value) else value for key, value in params.items()
+            },
             template=template_name,
-            context={"contribution": contribution, "consultation": consultation, "states": states},
-            cc=[consultation.contributions_email],
+            context={
+                **context,
+                "contribution": contribution,
+                "consultation": consultation,
+                "link": _link(contribution, language),
+                "deadline": format_moment(
+                    consultation.contribution_deadline, consultation.time_zone, language
+                ),
+                "mailbox_copy": copy,
+                "sent_to": sorted(recipients) if copy else [],
+            },
             attachments=attachments,
         )
+
+
+def _people(contribution: Contribution, focal_points) -> dict[str, str]:
+    """The submitter and the given focal points, {address: language}."""
+    people = {contribution.created_by.email: contribution.created_by.language}
+    for user in focal_points:
+        people.setdefault(user.email, user.language)
+    return people
+
+
+def _tell_submitted(contribution: Contribution, now: datetime) -> None:
+    """The submitter and the first submitter's focal points receive the contribution; each
+    co-submitter's focal points are asked to confirm it before the deadline, in their own
+    language; the mailbox receives one copy, which names a co-submitter without a focal
+    point (the secretariat must invite one)."""
+    rows = _submitters_of(contribution, now)
+    lead = [user for row in rows if row.lead for user in row.focal_points]
+    leads = _people(contribution, lead)
+    _send(
+        contribution,
+        leads,
+        template_name="contributions/email/submitted.txt",
+        subject=_("Contribution received: %(title)s"),
+        params={"title": contribution.title[:120]},
+        context={"rows": rows, "states": [r.state for r in rows]},
+        attach=True,
+    )
+    for row in rows:
+        if row.lead:
+            continue
+        asked = {u.email: u.language for u in row.focal_points if u.email not in leads}
+        if not asked:
+            continue
+        _send(
+            contribution,
+            asked,
+            template_name="contributions/email/co_submission_requested.txt",
+            subject=_("Co-submission to confirm: %(title)s"),
+            params={"title": contribution.title[:120]},
+            context={"row": row, "lead": rows[0].state, "states": [r.state for r in rows]},
+            attach=True,
+            mailbox=False,
+        )
+
+
+def _tell_of_answer(
+    contribution: Contribution, row: ContributionState, focal_points, now: datetime
+) -> None:
+    """The first submitter (the person and its state's focal points) and the answering
+    state's focal points are told of a confirmation or a refusal; the mailbox gets one
+    copy."""
+    rows = _submitters_of(contribution, now)
+    lead = [user for r in rows if r.lead for user in r.focal_points]
+    recipients = _people(contribution, [*lead, *focal_points])
+    confirmed = row.confirmed_at is not None
+    _send(
+        contribution,
+        recipients,
+        template_name="contributions/email/co_submission_answered.txt",
+        subject=(
+            _("%(state)s confirms the co-submission: %(title)s")
+            if confirmed
+            else _("%(state)s declines the co-submission: %(title)s")
+        ),
+        params={
+            "title": contribution.title[:120],
+            "state": lambda language: state_name(row.state, language),
+        },
+        context={
+            "row": row,
+            "confirmed": confirmed,
+            "rows": rows,
+            "blocking": [r for r in rows if r.standing in BLOCKING],
+        },
+    )
+
+
+def _tell_everyone(
+    contribution: Contribution,
+    template_name: str,
+    subject,
+    *,
+    attach: bool = False,
+    now: datetime | None = None,
+) -> None:
+    """A publication (or a revision) goes to the submitter and the focal points of every
+    submitting state (R19) — those that confirmed — and one copy to the contributions
+    mailbox (R4)."""
+    rows = [row for row in _submitters_of(contribution, now) if row.standing in SUBMITTING]
+    points = [user for row in rows for user in row.focal_points]
+    _send(
+        contribution,
+        _people(contribution, points),
+        template_name=template_name,
+        subject=subject,
+        params={"title": contribution.title[:120]},
+        context={"states": [row.state for row in rows]},
+        attach=attach,
+    )

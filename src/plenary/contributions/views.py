@@ -3,8 +3,9 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from plenary.directory.models import State
 from . import filecheck, queries, services, template
 from .forms import ContributionForm, UploadForm
 from .models import Contribution
+from .rules import SUBMITTING
 
 
 def _form(consultation, user, data=None, initial=None):
@@ -60,14 +62,27 @@ def contribution_list(request, consultation):
             | Q(states__state__in=mine)
             | Q(created_by_id=request.user.pk or 0)
         ).distinct()
+    review = request.user.has_perm("contributions.review", consultation)
+    listed = queries.with_standings(shown.order_by("status", "number", "-submitted_at"))
     return render(
         request,
         "contributions/list.html",
         {
             "consultation": consultation,
-            "contributions": shown.order_by("status", "number", "-submitted_at"),
+            "contributions": listed,
+            "awaiting": queries.awaiting_answer_of(request.user, consultation),
+            "blocked": [
+                (c, row)
+                for c in listed
+                if c.status == Contribution.Status.SUBMITTED
+                for row in c.blocking
+                if row.standing == "no_focal_point"
+            ]
+            if review
+            else [],
             "can_submit": request.user.has_perm("contributions.submit", consultation),
-            "can_review": request.user.has_perm("contributions.review", consultation),
+            "can_review": review,
+            "can_invite": request.user.has_perm("people.manage", consultation),
         },
     )
 
@@ -204,10 +219,25 @@ def contribution_confirm(request, consultation, contribution_id):
 
 @consultation_permission(None)
 def contribution_detail(request, consultation, contribution_id):
-    contribution = get_object_or_404(queries.contributions_of(consultation), pk=contribution_id)
+    found = queries.with_standings(
+        queries.contributions_of(consultation).filter(pk=contribution_id)
+    )
+    if not found:
+        raise Http404
+    contribution = found[0]
     mine = services.represented_states(request.user, consultation)
     review = request.user.has_perm("contributions.review", consultation)
-    rows = list(contribution.states.select_related("state"))
+    rows = contribution.rows
+    open_to_answers = (
+        contribution.status == Contribution.Status.SUBMITTED
+        and timezone.now() <= consultation.contribution_deadline
+    )
+    for row in rows:
+        own = request.user.pk in {user.pk for user in row.focal_points}
+        # Who is offered the buttons: the state's focal point; the secretariat, to record
+        # what a focal point wrote. A delegate of the state sees who answers instead.
+        row.answerable = open_to_answers and row.standing == "awaiting" and (own or review)
+        row.on_behalf_offer = row.answerable and not own
     involved = (
         review
         or contribution.created_by_id == request.user.pk
@@ -215,6 +245,8 @@ def contribution_detail(request, consultation, contribution_id):
     )
     if contribution.status != Contribution.Status.PUBLISHED and not involved:
         raise PermissionDenied
+    if not involved:  # the public reads who submitted it, not who declined
+        rows = [row for row in rows if row.standing in SUBMITTING]
     return render(
         request,
         "contributions/detail.html",
@@ -224,6 +256,7 @@ def contribution_detail(request, consultation, contribution_id):
             "rows": rows,
             "mine": mine,
             "can_review": review,
+            "can_invite": request.user.has_perm("people.manage", consultation),
         },
     )
 
@@ -231,13 +264,11 @@ def contribution_detail(request, consultation, contribution_id):
 @require_POST
 @consultation_permission("contributions.submit")
 def contribution_action(request, consultation, contribution_id):
-    contribution = get_object_or_404(queries.contributions_of(consultation), pk=contribution_id)
     action = request.POST.get("action")
-    if action == "confirm":
-        state = get_object_or_404(State, pk=request.POST.get("state", "0") or 0)
-        services.confirm_co_submission(contribution, state, actor=request.user)
-        messages.success(request, _("The co-submission is confirmed."))
-    elif action == "publish":
+    if action in ("confirm", "decline"):
+        return _answer(request, consultation, contribution_id, confirm=action == "confirm")
+    contribution = get_object_or_404(queries.contributions_of(consultation), pk=contribution_id)
+    if action == "publish":
         contribution = services.publish(contribution, actor=request.user)
         messages.success(request, _("Published as %(symbol)s.") % {"symbol": contribution.symbol})
     elif action == "withdraw":
@@ -249,6 +280,26 @@ def contribution_action(request, consultation, contribution_id):
         return redirect("contribution_new", consultation.slug)
     else:
         raise DomainError(_("Unknown action."), code="unknown_action")
+    return redirect("contribution_detail", consultation.slug, contribution.pk)
+
+
+def _answer(request, consultation, contribution_id, *, confirm: bool):
+    """A co-submitter's answer from the contribution page or the contributions list: a
+    forged contribution or state is refused by the service, and recorded, as any other."""
+    contribution = queries.contributions_of(consultation).filter(pk=contribution_id).first()
+    if contribution is None:
+        services.refuse_unknown_contribution(
+            consultation, contribution_id, actor=request.user, confirm=confirm
+        )
+    value = request.POST.get("state", "")
+    state = State.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    services.answer_co_submission(contribution, state, confirm=confirm, actor=request.user)
+    if confirm:
+        messages.success(request, _("The co-submission is confirmed."))
+    else:
+        messages.success(request, _("The co-submission is declined."))
+    if request.POST.get("next") == "list":
+        return redirect("contributions", consultation.slug)
     return redirect("contribution_detail", consultation.slug, contribution.pk)
 
 

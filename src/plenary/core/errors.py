@@ -176,6 +176,10 @@ _declare(
 # Contributions: what an upload is refused for before anything is stored, and a draft
 # deleted (by its owner, the secretariat or its expiry) before it is submitted.
 _declare(Kind.INVALID, "no_group_open", "too_many_drafts", "already_deleted")
+# Co-submissions (R19): an answer given already, a co-submitter nobody can answer for yet.
+_declare(Kind.INVALID, "already_declined", "no_focal_point")
+# An answer to a co-submission of a contribution the consultation does not have.
+_declare(Kind.NOT_FOUND, "no_contribution")
 # The file check's refusals beyond the parsers': a program inside, a file that is two at
 # once, a page larger than the setting, pages that could not be counted (fail closed).
 _declare(Kind.INVALID, "executable", "polyglot", "page_too_large", "pages_not_counted")

@@ -27,6 +27,19 @@ MANAGE = "people.manage"
 _IMPORT_KEY = "plenary_people_import"
 
 
+def _preselected(request) -> dict:
+    """What a link to the invitation form chooses for the secretariat, e.g. from a
+    contribution whose co-submitter has no focal point: ?delegation=state:CN&role=focal_point.
+    Anything else in the address is ignored."""
+    initial = {}
+    delegation = request.GET.get("delegation", "")
+    if delegation.startswith(("state:", "sm:")) and len(delegation) <= 20:
+        initial["delegation"] = delegation
+    if request.GET.get("role") in Invitation.Role.values:
+        initial["role"] = request.GET["role"]
+    return initial
+
+
 def _page(request, consultation, *, form=None, upload=None, status=200, **extra):
     language = translation.get_language()
     return render(
@@ -34,7 +47,10 @@ def _page(request, consultation, *, form=None, upload=None, status=200, **extra)
         "people/page.html",
         {
             "consultation": consultation,
-            "form": form or InviteForm(consultation=consultation, language=language),
+            "form": form
+            or InviteForm(
+                consultation=consultation, language=language, initial=_preselected(request)
+            ),
             "upload": upload or UploadForm(),
             **queries.page(consultation),
             **extra,

@@ -455,8 +455,15 @@ def _publish_the_rest(cast: _Cast) -> None:
     )
     for contribution in submitted.order_by("pk"):
         for row in contribution.states.filter(confirmed_at__isnull=True).select_related("state"):
-            contributions.confirm_co_submission(contribution, row.state, actor=cast.secretariat)
-        contributions.publish(contribution, actor=cast.secretariat)
+            contributions.confirm_co_submission(
+                contribution,
+                row.state,
+                actor=cast.secretariat,
+                now=_before_deadline(cast.consultation),
+            )
+        contributions.publish(
+            contribution, actor=cast.secretariat, now=_before_deadline(cast.consultation)
+        )
 
 
 # --- plan and meetings ------------------------------------------------------------------------
