@@ -107,8 +107,8 @@
       return (names.delegations[a.d] || "").localeCompare(names.delegations[b.d] || "");
     }).forEach(function (o) {
       var li = document.createElement("li");
-      li.textContent = (names.delegations[o.d] || "?") + ": " + (labels.kinds[o.k] || o.k) +
-        (o.by ? " — " + (labels.entered_by[o.by] || o.by) : "");
+      li.textContent = (names.delegations[o.d] || "?") + ": " + ((labels.kinds || {})[o.k] || o.k) +
+        (o.by ? " — " + ((labels.entered_by || {})[o.by] || o.by) : "");
       if (o.d === myDelegation) { li.className = "fw-semibold"; }
       list.appendChild(li);
     });
