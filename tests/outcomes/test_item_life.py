@@ -294,3 +294,24 @@ def test_the_chair_ends_the_meeting(consultation, chair):
     with pytest.raises(DomainError) as refused:
         floor.close_meeting(consultation, actor=chair)
     assert refused.value.code == "no_meeting"
+
+
+def test_the_working_language_is_a_setting_among_the_consultations_languages(
+    consultation, secretariat_user
+):
+    from plenary.consultations.models import Consultation
+    from plenary.setup import services as setup
+
+    assert consultation.working_language == "en"  # VCC-2's, from its scenario
+    before = Consultation.objects.filter(pk=consultation.pk).values().get()
+    with pytest.raises(DomainError) as refused:
+        setup.update_settings(
+            consultation,
+            {"languages": ["en", "fr"], "working_language": "ru"},
+            actor=secretariat_user,
+        )
+    assert "working_language" in refused.value.details
+    assert Consultation.objects.filter(pk=consultation.pk).values().get() == before
+    setup.update_settings(consultation, {"working_language": "es"}, actor=secretariat_user)
+    consultation.refresh_from_db()
+    assert consultation.working_language == "es"
