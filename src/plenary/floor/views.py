@@ -161,7 +161,13 @@ def console(request, consultation):
         current = {
             "outcome": outcome_of(floor.item),
             "conclusion": outcome_queries.proposed_conclusion(floor.item_id),
-            "objections": outcome_queries.objections_on(floor.item_id).select_related("delegation"),
+            # By delegation, as on the live page and in the report.
+            "objections": sorted(
+                outcome_queries.objections_on(floor.item_id).select_related(
+                    "delegation__state", "delegation__sector_member"
+                ),
+                key=lambda objection: (str(objection.delegation), objection.recorded_at),
+            ),
             "delegations": Delegation.objects.filter(consultation=consultation).select_related(
                 "state", "sector_member"
             ),
