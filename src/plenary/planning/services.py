@@ -206,10 +206,8 @@ def publish_plan(
     return version
 
 
-def _refuse_concluded(item: AgendaItem, actor) -> None:
-    """A concluded item is not started again: refused, and the attempt recorded."""
-    audit.record("plan.refused", actor=actor, target=item, data={"why": "item_concluded"})
-    raise DomainError(
+def _concluded(item: AgendaItem) -> DomainError:
+    return DomainError(
         _("The outcome of item %(label)s is recorded: it cannot be started again."),
         code="item_concluded",
         params={"label": item.label},
@@ -221,15 +219,13 @@ def record_item_start(item: AgendaItem, *, at: datetime | None = None, actor) ->
     schedulable; its outcome is not recorded (a refusal is audited)."""
     _schedulable(item)
     if ItemProgress.objects.filter(item=item, concluded=True).exists():
-        _refuse_concluded(item, actor)
+        # Refused before the transaction, so that the refusal stays recorded.
+        audit.record("plan.refused", actor=actor, target=item, data={"why": "item_concluded"})
+        raise _concluded(item)
     with transaction.atomic():
         progress = ItemProgress.objects.select_for_update().filter(item=item).first()
         if progress is not None and progress.concluded:
-            raise DomainError(
-                _("The outcome of item %(label)s is recorded: it cannot be started again."),
-                code="item_concluded",
-                params={"label": item.label},
-            )
+            raise _concluded(item)
         progress, _created = ItemProgress.objects.update_or_create(
             item=item, defaults={"started_at": at or timezone.now(), "ended_at": None}
         )
@@ -258,6 +254,8 @@ def conclude_item(item: AgendaItem, *, at: datetime | None = None, actor) -> Pla
     """The item's outcome is recorded (called by outcomes.services.record_outcome, in its
     transaction): the item has ended, is not started again, and once a plan is published
     the remaining items are re-planned from now and the new version published (R24)."""
+    if item.group.kind == AgendaGroup.Kind.FOR_INFORMATION:
+        return None  # noted for information: never in the plan
     at = at or timezone.now()
     consultation = item.group.consultation
     with transaction.atomic():
@@ -293,6 +291,8 @@ def reopen_item(item: AgendaItem, *, actor) -> None:
 def record_item_end(item: AgendaItem, *, at: datetime | None = None, actor) -> PlanVersion:
     """The item is finished: the remaining items are re-planned from now and the new plan
     is published, saying what moved (R24: the actual length follows the meeting)."""
+    if item.group.kind == AgendaGroup.Kind.FOR_INFORMATION:
+        return None  # noted for information: never in the plan
     at = at or timezone.now()
     consultation = item.group.consultation
     with transaction.atomic():
