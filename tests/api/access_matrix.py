@@ -363,6 +363,7 @@ ROWS = [
                 {"meeting": "{meeting}"},
                 {"action": "open_meeting", "meeting": "{meeting}"},
             ),
+            ("End the meeting", "/floor/meeting/end", {}, {"action": "end_meeting"}),
             (
                 "Take up an item",
                 "/floor/item",

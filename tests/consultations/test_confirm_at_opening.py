@@ -80,7 +80,8 @@ def test_the_console_offers_the_confirmation_during_the_opening_meeting(
     assert REFUSAL in refused.content.decode()
     assert _unconfirmed(consultation)
 
-    meeting = factories.meeting(consultation, 1)
+    # The console opens today's meetings: the first meeting is held now.
+    meeting = factories.under_way(factories.meeting(consultation, 1))
     opened = chair_page.post(
         "/en/c/vcc-2/console/action/", {"action": "open_meeting", "meeting": meeting.pk}
     )

@@ -283,6 +283,11 @@ def _meeting(consultation, chair, speaker) -> AgendaItem:
     """The opening meeting on the console: returns the item concluded."""
     assert chair.get(f"{C}/console/").status_code == 200
     first = consultation.meetings.get(kind=Meeting.Kind.MEETING, number=1)
+    # The console opens today's meetings only: the opening meeting is held now.
+    now = timezone.now()
+    Meeting.objects.filter(pk=first.pk).update(
+        starts_at=now - datetime.timedelta(minutes=10), ends_at=now + datetime.timedelta(hours=2)
+    )
     opened = chair.post(f"{C}/console/action/", {"action": "open_meeting", "meeting": first.pk})
     assert opened.status_code == 302
     assert 'id="confirm-agenda"' in chair.get(f"{C}/console/").content.decode()

@@ -107,6 +107,13 @@ def open_meeting(request, slug: str, body: MeetingIn):
     return services.open_meeting(consultation, meeting, actor=actor(request))
 
 
+@router.post("/{slug}/floor/meeting/end", response=responses(FloorOut), auth=AUTH)
+def close_meeting(request, slug: str):
+    """End the meeting: no meeting and no item on the floor."""
+    consultation = _chair(request, slug)
+    return services.close_meeting(consultation, actor=actor(request))
+
+
 @router.post("/{slug}/floor/item", response=responses(FloorOut), auth=AUTH)
 def set_item(request, slug: str, body: ItemIn):
     consultation = _chair(request, slug)

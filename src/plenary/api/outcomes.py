@@ -59,6 +59,7 @@ class ObjectionOut(Schema):
     delegation: Id
     kind: str
     on_behalf: bool
+    entered_by: str  # "chair", "secretariat" or "speaker"
     withdrawn: bool
 
     @staticmethod

@@ -72,6 +72,7 @@ class ConsultationSettingsIn(Schema):
     remote_participation_email: str | None = Field(None, max_length=254)
     contributions_email: str | None = Field(None, max_length=254)
     languages: list[str] | None = Field(None, max_length=6)
+    working_language: Literal["ar", "zh-hans", "en", "fr", "ru", "es"] | None = None
     reason: str = Field("", max_length=500)
 
     def values(self) -> dict:

@@ -191,6 +191,10 @@ class Consultation(models.Model):
 
     # R29 and the interface.
     languages = models.JSONField(_("languages"), default=all_languages)
+    # The language the secretariat drafts in (the proposed conclusions' original).
+    working_language = models.CharField(
+        _("working language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
 
     # R27.
     correspondence_rule = models.CharField(

@@ -51,6 +51,9 @@ rules.add_perm("consultations.view_consultation", rules.always_allow)
 rules.add_perm("consultations.edit_agenda", is_secretariat)
 rules.add_perm("consultations.confirm_agenda", is_presiding_officer | is_secretariat)
 rules.add_perm("consultations.chair_meeting", is_presiding_officer | is_secretariat)
+# The console opens today's meetings and the rehearsal; another day's only on the
+# secretariat's say (a meeting moved, a test of the room).
+rules.add_perm("consultations.open_any_meeting", is_secretariat)
 rules.add_perm("consultations.represent_state", is_focal_point | is_delegate)
 rules.add_perm("consultations.give_support", is_it_support | is_secretariat)
 rules.add_perm("core.use_admin", is_secretariat)

@@ -127,6 +127,8 @@ _declare(
     "bad_time",
     "not_invited",
     "not_started",
+    # the item's outcome is recorded: not started again, nobody asks for the floor on it
+    "item_concluded",
 )
 
 # Registration and personal links.
@@ -202,6 +204,9 @@ _declare(
     "speech_running",
     "wrong_meeting",
     "unknown_op",
+    # the console opens today's meetings and the rehearsal; ends only an open meeting
+    "not_today",
+    "no_meeting",
 )
 
 # Outcomes.

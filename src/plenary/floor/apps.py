@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from plenary.outcomes.signals import shown_state_changed
+from plenary.outcomes.signals import item_concluded, shown_state_changed
 
 
 class FloorConfig(AppConfig):
@@ -11,6 +11,7 @@ class FloorConfig(AppConfig):
 
     def ready(self):
         # live.py imports models, which may be imported only once the app registry is ready.
-        from . import live
+        from . import live, services
 
         shown_state_changed.connect(live.outcome_changed, dispatch_uid="floor.live.outcome")
+        item_concluded.connect(services.close_concluded_item, dispatch_uid="floor.concluded")

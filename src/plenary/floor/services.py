@@ -13,6 +13,8 @@ reply is asked for by the delegation, granted by the chair, and heard after the 
 speech is given its category's time (the consultation's settings); the chair may extend it.
 """
 
+from zoneinfo import ZoneInfo
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +22,9 @@ from django.utils.translation import gettext_lazy as _
 from plenary.consultations.models import AgendaGroup, AgendaItem, Consultation
 from plenary.core import audit
 from plenary.core.errors import DomainError
+from plenary.outcomes.models import ItemOutcome
 from plenary.outcomes.services import take_up
+from plenary.planning import services as planning
 from plenary.planning.models import Meeting
 from plenary.registration.models import Participant
 from plenary.registration.services import holds_extra_grant
@@ -65,17 +69,96 @@ def _changed(floor: Floor, action: str, actor, data: dict) -> Floor:
     return floor
 
 
-def open_meeting(consultation: Consultation, meeting: Meeting, *, actor) -> Floor:
+def held_today(consultation: Consultation, meeting: Meeting, now=None) -> bool:
+    """The rehearsal, or a meeting held today in the consultation's time zone."""
+    if meeting.kind == Meeting.Kind.REHEARSAL:
+        return True
+    zone = ZoneInfo(consultation.time_zone)
+    today = (now or timezone.now()).astimezone(zone).date()
+    return (
+        meeting.starts_at.astimezone(zone).date()
+        <= today
+        <= meeting.ends_at.astimezone(zone).date()
+    )
+
+
+def open_meeting(
+    consultation: Consultation,
+    meeting: Meeting,
+    *,
+    actor,
+    today_only: bool = False,
+    override: bool = False,
+) -> Floor:
+    """Open a meeting on the floor. From the console (`today_only`), only today's meetings
+    and the rehearsal, as a chair expects: another day's meeting needs the secretariat's
+    override (a refusal is audited)."""
     _may_chair(actor, consultation)
     if meeting.consultation_id != consultation.pk:
         raise DomainError(
             _("That meeting belongs to another consultation."), code="wrong_consultation"
         )
+    forced = False
+    if today_only and not held_today(consultation, meeting):
+        if not (override and actor.has_perm("consultations.open_any_meeting", consultation)):
+            audit.record(
+                "floor.refused",
+                actor=actor,
+                target=consultation,
+                data={"why": "not_today", "meeting": meeting.pk},
+            )
+            raise DomainError(
+                _(
+                    "This meeting is not today: the console opens today's meetings and the rehearsal; the secretariat may open another."
+                ),
+                code="not_today",
+            )
+        forced = True
     with transaction.atomic():
         floor = _locked(consultation)
         floor.meeting = meeting
         floor.save(update_fields=["meeting"])
-        return _changed(floor, "meeting_opened", actor, {"meeting": meeting.pk})
+        return _changed(floor, "meeting_opened", actor, {"meeting": meeting.pk, "override": forced})
+
+
+def close_meeting(consultation: Consultation, *, actor) -> Floor:
+    """The chair ends the meeting: no meeting and no item on the floor. Refused while a
+    speech runs or when no meeting is open."""
+    _may_chair(actor, consultation)
+    with transaction.atomic():
+        floor = _locked(consultation)
+        if floor.meeting_id is None:
+            raise DomainError(_("No meeting is open."), code="no_meeting")
+        if floor.speaking_id:
+            raise DomainError(_("End the current speech first."), code="speech_running")
+        ended = floor.meeting_id
+        floor.meeting = None
+        floor.item = None
+        floor.save(update_fields=["meeting", "item"])
+        return _changed(floor, "meeting_closed", actor, {"meeting": ended})
+
+
+def _concluded(item_id: int | None) -> bool:
+    return bool(item_id) and ItemOutcome.objects.filter(item_id=item_id, recorded=True).exists()
+
+
+def close_concluded_item(sender, *, item: AgendaItem, actor, **kwargs) -> None:
+    """Receiver of outcomes.signals.item_concluded, in the transaction that records the
+    outcome (which has raised the floor's version already): when the item is on the floor,
+    its list of speakers closes and the requests still waiting on it are withdrawn."""
+    floor = Floor.objects.filter(consultation_id=item.group.consultation_id).first()
+    if floor is None or floor.item_id != item.pk:
+        return
+    withdrawn = FloorRequest.objects.filter(
+        floor=floor, item=item, status=FloorRequest.Status.WAITING
+    ).update(status=FloorRequest.Status.WITHDRAWN, ended_at=timezone.now())
+    Floor.objects.filter(pk=floor.pk).update(list_open=False)
+    audit.record(
+        "floor.list_closed",
+        actor=actor,
+        target=floor.consultation,
+        data={"item": item.label, "why": "concluded", "withdrawn": withdrawn},
+    )
 
 
 def set_item(consultation: Consultation, item: AgendaItem, *, actor) -> Floor:
@@ -92,9 +175,10 @@ def set_item(consultation: Consultation, item: AgendaItem, *, actor) -> Floor:
         if floor.speaking_id:
             raise DomainError(_("End the current speech first."), code="speech_running")
         floor.item = item
-        floor.list_open = True
+        floor.list_open = not _concluded(item.pk)
         floor.save(update_fields=["item", "list_open"])
         take_up(item, actor=actor)
+        planning.item_taken_up(item, actor=actor)
         return _changed(floor, "item_taken_up", actor, {"item": item.label})
 
 
@@ -156,6 +240,14 @@ def ask_for_floor(
         raise DomainError(
             _("The right of reply is not used in this consultation."), code="reply_not_allowed"
         )
+    if _concluded(current.item_id):
+        audit.record(
+            "floor.refused",
+            actor=actor,
+            target=participant,
+            data={"why": "item_concluded", "item": current.item_id},
+        )
+        raise _item_concluded()
     with transaction.atomic():
         floor = _locked(consultation)
         if floor.item_id is None:
@@ -164,6 +256,8 @@ def ask_for_floor(
             raise DomainError(
                 _("Your delegation is already in the list for this item."), code="already_waiting"
             )
+        if _concluded(floor.item_id):
+            raise _item_concluded()
         if kind == FloorRequest.Kind.SPEAK and not floor.list_open:
             raise DomainError(_("The list of speakers is closed."), code="list_closed")
         category = participant.delegation.category
@@ -198,6 +292,13 @@ def ask_for_floor(
             {"request": request.pk, "delegation": str(participant.delegation), "kind": kind},
         )
     return request
+
+
+def _item_concluded() -> DomainError:
+    return DomainError(
+        _("The outcome of this item is recorded: nobody may ask for the floor on it."),
+        code="item_concluded",
+    )
 
 
 def withdraw_request(
@@ -360,6 +461,7 @@ def end_speech(consultation: Consultation, *, actor) -> Floor:
 
 CHAIR_ACTIONS = (
     "open_meeting",
+    "end_meeting",
     "take_up",
     "give",
     "end",
@@ -396,7 +498,15 @@ def run_chair_action(consultation: Consultation, action: str, values, *, actor) 
         ).first()
         if meeting is None:
             raise DomainError(_("Choose a meeting of this consultation."), code="wrong_meeting")
-        return open_meeting(consultation, meeting, actor=actor)
+        return open_meeting(
+            consultation,
+            meeting,
+            actor=actor,
+            today_only=True,
+            override=values.get("override") in ("on", "1", "true", True),
+        )
+    if action == "end_meeting":
+        return close_meeting(consultation, actor=actor)
     if action == "take_up":
         item = (
             AgendaItem.objects.select_related("group")

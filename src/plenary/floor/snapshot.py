@@ -92,21 +92,28 @@ def _totals(floor: Floor) -> dict:
 
 
 def _outcome(floor: Floor) -> dict:
-    """The current item's state, its proposed conclusion once shown (in every language it
-    exists in), and the objections recorded."""
+    """The current item's state, whether its outcome is recorded (the item is concluded),
+    its proposed conclusion once shown or agreed (in every language it exists in), and the
+    objections recorded, each with who entered it (chair, secretariat or speaker)."""
     if floor.item_id is None:
-        return {"state": None, "conclusion": None, "objections": []}
+        return {"state": None, "concluded": False, "conclusion": None, "objections": []}
     outcome = ItemOutcome.objects.filter(item_id=floor.item_id).first()
-    conclusion = ProposedConclusion.objects.filter(item_id=floor.item_id, shown=True).first()
+    concluded = bool(outcome and outcome.recorded)
+    conclusion = ProposedConclusion.objects.filter(item_id=floor.item_id).first()
+    agreed = concluded and outcome.state in (
+        ItemOutcome.State.AGREED,
+        ItemOutcome.State.CORRESPONDENCE,
+    )
     texts = None
-    if conclusion is not None:
+    if conclusion is not None and (conclusion.shown or agreed):
         texts = translated.texts(conclusion, "text")
         texts["original"] = conclusion.original
     objections = Objection.objects.filter(item_id=floor.item_id, withdrawn_at__isnull=True)
     return {
         "state": outcome.state if outcome else "not_discussed",
+        "concluded": concluded,
         "conclusion": texts,
-        "objections": [{"d": o.delegation_id, "k": o.kind} for o in objections],
+        "objections": [{"d": o.delegation_id, "k": o.kind, "by": o.entered_by} for o in objections],
     }
 
 

@@ -1,4 +1,5 @@
 import json
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +17,7 @@ from plenary.consultations.services import opening_meeting_under_way
 from plenary.core import translated
 from plenary.directory.names import state_name
 from plenary.outcomes import queries as outcome_queries
-from plenary.outcomes.models import ItemOutcome
+from plenary.outcomes.models import ItemOutcome, Objection
 from plenary.outcomes.services import outcome_of
 from plenary.planning.models import Meeting
 from plenary.planning.queries import items_by_id, minutes_behind_plan
@@ -84,6 +85,10 @@ def _labels() -> dict:
         "connection_lost": _("Connection lost; reconnecting…"),
         "original": _("original: %(language)s"),
         "states": {code: str(label) for code, label in ItemOutcome.State.choices},
+        "concluded": _("Concluded: %(outcome)s"),
+        "objections": _("Objections and requests for deferral"),
+        "kinds": {code: str(label) for code, label in Objection.Kind.choices},
+        "entered_by": {code: str(label) for code, label in Objection.EnteredBy.choices},
         "languages": {
             code: translation.get_language_info(code)["name_local"]
             for code, _n in settings.LANGUAGES
@@ -114,6 +119,9 @@ def live(request, consultation):
             "consultation": consultation,
             "participant": participant,
             "may_ask": may_ask,
+            # No item on the floor, or its outcome recorded: the buttons are off.
+            "closed": not floor.item_id
+            or ItemOutcome.objects.filter(item_id=floor.item_id, recorded=True).exists(),
             "initial": snapshot.encode(snapshot.build(consultation.pk)),
             "names": json.dumps(_names(consultation, language), ensure_ascii=False),
             "labels": json.dumps(_labels(), ensure_ascii=False),
@@ -177,12 +185,26 @@ def _totals_panel(consultation, item) -> dict:
     }
 
 
+def _meetings(consultation, floor, may_override: bool) -> list:
+    """The meetings the console offers to open: today's and the rehearsal (and the one
+    open), or every one for the secretariat, who may override the day."""
+    zone = ZoneInfo(consultation.time_zone)
+    offered = []
+    for meeting in Meeting.objects.filter(consultation=consultation).order_by("starts_at"):
+        meeting.today = services.held_today(consultation, meeting)
+        meeting.day = meeting.starts_at.astimezone(zone).date()
+        if meeting.today or may_override or meeting.pk == floor.meeting_id:
+            offered.append(meeting)
+    return offered
+
+
 @consultation_permission("consultations.chair_meeting")
 def console(request, consultation):
     """The chair's console: agenda, current item, queue with each speaker's class, the
     buttons, and the plan's clock (ahead or behind)."""
     floor = services.floor_of(consultation)
     queue = services.waiting_queue(floor)
+    may_override = request.user.has_perm("consultations.open_any_meeting", consultation)
     items = [
         i
         for i in items_by_id(consultation).values()
@@ -197,7 +219,13 @@ def console(request, consultation):
         current = {
             "outcome": outcome_of(floor.item),
             "conclusion": outcome_queries.proposed_conclusion(floor.item_id),
-            "objections": outcome_queries.objections_on(floor.item_id).select_related("delegation"),
+            # By delegation, as on the live page and in the report.
+            "objections": sorted(
+                outcome_queries.objections_on(floor.item_id).select_related(
+                    "delegation__state", "delegation__sector_member"
+                ),
+                key=lambda objection: (str(objection.delegation), objection.recorded_at),
+            ),
             "delegations": Delegation.objects.filter(consultation=consultation).select_related(
                 "state", "sector_member"
             ),
@@ -207,6 +235,8 @@ def console(request, consultation):
             ],
         }
         conclusion = current["conclusion"]
+        # A new conclusion is drafted in the consultation's working language by default.
+        current["original"] = conclusion.original if conclusion else consultation.working_language
         current["texts"] = [
             (
                 code,
@@ -225,7 +255,13 @@ def console(request, consultation):
             "floor": floor,
             "queue": queue,
             "items": items,
-            "meetings": Meeting.objects.filter(consultation=consultation).order_by("starts_at"),
+            "meetings": _meetings(consultation, floor, may_override),
+            "may_override": may_override,
+            "concluded": set(
+                ItemOutcome.objects.filter(
+                    item__group__consultation=consultation, recorded=True
+                ).values_list("item_id", flat=True)
+            ),
             "clock": clock,
             "speech": _speech_clock(floor.speaking),
             "interrupted": _speech_clock(floor.interrupted),

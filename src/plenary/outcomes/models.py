@@ -83,6 +83,17 @@ class Objection(models.Model):
     on_behalf = models.BooleanField(
         _("recorded by the secretariat on the delegation's behalf"), default=False
     )
+
+    class EnteredBy(models.TextChoices):
+        CHAIR = "chair", _("entered by the chair")
+        SECRETARIAT = "secretariat", _("entered by the secretariat")
+        SPEAKER = "speaker", _("entered by the delegation's speaker")
+
+    # Who entered it: the delegation's own speaker, or on its behalf the presiding officer
+    # or the secretariat (both may run the console; the label must say which).
+    entered_by = models.CharField(
+        _("entered by"), max_length=12, choices=EnteredBy.choices, default=EnteredBy.SPEAKER
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 

@@ -7,8 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plenary.consultations.models import AgendaGroup, AgendaItem
+from plenary.consultations.rules import is_presiding_officer
 from plenary.core import audit, translated
 from plenary.core.errors import DomainError
+from plenary.planning import services as planning
 from plenary.registration.models import Delegation, Participant
 
 from . import rule, signals
@@ -165,6 +167,7 @@ def record_objection(
         raise DomainError(_("Unknown request."), code="bad_kind")
     on_behalf = participant is None
     _may_object(item, delegation, participant, actor)
+    entered_by = _entered_by(item, actor, participant)
     with transaction.atomic():
         outcome = _open_outcome(item)
         if item.group.kind == AgendaGroup.Kind.FOR_INFORMATION:
@@ -179,8 +182,9 @@ def record_objection(
                     delegation=delegation,
                     kind=kind,
                     participant=participant,
-                    recorded_by=actor,
+                    recorded_by=actor if getattr(actor, "pk", None) else None,
                     on_behalf=on_behalf,
+                    entered_by=entered_by,
                 )
         except IntegrityError:
             raise DomainError(
@@ -195,10 +199,21 @@ def record_objection(
                 "category": delegation.category,
                 "kind": kind,
                 "on_behalf": on_behalf,
+                "entered_by": entered_by,
             },
         )
         _apply_rule(outcome, actor)
     return objection
+
+
+def _entered_by(item: AgendaItem, actor, participant: Participant | None) -> str:
+    """The delegation's speaker; or, on its behalf, the presiding officer (who may also hold
+    a secretariat role) or else the secretariat."""
+    if participant is not None:
+        return Objection.EnteredBy.SPEAKER
+    if actor is not None and is_presiding_officer(actor, item.group.consultation):
+        return Objection.EnteredBy.CHAIR
+    return Objection.EnteredBy.SECRETARIAT
 
 
 def withdraw_objection(
@@ -258,10 +273,30 @@ def _apply_rule(outcome: ItemOutcome, actor) -> None:
 
 def record_outcome(item: AgendaItem, state: str, *, actor, reason: str = "") -> ItemOutcome:
     """The presiding officer records the outcome: agreed as proposed conclusion, deferred,
-    proposed for decision by correspondence (urgent items only, R27) or information noted."""
+    proposed for decision by correspondence (urgent items only, R27) or information noted.
+
+    Checks, in order: the actor chairs; the outcome is one of the final ones; it is not
+    recorded already (a second recording is refused and audited); it fits the item's group,
+    a requested deferral and the drafted conclusion. Recording concludes the item: its list
+    of speakers closes (the live floor, by `signals.item_concluded`), the planning desk no
+    longer starts it, and the rest of the published plan is re-planned from now (R24)."""
     _may_run(actor, item)
     if state not in ItemOutcome.FINAL:
         raise DomainError(_("Choose one of the outcomes."), code="bad_outcome")
+    try:
+        return _record_outcome(item, state, actor=actor, reason=reason)
+    except DomainError as refusal:
+        if refusal.code == "outcome_recorded":
+            audit.record(
+                "outcome.refused",
+                actor=actor,
+                target=item,
+                data={"why": refusal.code, "state": state},
+            )
+        raise
+
+
+def _record_outcome(item: AgendaItem, state: str, *, actor, reason: str) -> ItemOutcome:
     with transaction.atomic():
         outcome = _open_outcome(item)
         information = item.group.kind == AgendaGroup.Kind.FOR_INFORMATION
@@ -291,6 +326,8 @@ def record_outcome(item: AgendaItem, state: str, *, actor, reason: str = "") -> 
                 code="not_urgent",
             )
         _set(outcome, state, actor, reason=reason or outcome.reason, recorded=True)
+        signals.item_concluded.send(sender=ItemOutcome, item=item, actor=actor)
+        planning.conclude_item(item, actor=actor)
     return outcome
 
 
@@ -312,6 +349,7 @@ def reopen(item: AgendaItem, *, actor, reason: str) -> ItemOutcome:
         )
         _set(outcome, state, actor, reason=reason.strip(), recorded=False)
         audit.record("outcome.reopened", actor=actor, target=item, data={"reason": reason.strip()})
+        planning.reopen_item(item, actor=actor)
         _apply_rule(outcome, actor)
     return outcome
 

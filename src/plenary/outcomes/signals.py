@@ -9,3 +9,8 @@ from django.dispatch import Signal
 # which floor.services takes them (set_item → take_up), and publishes after the commit.
 # A receiver must not expect to read the change: it is not made yet.
 shown_state_changed = Signal()
+
+# An item's outcome was recorded (`item`, `actor`), inside the transaction that records it,
+# after `shown_state_changed`: the live floor closes the item's list of speakers
+# (floor/live.py), in the same transaction.
+item_concluded = Signal()

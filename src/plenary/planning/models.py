@@ -56,6 +56,9 @@ class ItemProgress(models.Model):
     item = models.OneToOneField(AgendaItem, on_delete=models.CASCADE, related_name="progress")
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # Its outcome is recorded (outcomes.services.record_outcome): it is not started again
+    # from the planning desk until the outcome is reopened.
+    concluded = models.BooleanField(_("concluded"), default=False)
 
     class Meta:
         verbose_name = _("item progress")

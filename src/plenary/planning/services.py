@@ -206,9 +206,26 @@ def publish_plan(
     return version
 
 
+def _concluded(item: AgendaItem) -> DomainError:
+    return DomainError(
+        _("The outcome of item %(label)s is recorded: it cannot be started again."),
+        code="item_concluded",
+        params={"label": item.label},
+    )
+
+
 def record_item_start(item: AgendaItem, *, at: datetime | None = None, actor) -> ItemProgress:
+    """The item starts now (the planning desk's Start). Checks, in order: the item is
+    schedulable; its outcome is not recorded (a refusal is audited)."""
     _schedulable(item)
+    if ItemProgress.objects.filter(item=item, concluded=True).exists():
+        # Refused before the transaction, so that the refusal stays recorded.
+        audit.record("plan.refused", actor=actor, target=item, data={"why": "item_concluded"})
+        raise _concluded(item)
     with transaction.atomic():
+        progress = ItemProgress.objects.select_for_update().filter(item=item).first()
+        if progress is not None and progress.concluded:
+            raise _concluded(item)
         progress, _created = ItemProgress.objects.update_or_create(
             item=item, defaults={"started_at": at or timezone.now(), "ended_at": None}
         )
@@ -218,9 +235,64 @@ def record_item_start(item: AgendaItem, *, at: datetime | None = None, actor) ->
     return progress
 
 
+def item_taken_up(item: AgendaItem, *, at: datetime | None = None, actor) -> ItemProgress:
+    """The chair took the item up on the floor: it has started, unless it started before
+    (an item taken up again keeps its first start)."""
+    _schedulable(item)
+    with transaction.atomic():
+        progress, created = ItemProgress.objects.get_or_create(
+            item=item, defaults={"started_at": at or timezone.now()}
+        )
+        if created:
+            audit.record(
+                "plan.item_started", actor=actor, target=item, data={"at": progress.started_at}
+            )
+    return progress
+
+
+def conclude_item(item: AgendaItem, *, at: datetime | None = None, actor) -> PlanVersion | None:
+    """The item's outcome is recorded (called by outcomes.services.record_outcome, in its
+    transaction): the item has ended, is not started again, and once a plan is published
+    the remaining items are re-planned from now and the new version published (R24)."""
+    if item.group.kind == AgendaGroup.Kind.FOR_INFORMATION:
+        return None  # noted for information: never in the plan
+    at = at or timezone.now()
+    consultation = item.group.consultation
+    with transaction.atomic():
+        progress = ItemProgress.objects.select_for_update().filter(item=item).first()
+        if progress is None:
+            progress = ItemProgress(item=item, started_at=at)
+        if progress.ended_at is None:
+            progress.ended_at = max(at, progress.started_at)
+        progress.concluded = True
+        progress.save()
+        audit.record("plan.item_concluded", actor=actor, target=item, data={"at": at})
+        if not consultation.plan_versions.exists():
+            return None
+        return replan(
+            consultation,
+            now=at,
+            actor=actor,
+            reason=str(
+                _("Re-planned after the outcome of item %(label)s was recorded.")
+                % {"label": item.label}
+            ),
+        )
+
+
+def reopen_item(item: AgendaItem, *, actor) -> None:
+    """The item's outcome is reopened: it may be started again from the planning desk."""
+    with transaction.atomic():
+        updated = ItemProgress.objects.filter(item=item, concluded=True).update(concluded=False)
+        if updated:
+            audit.record("plan.item_reopened", actor=actor, target=item, data={})
+
+
 def record_item_end(item: AgendaItem, *, at: datetime | None = None, actor) -> PlanVersion:
     """The item is finished: the remaining items are re-planned from now and the new plan
     is published, saying what moved (R24: the actual length follows the meeting)."""
+    if item.group.kind == AgendaGroup.Kind.FOR_INFORMATION:
+        return None  # noted for information: never in the plan
     at = at or timezone.now()
     consultation = item.group.consultation
     with transaction.atomic():
@@ -238,7 +310,12 @@ def record_item_end(item: AgendaItem, *, at: datetime | None = None, actor) -> P
 
 
 def replan(
-    consultation: Consultation, *, now: datetime, actor, cause: AgendaItem | None = None
+    consultation: Consultation,
+    *,
+    now: datetime,
+    actor,
+    cause: AgendaItem | None = None,
+    reason: str = "",
 ) -> PlanVersion:
     finished = ItemProgress.objects.filter(
         item__group__consultation=consultation, ended_at__isnull=False
@@ -258,9 +335,9 @@ def replan(
             }
         )
     plan = compute_plan(consultation, not_before=now, done=[p.item_id for p in finished])
-    if cause is not None:
+    if not reason and cause is not None:
         reason = str(_("Re-planned after item %(label)s ended.") % {"label": cause.label})
-    else:
+    elif not reason:
         reason = str(_("Re-planned."))
     return publish_plan(consultation, actor=actor, reason=reason, plan=plan, done_slots=done_slots)
 

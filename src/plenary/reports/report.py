@@ -358,6 +358,8 @@ def _labels() -> dict:
         "no_correspondence": gettext("No item is proposed for decision by correspondence."),
         "no_information": gettext("No item is for information."),
         "no_speech": gettext("No speech was recorded."),
+        "objections": gettext("Objections and requests for deferral"),
+        "withdrawn": gettext("withdrawn"),
     }
 
 
@@ -460,6 +462,37 @@ def _outcome_reads(consultation: Consultation) -> tuple[dict, dict, dict]:
     return outcomes, conclusions, requesters
 
 
+def _objections_by_item(consultation: Consultation) -> dict[int, list[dict]]:
+    """By item, the objections and requests for deferral by delegation (delegations in the
+    order of their names): each request with who entered it, withdrawn ones marked.
+
+    {item_id: [{"delegation", "category", "requests": [{"kind", "entered_by",
+     "withdrawn"}, ...]}, ...]}"""
+    by_item: dict[int, dict[int, dict]] = defaultdict(dict)
+    for objection in Objection.objects.filter(
+        item__group__consultation=consultation
+    ).select_related("delegation__state", "delegation__sector_member"):
+        row = by_item[objection.item_id].setdefault(
+            objection.delegation_id,
+            {
+                "delegation": str(objection.delegation),
+                "category": objection.delegation.get_category_display(),
+                "requests": [],
+            },
+        )
+        row["requests"].append(
+            {
+                "kind": str(objection.get_kind_display()),
+                "entered_by": str(objection.get_entered_by_display()),
+                "withdrawn": objection.withdrawn_at is not None,
+            }
+        )
+    return {
+        item_id: sorted(rows.values(), key=lambda row: row["delegation"])
+        for item_id, rows in by_item.items()
+    }
+
+
 def _item_entry(item) -> dict:
     documents, contributions = _documents(item)
     return {
@@ -499,6 +532,7 @@ def _items(consultation: Consultation, language: str) -> dict:
     """The agenda items of sections 3 to 6, placed by sections.sort_items; an item listed
     in two sections is one entry."""
     outcomes, conclusions, requesters = _outcome_reads(consultation)
+    objections = _objections_by_item(consultation)
     placed = sections.sort_items(
         (
             group,
@@ -508,13 +542,16 @@ def _items(consultation: Consultation, language: str) -> dict:
         for group in agenda_groups(consultation)
     )
     entries = {
-        item.pk: _discussed_entry(
-            item,
-            outcomes.get(item.pk),
-            conclusions.get(item.pk),
-            requesters.get(item.pk, []),
-            language,
-        )
+        item.pk: {
+            **_discussed_entry(
+                item,
+                outcomes.get(item.pk),
+                conclusions.get(item.pk),
+                requesters.get(item.pk, []),
+                language,
+            ),
+            "objections": objections.get(item.pk, []),
+        }
         for _group, items in placed.discussed
         for item in items
     }
@@ -683,6 +720,17 @@ def _add_item(document, entry: dict, labels: dict) -> None:
             document.add_paragraph(line, style="Quote")
         if conclusion["note"]:
             document.add_paragraph().add_run(conclusion["note"]).italic = True
+    if entry.get("objections"):
+        document.add_paragraph().add_run(f"{labels['objections']}:").bold = True
+        for row in entry["objections"]:
+            requests = "; ".join(
+                f"{r['kind']} — {r['entered_by']}"
+                + (f" ({labels['withdrawn']})" if r["withdrawn"] else "")
+                for r in row["requests"]
+            )
+            document.add_paragraph(
+                f"{row['delegation']} ({row['category']}): {requests}", style="List Bullet"
+            )
 
 
 def _docx_cover(document, cover: dict) -> None:

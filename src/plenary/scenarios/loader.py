@@ -82,6 +82,7 @@ TEXT_SETTINGS = {
     "document_prefix",
     "contribution_prefix",
     "contribution_max_page_size",
+    "working_language",
 }
 LIST_SETTINGS = {
     "languages",

@@ -94,7 +94,13 @@ SECTIONS: list[tuple[str, object, list[str]]] = [
     (
         "mailboxes",
         _("Mailboxes and languages"),
-        ["registration_email", "remote_participation_email", "contributions_email", "languages"],
+        [
+            "registration_email",
+            "remote_participation_email",
+            "contributions_email",
+            "languages",
+            "working_language",
+        ],
     ),
 ]
 

@@ -59,6 +59,11 @@ def problems(candidate, *, groups: list[int], remote: dict, changed: set[str]) -
     _queue(candidate, add)
     if not candidate.languages or set(candidate.languages) - set(LANGUAGE_CODES):
         add("languages", _("Choose one or more of the six languages."))
+    elif candidate.working_language not in candidate.languages:
+        add(
+            "working_language",
+            _("The working language must be one of the consultation's languages."),
+        )
     if not (getattr(candidate, "title_en", "") or "").strip():
         add("title", _("The consultation needs its English title."))
     if not (candidate.acronym or "").strip():

@@ -18,16 +18,73 @@
     if (el) { window.plenaryCountdown(el, el.dataset.since, el.dataset.seconds, el.dataset.warn); }
   }
 
+  // What the chair was doing is kept when the console is redrawn: where the agenda list
+  // was scrolled to, the panels opened or closed, the fields being filled in, the focus.
+  var SCROLL_KEY = "plenary-console-agenda:" + location.pathname;
+
+  function agendaList() { return document.getElementById("agenda-list"); }
+
+  function keep() {
+    var kept = {scroll: null, open: {}, values: {}, focus: null};
+    var list = agendaList();
+    if (list) { kept.scroll = list.scrollTop; }
+    Array.prototype.forEach.call(root.querySelectorAll("details[id]"), function (el) { kept.open[el.id] = el.open; });
+    Array.prototype.forEach.call(root.querySelectorAll("textarea[id], select[id], input[id]"), function (el) {
+      if (el.type === "checkbox") {
+        if (el.checked !== el.defaultChecked) { kept.values[el.id] = el.checked; }
+      } else if (el.tagName === "SELECT") {
+        var chosen = el.options[el.selectedIndex];
+        if (chosen && !chosen.defaultSelected) { kept.values[el.id] = el.value; }
+      } else if (el.value !== el.defaultValue) {
+        kept.values[el.id] = el.value;
+      }
+    });
+    if (document.activeElement && document.activeElement.id && root.contains(document.activeElement)) {
+      kept.focus = document.activeElement.id;
+    }
+    return kept;
+  }
+
+  function restore(kept) {
+    var list = agendaList();
+    if (list && kept.scroll !== null) { list.scrollTop = kept.scroll; }
+    Object.keys(kept.open).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el) { el.open = kept.open[id]; }
+    });
+    Object.keys(kept.values).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (!el) { return; }
+      if (el.type === "checkbox") { el.checked = kept.values[id]; } else { el.value = kept.values[id]; }
+    });
+    var focused = kept.focus && document.getElementById(kept.focus);
+    if (focused) { focused.focus({preventScroll: true}); }
+  }
+
+  // On opening the page: where the list was before a form posted (no socket), else the
+  // item on the floor brought into view.
+  function placeAgenda() {
+    var list = agendaList();
+    if (!list) { return; }
+    var saved = null;
+    try { saved = sessionStorage.getItem(SCROLL_KEY); sessionStorage.removeItem(SCROLL_KEY); } catch (e) { saved = null; }
+    if (saved !== null) { list.scrollTop = Number(saved); return; }
+    var active = list.querySelector(".active");
+    if (active && (active.offsetTop < list.scrollTop || active.offsetTop + active.offsetHeight > list.scrollTop + list.clientHeight)) {
+      list.scrollTop = Math.max(0, active.offsetTop - list.clientHeight / 3);
+    }
+  }
+
   function refresh() {
     fetch(location.href, {credentials: "same-origin"}).then(function (response) { return response.text(); }).then(function (html) {
       var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("console");
-      if (!fresh) { return; }
-      // A panel the chair opened (the totals) stays open across the redraw.
-      var opened = Array.prototype.map.call(root.querySelectorAll("details[open][id]"), function (el) { return el.id; });
-      root.innerHTML = fresh.innerHTML;
-      opened.forEach(function (id) { var el = document.getElementById(id); if (el) { el.open = true; } });
-      version = Number(fresh.dataset.version || version);
-      tick();
+      if (fresh) {
+        var kept = keep();
+        root.innerHTML = fresh.innerHTML;
+        version = Number(fresh.dataset.version || version);
+        restore(kept);
+        tick();
+      }
     });
   }
 
@@ -51,7 +108,12 @@
 
   root.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!isConsoleAction(form) || !socket || socket.readyState !== WebSocket.OPEN) { return; }  // the form posts instead
+    if (!isConsoleAction(form) || !socket || socket.readyState !== WebSocket.OPEN) {
+      // The form posts instead, and the page comes back with the list where it was.
+      var list = agendaList();
+      try { if (list) { sessionStorage.setItem(SCROLL_KEY, String(list.scrollTop)); } } catch (e) { /* private mode */ }
+      return;
+    }
     event.preventDefault();
     var message = {op: "chair"};
     new FormData(form, event.submitter).forEach(function (value, name) {
@@ -81,5 +143,6 @@
   }
   setInterval(tick, 500);
   tick();
+  placeAgenda();
   connect();
 })();

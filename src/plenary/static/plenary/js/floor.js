@@ -87,7 +87,38 @@
       }
       text("conclusion", shown);
       text("item-state", state.state ? (labels.states[state.state] || "") : "");
+      var concluded = document.getElementById("concluded");
+      if (concluded) {
+        concluded.textContent = state.concluded ? labels.concluded.replace("%(outcome)s", labels.states[state.state] || "") : "";
+        concluded.classList.toggle("d-none", !state.concluded);
+      }
     }
+    drawObjections();
+    // Nothing to ask for with no item on the floor, or once its outcome is recorded.
+    var closed = !state.item || Boolean(state.concluded);
+    ["ask", "withdraw", "point-of-order", "reply", "object-button"].forEach(function (id) {
+      var button = document.getElementById(id);
+      if (button) { button.disabled = closed; }
+    });
+  }
+
+  // The objections and requests for deferral on the item, by delegation, each saying who
+  // entered it (the delegation's speaker, or on its behalf the chair or the secretariat).
+  function drawObjections() {
+    var list = document.getElementById("objections");
+    if (!list) { return; }
+    list.textContent = "";
+    var objections = state.objections || [];
+    objections.slice().sort(function (a, b) {
+      return (names.delegations[a.d] || "").localeCompare(names.delegations[b.d] || "");
+    }).forEach(function (o) {
+      var li = document.createElement("li");
+      li.textContent = (names.delegations[o.d] || "?") + ": " + ((labels.kinds || {})[o.k] || o.k) +
+        (o.by ? " — " + ((labels.entered_by || {})[o.by] || o.by) : "");
+      if (o.d === myDelegation) { li.className = "fw-semibold"; }
+      list.appendChild(li);
+    });
+    document.getElementById("objections-block").classList.toggle("d-none", !objections.length);
   }
 
   function duration(seconds) {
