@@ -138,10 +138,13 @@ def delegation_page(request, consultation):
         delegation.requests = delegation.extra_speaker_requests.select_related(
             "participant", "meeting", "item__group"
         )
-    meetings = consultation.meetings.order_by("starts_at")
+    # Only what an extra speaker can still be granted for (R12): meetings not over, items
+    # not concluded.
+    meetings = consultation.meetings.filter(ends_at__gt=timezone.now()).order_by("starts_at")
     items = (
         AgendaItem.objects.filter(group__consultation=consultation)
         .exclude(group__kind=AgendaGroup.Kind.FOR_INFORMATION)
+        .exclude(progress__ended_at__isnull=False)
         .select_related("group")
     )
     return render(
