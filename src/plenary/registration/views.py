@@ -20,7 +20,7 @@ from plenary.core.models import OutboxMessage
 from plenary.core.sessions import session_in_transaction
 from plenary.planning.models import Meeting
 
-from . import queries, services
+from . import queries, reminders, services
 from .forms import BulkDecisionForm, ExtraSpeakerForm, ParticipantFilterForm, RegistrationForm
 from .models import Capacity, ExtraSpeakerRequest, Participant
 from .session import open_link_session, participant_of
@@ -207,6 +207,7 @@ def dashboard(request, consultation):
             "consultation": consultation,
             "people_path": _people_path(consultation),
             "list_path": reverse("registration_participants", args=[consultation.slug]),
+            "speaker_reminder_at": reminders.reminder_due_at(consultation),
             **data,
         },
     )
