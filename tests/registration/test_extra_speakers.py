@@ -302,3 +302,47 @@ def test_only_the_secretariat_decides_and_the_attempt_is_recorded(
     assert _refusals("decide_extra_speaker").get().data["why"] == "not_secretariat"
     assert Delegation.objects.get(pk=swiss.pk).speakers == 0
     assert Participant.objects.get(pk=request.participant_id).role == "viewer"
+
+
+# --- the same through the API -------------------------------------------------------------------
+
+
+def test_the_api_refuses_a_meeting_over_and_a_full_meeting_with_their_codes(
+    client, consultation, swiss, meetings, focal_ch, secretariat_user
+):
+    from tests.api.conftest import activate_totp, bearer, user_token
+
+    first, _second = meetings
+    focal = bearer(user_token(activate_totp(focal_ch)))
+    secretariat = bearer(user_token(activate_totp(secretariat_user)))
+    person = _viewer(consultation, swiss, 1)
+    path = "/api/v1/consultations/vcc-2/extra-speakers"
+    over = factories.meeting(consultation, 4)
+    answer = client.post(
+        path,
+        {"participant": person.pk, "meeting": over.pk},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+        **focal,
+    )
+    assert (answer.status_code, answer.json()["code"]) == (400, "meeting_over")
+    with translation.override("fr"):
+        said = _("This meeting is already over: no extra speaker can be granted for it.")
+    assert answer.json()["detail"] == said
+    assert not ExtraSpeakerRequest.objects.filter(participant=person).exists()
+    answer = client.post(
+        path,
+        {"participant": person.pk, "meeting": first.pk},
+        content_type="application/json",
+        **focal,
+    )
+    assert answer.status_code == 201
+    Capacity.objects.filter(consultation=consultation).update(speaker_limit=0)
+    answer = client.post(
+        f"{path}/{answer.json()['id']}/decision",
+        {"grant": True},
+        content_type="application/json",
+        **secretariat,
+    )
+    assert (answer.status_code, answer.json()["code"]) == (400, "speaker_capacity")
+    assert ExtraSpeakerRequest.objects.get(participant=person).status == "requested"
