@@ -145,6 +145,19 @@ def test_a_meeting_full_with_a_grant_refuses_the_next_designation_and_grant(
     assert services.speakers_by_meeting(consultation) == {first.pk: 3, second.pk: 3}
 
 
+def test_the_dashboard_shows_the_speakers_of_each_meeting_ahead_against_the_capacity(
+    client, consultation, swiss, meetings, focal_ch, secretariat_user
+):
+    first, _second = meetings
+    factories.participant(consultation, swiss, 1, actor=focal_ch)
+    _granted(_viewer(consultation, "FR", 1), meeting=first)
+    client.force_login(secretariat_user)
+    page = client.get("/en/c/vcc-2/registration/").content.decode()
+    line = page.split('id="meeting-speakers"')[1].split("</p>")[0]
+    assert "Meeting 1: 2 / 300" in line and "Meeting 2: 1 / 300" in line
+    assert "Meeting 3" not in line  # over
+
+
 def test_an_item_grant_holds_a_place_in_every_meeting_that_may_take_the_item_up(
     consultation, swiss, meetings, focal_ch, secretariat_user
 ):

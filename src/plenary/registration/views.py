@@ -208,9 +208,18 @@ def dashboard(request, consultation):
             "people_path": _people_path(consultation),
             "list_path": reverse("registration_participants", args=[consultation.slug]),
             "speaker_reminder_at": reminders.reminder_due_at(consultation),
+            "meeting_speakers": _meeting_speakers(consultation),
             **data,
         },
     )
+
+
+def _meeting_speakers(consultation) -> list[tuple[Meeting, int]]:
+    """Each meeting ahead with the people entitled to speak at it (R10–R12): what a grant
+    of an extra speaker is checked against."""
+    counts = services.speakers_by_meeting(consultation)
+    meetings = Meeting.objects.filter(pk__in=counts).order_by("starts_at")
+    return [(meeting, counts[meeting.pk]) for meeting in meetings]
 
 
 # --- the secretariat's list of registrations and its decisions ----------------------------
