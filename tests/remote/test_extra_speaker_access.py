@@ -92,5 +92,9 @@ def test_the_join_page_gives_a_meeting_grant_the_speaker_address_at_that_meeting
     at_second = client.get(f"/en/c/vcc-2/meetings/{second.pk}/join/").content.decode()
     assert "/watch/1" in at_first and "/speak/1" not in at_first
     assert "/speak/2" in at_second
+    # Where they are a viewer, the page says where their grant is for.
+    scope = at_first.split('id="grant-scope"')[1].split("</p>")[0]
+    assert "You are an extra speaker for: Meeting 2." in scope
+    assert 'id="grant-scope"' not in at_second
     rehearsal = factories.meeting(consultation, kind="rehearsal")
     assert services.role_in_meeting(viewer, rehearsal) == VIEWER

@@ -989,6 +989,19 @@ def may_speak(participant: Participant, *, meeting=None, items=()) -> bool:
     )
 
 
+def extra_speaker_grants(participant: Participant) -> list[ExtraSpeakerRequest]:
+    """The participant's extra-speaker grants in force (R12), with their meeting or item."""
+    if participant.status != Participant.Status.APPROVED:
+        return []
+    return list(
+        ExtraSpeakerRequest.objects.filter(
+            participant=participant, status=ExtraSpeakerRequest.Status.GRANTED
+        )
+        .select_related("meeting", "item__group")
+        .order_by("pk")
+    )
+
+
 def holds_extra_grant(participant: Participant, *, meeting=None, item=None) -> bool:
     """Whether the participant holds a grant for exactly this meeting or this item."""
     grants = ExtraSpeakerRequest.objects.filter(
