@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_noop, ngettext, ngettext_lazy
 
 from plenary.consultations.models import AgendaGroup, AgendaItem, Appointment, Consultation
 from plenary.core import audit, timezones
@@ -760,7 +760,7 @@ def _extra_speaker_limit(
     ).count()
     if taken >= most:
         raise DomainError(
-            ngettext(
+            ngettext_lazy(
                 "Your delegation may have at most %(most)s extra speaker for one meeting or item.",
                 "Your delegation may have at most %(most)s extra speakers for one meeting or item.",
                 most,
