@@ -91,9 +91,12 @@ def cmd_worker(args) -> int:
     # Imported after django.setup(): it needs the settings and the app registry.
     from plenary.contributions.tasks import schedule_expiry
     from plenary.core.health import WORKER_ID, enqueue_heartbeat, start_heartbeat
+    from plenary.registration.tasks import schedule_speaker_reminders
 
     # Drafts past their days are deleted hourly by a task that schedules its next run.
     schedule_expiry()
+    # Likewise, hourly, the reminder to delegations short of speakers (R11).
+    schedule_speaker_reminders()
     # The heartbeat shows on /health that a worker takes tasks from the queue.
     if args.batch:
         enqueue_heartbeat()

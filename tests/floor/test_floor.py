@@ -46,8 +46,9 @@ def test_viewer_cannot_ask_for_the_floor(meeting_on_item):
 def test_extra_speaker_grant_allows_asking_for_that_meeting_only(meeting_on_item, chair):
     consultation = meeting_on_item
     viewer = factories.participant(consultation, "CH", speaker=False)
+    meeting = factories.under_way(factories.meeting(consultation, 1))
     request = registration.request_extra_speaker(
-        viewer, meeting=factories.meeting(consultation, 1), actor=factories.focal_point("CH")
+        viewer, meeting=meeting, actor=factories.focal_point("CH")
     )
     registration.decide_extra_speaker(request, grant=True, actor=factories.secretariat())
     assert services.ask_for_floor(viewer).status == "waiting"

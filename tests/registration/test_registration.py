@@ -218,7 +218,7 @@ def test_link_mail_is_in_the_participants_language(consultation, swiss, focal_ch
 
 def test_extra_speaker_for_one_meeting(consultation, swiss, focal_ch, secretariat_user):
     person = factories.participant(consultation, swiss, 1, speaker=False, actor=focal_ch)
-    meeting = factories.meeting(consultation, 2)
+    meeting = factories.under_way(factories.meeting(consultation, 2))
     request = services.request_extra_speaker(person, meeting=meeting, actor=focal_ch)
     with pytest.raises(DomainError):
         services.request_extra_speaker(person, meeting=meeting, actor=focal_ch)
@@ -236,7 +236,7 @@ def test_extra_speaker_refused_when_no_speaker_place_is_left(
     factories.participant(consultation, swiss, 1, actor=focal_ch)
     person = factories.participant(consultation, swiss, 2, speaker=False, actor=focal_ch)
     request = services.request_extra_speaker(
-        person, meeting=consultation.meetings.first(), actor=focal_ch
+        person, meeting=factories.under_way(factories.meeting(consultation, 1)), actor=focal_ch
     )
     with pytest.raises(DomainError) as refused:
         services.decide_extra_speaker(request, grant=True, actor=secretariat_user)

@@ -49,6 +49,7 @@ class ConsultationSettingsIn(Schema):
     speakers_per_delegation_min: int | None = None
     speakers_per_delegation_max: int | None = None
     extra_speakers_per_request: int | None = None
+    speaker_reminder_days: int | None = None
     sector_members_per_sector: int | None = None
     contribution_days_before: int | None = None
     contribution_deadline_time: datetime.time | None = None

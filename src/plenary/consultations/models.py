@@ -82,6 +82,17 @@ class Consultation(models.Model):
     extra_speakers_per_request = models.PositiveSmallIntegerField(
         _("additional speakers per request"), default=1
     )
+    # R11: the focal point of a delegation with fewer speakers than the fewest is reminded
+    # this many days before the first meeting. VCC-2: a week, so that the speakers named
+    # then can test their link at the rehearsal (10 November, six days before).
+    speaker_reminder_days = models.PositiveSmallIntegerField(
+        _("reminder to name speakers, days before the first meeting"),
+        default=7,
+        help_text=_(
+            "The focal point of a delegation with fewer speakers than the fewest is reminded "
+            "by e-mail, once."
+        ),
+    )
     speaker_capacity = models.PositiveIntegerField(_("speaker capacity"), default=300)
     viewer_capacity = models.PositiveIntegerField(_("viewer capacity"), default=2000)
     rehearsal_on = models.DateField(

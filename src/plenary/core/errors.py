@@ -140,7 +140,10 @@ _declare(
     "already_viewer",
     "duplicate_request",
     "empty_selection",  # a decision on many registrations with none selected
+    "extra_speaker_limit",  # R12: the delegation's extra speakers for a meeting or item
+    "item_over",  # an extra speaker for an item already concluded
     "meeting_or_item",
+    "meeting_over",  # an extra speaker for a meeting that has ended
     "no_capacity",
     "not_approved",
     "not_open",

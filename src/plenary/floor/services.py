@@ -27,7 +27,7 @@ from plenary.outcomes.services import take_up
 from plenary.planning import services as planning
 from plenary.planning.models import Meeting
 from plenary.registration.models import Participant
-from plenary.registration.services import holds_extra_grant
+from plenary.registration.services import may_speak
 
 from . import live, speaking
 from . import queue as queue_rules
@@ -215,20 +215,16 @@ def extend_speech(consultation: Consultation, seconds: int, *, actor) -> Floor:
 def ask_for_floor(
     participant: Participant, *, kind: str = FloorRequest.Kind.SPEAK, actor=None
 ) -> FloorRequest:
-    """A speaker (or holder of an extra-speaker grant) asks for the floor on the current item."""
+    """A speaker asks for the floor on the current item: a named speaker, or an extra speaker
+    whose grant is for the meeting open or the item under discussion (R12)."""
     consultation = participant.consultation
     if kind not in FloorRequest.Kind.values:
         raise DomainError(_("Unknown request."), code="bad_kind")
     # Who may is checked before the transaction, so that a refusal stays recorded.
     current = floor_of(consultation)
     participant = Participant.objects.select_related("delegation").get(pk=participant.pk)
-    allowed = (
-        participant.is_speaker
-        or (current.item_id is not None and holds_extra_grant(participant, item=current.item))
-        or (
-            current.meeting_id is not None
-            and holds_extra_grant(participant, meeting=current.meeting)
-        )
+    allowed = may_speak(
+        participant, meeting=current.meeting, items=[current.item_id] if current.item_id else []
     )
     if not allowed:
         audit.record("floor.refused", actor=actor, target=participant, data={"why": "not_speaker"})

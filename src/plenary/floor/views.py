@@ -22,7 +22,7 @@ from plenary.outcomes.services import outcome_of
 from plenary.planning.models import Meeting
 from plenary.planning.queries import items_by_id, minutes_behind_plan
 from plenary.registration.models import Delegation, Participant
-from plenary.registration.services import holds_extra_grant
+from plenary.registration.services import may_speak
 from plenary.registration.session import participant_of
 
 from . import queries, services, snapshot, speaking
@@ -107,10 +107,8 @@ def live(request, consultation):
         raise PermissionDenied
     language = translation.get_language()
     floor = services.floor_of(consultation)
-    may_ask = bool(participant) and (
-        participant.is_speaker
-        or (floor.item_id and holds_extra_grant(participant, item=floor.item))
-        or (floor.meeting_id and holds_extra_grant(participant, meeting=floor.meeting))
+    may_ask = bool(participant) and may_speak(
+        participant, meeting=floor.meeting, items=[floor.item_id] if floor.item_id else []
     )
     return render(
         request,

@@ -5,6 +5,7 @@ import unicodedata
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 
+from plenary.core.models import AuditEvent
 from plenary.directory.models import State
 from plenary.directory.names import state_name
 
@@ -105,7 +106,44 @@ def dashboard(consultation) -> dict:
             _listed(participants.filter(status=Participant.Status.PENDING))[:OLDEST_PENDING]
         ),
         "stranded": stranded(consultation),
+        "short_of_speakers": short_of_speakers_listed(consultation),
     }
+
+
+# The audit action of the reminder to name speakers (reminders.remind_speakers).
+REMINDED = "registration.speakers_reminded"
+
+
+def short_of_speakers(consultation):
+    """The delegations that have named fewer speakers than the consultation's fewest."""
+    return Delegation.objects.filter(
+        consultation=consultation, speakers__lt=consultation.speakers_per_delegation_min
+    )
+
+
+def reminded_delegations(consultation) -> dict:
+    """When each delegation of the consultation was reminded, by delegation id."""
+    events = AuditEvent.objects.filter(
+        action=REMINDED,
+        target_type=Delegation._meta.label,
+        target_id__in=[str(pk) for pk in consultation.delegations.values_list("pk", flat=True)],
+    ).values_list("target_id", "occurred_at")
+    return {int(target): at for target, at in events}
+
+
+def short_of_speakers_listed(consultation) -> list[Delegation]:
+    """The dashboard's delegations short of speakers (R11), each with `focal` (how many focal
+    points) and `reminded_at` (when its focal points were reminded, or None)."""
+    reminded = reminded_delegations(consultation)
+    delegations = list(
+        short_of_speakers(consultation)
+        .annotate(focal=Count("focal_points", distinct=True))
+        .select_related("state", "sector_member")
+        .prefetch_related("state__official_names")
+    )
+    for delegation in delegations:
+        delegation.reminded_at = reminded.get(delegation.pk)
+    return delegations
 
 
 def delegations_of_focal_point(user, consultation):

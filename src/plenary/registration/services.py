@@ -17,15 +17,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext, ngettext_lazy
 
-from plenary.consultations.models import Appointment, Consultation
+from plenary.consultations.models import AgendaGroup, AgendaItem, Appointment, Consultation
 from plenary.core import audit, timezones
 from plenary.core.errors import DomainError
 from plenary.core.mail import mail_in_language, queue_mail
 from plenary.core.models import AuditEvent, OutboxMessage
 from plenary.directory.models import State
+from plenary.planning.models import ItemProgress, Meeting
 
+from . import entitlement
 from .models import (
     AccessLink,
     Capacity,
@@ -106,6 +108,13 @@ def _sync_speaker_limits(consultation: Consultation, limit: int) -> int:
         ) from None
 
 
+# Said when the speaker capacity would go below a meeting ahead (setup.queries.blockers).
+ENTITLED_AT_A_MEETING = gettext_noop(
+    "%(count)s people may already speak at one meeting ahead, with the extra speakers granted "
+    "for it: the speaker capacity cannot go below."
+)
+
+
 def _sync_capacity(consultation: Consultation) -> int:
     """The platform's limits as the settings give them, the row locked while it changes;
     refused when what is used has meanwhile passed a new limit."""
@@ -127,6 +136,11 @@ def _sync_capacity(consultation: Consultation) -> int:
             ),
             code="settings_blocked",
             params={"speakers": capacity.speakers, "viewers": capacity.viewers},
+        )
+    fullest = max(speakers_by_meeting(consultation).values(), default=0)
+    if fullest > wanted[0]:
+        raise DomainError(
+            _(ENTITLED_AT_A_MEETING), code="settings_blocked", params={"count": fullest}
         )
     capacity.speaker_limit, capacity.viewer_limit = wanted
     capacity.save(update_fields=["speaker_limit", "viewer_limit"])
@@ -609,7 +623,8 @@ def _change_counts(consultation: Consultation, *, speakers: int = 0, viewers: in
 
 def designate_speaker(participant: Participant, *, actor) -> Participant:
     """The focal point names an approved participant of its delegation as a speaker for the
-    whole consultation, within the delegation's quota and the platform's capacity (R11)."""
+    whole consultation, within the delegation's quota and the platform's capacity (R11):
+    in every meeting ahead, counting the extra speakers already granted for it (R12)."""
     _may_decide(actor, participant.delegation, "designate_speaker")
     try:
         return _designate_speaker(participant, actor)
@@ -648,7 +663,13 @@ def _designate_speaker(participant: Participant, actor) -> Participant:
                 code="speaker_quota",
                 params={"most": most},
             ) from None
+        # The UPDATE locks the capacity row, as a grant locks it: then every meeting ahead,
+        # with the extra speakers granted for it, still has a place (R10, R12).
         _change_counts(participant.consultation, speakers=+1, viewers=-1)
+        limit = Capacity.objects.values_list("speaker_limit", flat=True).get(
+            consultation=participant.consultation
+        )
+        _within_capacity(participant.consultation, limit, named=[participant.pk])
         participant.role = Participant.Role.SPEAKER
         participant.save(update_fields=["role"])
         audit.record("registration.speaker_designated", actor=actor, target=participant)
@@ -698,19 +719,76 @@ def _notify_mailboxes(participant: Participant, subject) -> None:
 # --- extra speaker (R12) --------------------------------------------------------------------
 
 
+def _refused(actor, target, action: str, refusal: DomainError) -> None:
+    """A refusal concerning someone's right to speak, recorded outside the transaction that
+    the refusal rolled back."""
+    audit.record(
+        "registration.refused",
+        actor=actor,
+        target=target,
+        data={"action": action, "why": refusal.code},
+    )
+
+
+def _scope_over(consultation: Consultation, *, meeting=None, item=None, now=None) -> None:
+    """An extra speaker for a meeting that has ended, or an item already concluded, is
+    refused: a grant there would entitle nobody to anything."""
+    now = now or timezone.now()
+    if meeting is not None and meeting.ends_at <= now:
+        raise DomainError(
+            _("This meeting is already over: no extra speaker can be granted for it."),
+            code="meeting_over",
+        )
+    if item is not None and ItemProgress.objects.filter(item=item, ended_at__isnull=False).exists():
+        raise DomainError(
+            _("This agenda item is already concluded: no extra speaker can be granted for it."),
+            code="item_over",
+        )
+
+
+def _extra_speaker_limit(
+    consultation: Consultation, delegation: Delegation, *, meeting, item, statuses
+) -> None:
+    """R12: at most `extra_speakers_per_request` extra speakers per delegation for one
+    meeting or one item (0: none)."""
+    # The setting as it stands now, not as the caller's copy of the consultation holds it.
+    most = Consultation.objects.values_list("extra_speakers_per_request", flat=True).get(
+        pk=consultation.pk
+    )
+    taken = ExtraSpeakerRequest.objects.filter(
+        delegation=delegation, meeting=meeting, item=item, status__in=statuses
+    ).count()
+    if taken >= most:
+        raise DomainError(
+            ngettext_lazy(
+                "Your delegation may have at most %(most)s extra speaker for one meeting or item.",
+                "Your delegation may have at most %(most)s extra speakers for one meeting or item.",
+                most,
+            ),
+            code="extra_speaker_limit",
+            params={"most": most},
+        )
+
+
 def request_extra_speaker(
     participant: Participant, *, meeting=None, item=None, actor
 ) -> ExtraSpeakerRequest:
+    """The focal point asks for one of its approved viewers to speak at one meeting or on one
+    agenda item (R12). Checks, in order: the focal point (or the secretariat); one meeting
+    or one item, of this consultation, not over; an approved viewer; not asked already; the
+    delegation's number for that meeting or item (the setting). Every refusal is recorded."""
     _may_decide(actor, participant.delegation, "request_extra_speaker")
+    try:
+        return _request_extra_speaker(participant, meeting=meeting, item=item, actor=actor)
+    except DomainError as refusal:
+        _refused(actor, participant, "request_extra_speaker", refusal)
+        raise
+
+
+def _request_extra_speaker(participant, *, meeting, item, actor) -> ExtraSpeakerRequest:
+    consultation = participant.consultation
     if (meeting is None) == (item is None):
         raise DomainError(_("Choose one meeting or one agenda item."), code="meeting_or_item")
-    if (
-        participant.status != Participant.Status.APPROVED
-        or participant.role == Participant.Role.SPEAKER
-    ):
-        raise DomainError(
-            _("The extra speaker must be an approved viewer of the delegation."), code="not_viewer"
-        )
     target = meeting or item
     if getattr(target, "consultation_id", None) not in (None, participant.consultation_id) or (
         item is not None and item.group.consultation_id != participant.consultation_id
@@ -718,15 +796,28 @@ def request_extra_speaker(
         raise DomainError(
             _("Choose a meeting or item of this consultation."), code="wrong_consultation"
         )
+    _scope_over(consultation, meeting=meeting, item=item)
+    if (
+        participant.status != Participant.Status.APPROVED
+        or participant.role == Participant.Role.SPEAKER
+    ):
+        raise DomainError(
+            _("The extra speaker must be an approved viewer of the delegation."), code="not_viewer"
+        )
     with transaction.atomic():
+        # Two requests of one delegation at the same moment count each other.
+        Delegation.objects.select_for_update().filter(pk=participant.delegation_id).order_by(
+            "pk"
+        ).first()
+        live = [ExtraSpeakerRequest.Status.REQUESTED, ExtraSpeakerRequest.Status.GRANTED]
         duplicate = ExtraSpeakerRequest.objects.filter(
-            participant=participant,
-            meeting=meeting,
-            item=item,
-            status__in=[ExtraSpeakerRequest.Status.REQUESTED, ExtraSpeakerRequest.Status.GRANTED],
+            participant=participant, meeting=meeting, item=item, status__in=live
         ).exists()
         if duplicate:
             raise DomainError(_("This request has already been made."), code="duplicate_request")
+        _extra_speaker_limit(
+            consultation, participant.delegation, meeting=meeting, item=item, statuses=live
+        )
         request = ExtraSpeakerRequest.objects.create(
             delegation=participant.delegation,
             participant=participant,
@@ -741,27 +832,54 @@ def request_extra_speaker(
 def decide_extra_speaker(
     request: ExtraSpeakerRequest, *, grant: bool, actor, note: str = ""
 ) -> ExtraSpeakerRequest:
-    """The secretariat grants (if a speaker place is free) or refuses an extra speaker."""
+    """The secretariat grants or refuses an extra speaker (R12). A grant is checked, in
+    order: still undecided; its meeting or item not over; the delegation's number for that
+    meeting or item (the setting); and the platform's speakers in every meeting the grant
+    covers, counting the named speakers and the grants already given (`entitlement`). The
+    capacity row is locked, as a designation locks it, so that neither passes the limit
+    for the other. Every refusal is recorded; a refused grant changes nothing."""
     consultation = request.delegation.consultation
-    if not actor.has_perm("registration.manage", consultation):
-        raise DomainError(
+    if actor is None or not actor.has_perm("registration.manage", consultation):
+        refusal = DomainError(
             _("Only the secretariat decides on extra speakers."), code="not_secretariat"
         )
+        _refused(actor, request, "decide_extra_speaker", refusal)
+        raise refusal
+    try:
+        return _decide_extra_speaker(request, consultation, grant=grant, actor=actor, note=note)
+    except DomainError as refusal:
+        _refused(
+            actor, request, "grant_extra_speaker" if grant else "refuse_extra_speaker", refusal
+        )
+        raise
+
+
+def _decide_extra_speaker(request, consultation, *, grant, actor, note) -> ExtraSpeakerRequest:
     with transaction.atomic():
         capacity = Capacity.objects.select_for_update().get(consultation=consultation)
-        request = ExtraSpeakerRequest.objects.select_for_update().get(pk=request.pk)
+        request = (
+            ExtraSpeakerRequest.objects.select_for_update(of=("self",))
+            .select_related("meeting", "item", "participant")
+            .get(pk=request.pk)
+        )
         if request.status != ExtraSpeakerRequest.Status.REQUESTED:
             raise DomainError(_("This request has already been decided."), code="already_decided")
         if grant:
-            overlapping = ExtraSpeakerRequest.objects.filter(
-                delegation__consultation=consultation, status=ExtraSpeakerRequest.Status.GRANTED
-            ).filter(Q(meeting=request.meeting) if request.meeting_id else Q(item=request.item))
-            if capacity.speakers + overlapping.count() >= capacity.speaker_limit:
+            _scope_over(consultation, meeting=request.meeting, item=request.item)
+            if request.participant.status != Participant.Status.APPROVED:
                 raise DomainError(
-                    _("The platform has no speaker place left (capacity: %(limit)s speakers)."),
-                    code="speaker_capacity",
-                    params={"limit": capacity.speaker_limit},
+                    _("The extra speaker must be an approved viewer of the delegation."),
+                    code="not_viewer",
                 )
+            _extra_speaker_limit(
+                consultation,
+                request.delegation,
+                meeting=request.meeting,
+                item=request.item,
+                statuses=[ExtraSpeakerRequest.Status.GRANTED],
+            )
+            added = entitlement.Grant(request.participant_id, request.meeting_id, request.item_id)
+            _within_capacity(consultation, capacity.speaker_limit, grants=[added])
         request.status = (
             ExtraSpeakerRequest.Status.GRANTED if grant else ExtraSpeakerRequest.Status.REFUSED
         )
@@ -778,7 +896,114 @@ def decide_extra_speaker(
     return request
 
 
+def _named_speakers(consultation: Consultation) -> set[int]:
+    return set(
+        Participant.objects.filter(
+            consultation=consultation,
+            status=Participant.Status.APPROVED,
+            role=Participant.Role.SPEAKER,
+        ).values_list("pk", flat=True)
+    )
+
+
+def _grants(consultation: Consultation, participant: Participant | None = None):
+    rows = ExtraSpeakerRequest.objects.filter(
+        delegation__consultation=consultation,
+        status=ExtraSpeakerRequest.Status.GRANTED,
+        participant__status=Participant.Status.APPROVED,
+    )
+    if participant is not None:
+        rows = rows.filter(participant=participant)
+    return [
+        entitlement.Grant(*row)
+        for row in rows.values_list("participant_id", "meeting_id", "item_id")
+    ]
+
+
+def meetings_ahead(consultation: Consultation, now=None) -> dict[int, frozenset[int]]:
+    """The meetings not yet over, each with the items it may still take up: for a daily
+    meeting every Group 1 and 2 item not concluded (the plan can move an item to any day),
+    for the rehearsal none."""
+    now = now or timezone.now()
+    open_items = frozenset(
+        AgendaItem.objects.filter(group__consultation=consultation)
+        .exclude(group__kind=AgendaGroup.Kind.FOR_INFORMATION)
+        .exclude(progress__ended_at__isnull=False)
+        .values_list("pk", flat=True)
+    )
+    return {
+        pk: open_items if kind == Meeting.Kind.MEETING else frozenset()
+        for pk, kind in Meeting.objects.filter(consultation=consultation, ends_at__gt=now)
+        .order_by("starts_at")
+        .values_list("pk", "kind")
+    }
+
+
+def speakers_by_meeting(
+    consultation: Consultation, *, named=(), grants=(), now=None
+) -> dict[int, int]:
+    """How many people are entitled to speak at each meeting not yet over (R10–R12), with
+    `named` participants and `grants` added to those in force."""
+    return entitlement.speakers_per_meeting(
+        _named_speakers(consultation) | set(named),
+        [*_grants(consultation), *grants],
+        meetings_ahead(consultation, now),
+    )
+
+
+def _within_capacity(consultation: Consultation, limit: int, *, named=(), grants=()) -> None:
+    """Refused when a meeting would hold more speakers than the platform's limit. The caller
+    holds the lock of the consultation's capacity row."""
+    counts = speakers_by_meeting(consultation, named=named, grants=grants)
+    over = entitlement.meetings_over_capacity(counts, limit)
+    if over:
+        meeting = Meeting.objects.get(pk=over[0])
+        raise DomainError(
+            _(
+                "%(meeting)s would have more speakers than the platform holds (capacity: "
+                "%(limit)s speakers per meeting)."
+            ),
+            code="speaker_capacity",
+            params={"meeting": _meeting_name(meeting), "limit": limit},
+        )
+
+
+def _meeting_name(meeting: Meeting) -> str:
+    return f"{meeting.get_kind_display()} {meeting.number}"
+
+
+def may_speak(participant: Participant, *, meeting=None, items=()) -> bool:
+    """Whether the participant may speak at `meeting` on one of `items` (the item under
+    discussion, or those the meeting takes up): a named speaker anywhere (R11), an extra
+    speaker only where their grant says (R12)."""
+    if participant.is_speaker:
+        return True
+    if participant.status != Participant.Status.APPROVED:
+        return False
+    return entitlement.entitled_to_speak(
+        participant.pk,
+        designated=(),
+        grants=_grants(participant.consultation, participant),
+        meeting=meeting.pk if meeting is not None else None,
+        items=frozenset(items),
+    )
+
+
+def extra_speaker_grants(participant: Participant) -> list[ExtraSpeakerRequest]:
+    """The participant's extra-speaker grants in force (R12), with their meeting or item."""
+    if participant.status != Participant.Status.APPROVED:
+        return []
+    return list(
+        ExtraSpeakerRequest.objects.filter(
+            participant=participant, status=ExtraSpeakerRequest.Status.GRANTED
+        )
+        .select_related("meeting", "item__group")
+        .order_by("pk")
+    )
+
+
 def holds_extra_grant(participant: Participant, *, meeting=None, item=None) -> bool:
+    """Whether the participant holds a grant for exactly this meeting or this item."""
     grants = ExtraSpeakerRequest.objects.filter(
         participant=participant, status=ExtraSpeakerRequest.Status.GRANTED
     )

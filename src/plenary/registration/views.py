@@ -20,7 +20,7 @@ from plenary.core.models import OutboxMessage
 from plenary.core.sessions import session_in_transaction
 from plenary.planning.models import Meeting
 
-from . import queries, services
+from . import queries, reminders, services
 from .forms import BulkDecisionForm, ExtraSpeakerForm, ParticipantFilterForm, RegistrationForm
 from .models import Capacity, ExtraSpeakerRequest, Participant
 from .session import open_link_session, participant_of
@@ -138,10 +138,13 @@ def delegation_page(request, consultation):
         delegation.requests = delegation.extra_speaker_requests.select_related(
             "participant", "meeting", "item__group"
         )
-    meetings = consultation.meetings.order_by("starts_at")
+    # Only what an extra speaker can still be granted for (R12): meetings not over, items
+    # not concluded.
+    meetings = consultation.meetings.filter(ends_at__gt=timezone.now()).order_by("starts_at")
     items = (
         AgendaItem.objects.filter(group__consultation=consultation)
         .exclude(group__kind=AgendaGroup.Kind.FOR_INFORMATION)
+        .exclude(progress__ended_at__isnull=False)
         .select_related("group")
     )
     return render(
@@ -204,9 +207,19 @@ def dashboard(request, consultation):
             "consultation": consultation,
             "people_path": _people_path(consultation),
             "list_path": reverse("registration_participants", args=[consultation.slug]),
+            "speaker_reminder_at": reminders.reminder_due_at(consultation),
+            "meeting_speakers": _meeting_speakers(consultation),
             **data,
         },
     )
+
+
+def _meeting_speakers(consultation) -> list[tuple[Meeting, int]]:
+    """Each meeting ahead with the people entitled to speak at it (R10–R12): what a grant
+    of an extra speaker is checked against."""
+    counts = services.speakers_by_meeting(consultation)
+    meetings = Meeting.objects.filter(pk__in=counts).order_by("starts_at")
+    return [(meeting, counts[meeting.pk]) for meeting in meetings]
 
 
 # --- the secretariat's list of registrations and its decisions ----------------------------

@@ -25,8 +25,11 @@ from plenary.consultations.models import Appointment
 from plenary.core import audit, ratelimit
 from plenary.core.errors import DomainError
 from plenary.core.mail import mail_in_language
+from plenary.floor.models import Floor
 from plenary.planning.models import Meeting
-from plenary.registration.models import AccessLink, ExtraSpeakerRequest, Participant
+from plenary.planning.queries import latest_plan
+from plenary.registration import services as registration
+from plenary.registration.models import AccessLink, Participant
 
 from . import adapters
 from .adapters import FLOOR, INTERPRETER, SPEAKER, VIEWER, Access, Seat
@@ -79,15 +82,25 @@ def _check_window(meeting: Meeting, target) -> None:
         )
 
 
+def items_of_meeting(meeting: Meeting) -> set[int]:
+    """The items a meeting takes up: those the latest published plan places on its day, and
+    the one under discussion if the chair has this meeting open. The rehearsal takes none."""
+    if meeting.kind != Meeting.Kind.MEETING:
+        return set()
+    plan = latest_plan(meeting.consultation)
+    items = {
+        slot["item"] for slot in (plan.slots if plan else []) if slot["day"] == meeting.number - 1
+    }
+    floor = Floor.objects.filter(consultation=meeting.consultation_id).first()
+    if floor is not None and floor.meeting_id == meeting.pk and floor.item_id:
+        items.add(floor.item_id)
+    return items
+
+
 def role_in_meeting(participant: Participant, meeting: Meeting) -> str:
-    """Speaker if the delegation named them, or if they hold an extra-speaker grant for this
-    meeting or one of the consultation's items (R12); viewer otherwise."""
-    if participant.is_speaker:
-        return SPEAKER
-    grants = ExtraSpeakerRequest.objects.filter(
-        participant=participant, status=ExtraSpeakerRequest.Status.GRANTED
-    )
-    if grants.filter(meeting=meeting).exists() or grants.filter(item__isnull=False).exists():
+    """Speaker if the delegation named them (R11), or if their extra-speaker grant covers this
+    meeting: granted for it, or for an item it takes up (R12); viewer otherwise."""
+    if registration.may_speak(participant, meeting=meeting, items=items_of_meeting(meeting)):
         return SPEAKER
     return VIEWER
 

@@ -16,6 +16,7 @@ from plenary.core import ratelimit
 from plenary.core.errors import DomainError
 from plenary.core.sessions import session_in_transaction
 from plenary.planning.models import Meeting
+from plenary.registration import services as registration
 from plenary.registration.session import link_of, participant_of
 
 from . import queries, services
@@ -63,6 +64,7 @@ def meeting_join(request, consultation, meeting_id):
             "listening": services.listening_language(participant) if participant else FLOOR,
             "languages": services.consultation_languages(consultation),
             "captions": meeting.caption_feeds.all(),
+            "grants": registration.extra_speaker_grants(participant) if participant else [],
         },
         status=403 if participant is None else 200,
     )

@@ -57,6 +57,7 @@ INTEGER_SETTINGS = {
     "speakers_per_delegation_min",
     "speakers_per_delegation_max",
     "extra_speakers_per_request",
+    "speaker_reminder_days",
     "speaker_capacity",
     "viewer_capacity",
     "contribution_days_before",

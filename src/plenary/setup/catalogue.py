@@ -58,6 +58,7 @@ SECTIONS: list[tuple[str, object, list[str]]] = [
             "speakers_per_delegation_min",
             "speakers_per_delegation_max",
             "extra_speakers_per_request",
+            "speaker_reminder_days",
             "sector_members_per_sector",
         ],
     ),

@@ -21,6 +21,7 @@ RANGES = {
     "speakers_per_delegation_min": (0, 50),
     "speakers_per_delegation_max": (1, 50),
     "extra_speakers_per_request": (0, 10),
+    "speaker_reminder_days": (1, 60),
     "sector_members_per_sector": (0, 100),
     "contribution_days_before": (0, 365),
     "contribution_max_pages": (1, 100),

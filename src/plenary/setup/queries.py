@@ -10,6 +10,7 @@ from plenary.core import timezones
 from plenary.planning.models import Meeting
 from plenary.planning.services import days_needed
 from plenary.registration.models import Capacity, Participant
+from plenary.registration.services import ENTITLED_AT_A_MEETING, speakers_by_meeting
 
 from .catalogue import MOVES_MEETINGS
 
@@ -27,6 +28,9 @@ def blockers(current, candidate, changed: set[str]) -> list[str]:
                 _("%(count)s speakers are already named: the speaker capacity cannot go below.")
                 % {"count": capacity.speakers}
             )
+        fullest = max(speakers_by_meeting(current).values(), default=0)
+        if capacity.speakers < fullest and candidate.speaker_capacity < fullest:
+            found.append(_(ENTITLED_AT_A_MEETING) % {"count": fullest})
         if candidate.viewer_capacity < capacity.viewers:
             found.append(
                 _("%(count)s viewers are already approved: the viewer capacity cannot go below.")
