@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0007_page_size_draft_days'),
+        ('consultations', '0008_speaking_time'),
     ]
 
     operations = [

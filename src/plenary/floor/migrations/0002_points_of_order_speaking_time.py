@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0008_floorrules_speaking_time'),
+        ('consultations', '0008_speaking_time'),
         ('floor', '0001_initial'),
         ('registration', '0002_participation_guide'),
     ]
