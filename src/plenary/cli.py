@@ -91,9 +91,12 @@ def cmd_worker(args) -> int:
     # Imported after django.setup(): it needs the settings and the app registry.
     from plenary.contributions.tasks import schedule_expiry
     from plenary.core.health import WORKER_ID, enqueue_heartbeat, start_heartbeat
+    from plenary.statements.tasks import schedule_withdrawal
 
     # Drafts past their days are deleted hourly by a task that schedules its next run.
     schedule_expiry()
+    # Statements for interpreters leave them after their meeting (statement_withdraw_hours).
+    schedule_withdrawal()
     # The heartbeat shows on /health that a worker takes tasks from the queue.
     if args.batch:
         enqueue_heartbeat()

@@ -62,6 +62,7 @@ class ConsultationSettingsIn(Schema):
     once_per_item: list[str] | None = Field(None, max_length=10)
     plan_item_base_minutes: int | None = None
     plan_speaking_minutes: int | None = None
+    statement_withdraw_hours: int | None = None
     lobby_minutes: int | None = None
     webcast_public: bool | None = None
     registration_email: str | None = Field(None, max_length=254)

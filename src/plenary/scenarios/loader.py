@@ -65,6 +65,7 @@ INTEGER_SETTINGS = {
     "sector_members_per_sector",
     "plan_item_base_minutes",
     "plan_speaking_minutes",
+    "statement_withdraw_hours",
 }
 TEXT_SETTINGS = {
     "acronym",

@@ -83,6 +83,7 @@ SECTIONS: list[tuple[str, object, list[str]]] = [
             "once_per_item",
             "plan_item_base_minutes",
             "plan_speaking_minutes",
+            "statement_withdraw_hours",
             "lobby_minutes",
             "webcast_public",
         ],
