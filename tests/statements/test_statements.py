@@ -93,7 +93,7 @@ def _refusals(code: str) -> int:
 
 def test_a_speaker_sends_the_text_of_their_statement(meeting, speaker_ch, media):
     statement = _send(meeting, speaker_ch)
-    assert (statement.delegation.state.iso2, statement.language, statement.kind) == (
+    assert (statement.delegation.state.iso2, statement.language, statement.file_type) == (
         "CH",
         "fr",
         "pdf",

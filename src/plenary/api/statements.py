@@ -32,7 +32,7 @@ class StatementOut(Schema):
     delegation: str
     speaker: str
     language: str
-    kind: str
+    file_type: str
     pages: int
     uploaded_at: datetime.datetime
     withdraws_at: datetime.datetime | None = None

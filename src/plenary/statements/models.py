@@ -15,7 +15,7 @@ from plenary.registration.models import Delegation, Participant
 
 
 class Statement(models.Model):
-    class Kind(models.TextChoices):
+    class FileType(models.TextChoices):
         DOCX = "docx", _("DOCX file")
         PDF = "pdf", _("PDF file")
 
@@ -27,7 +27,7 @@ class Statement(models.Model):
     delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="+")
     speaker = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="statements")
     language = models.CharField(_("language of the statement"), max_length=10)
-    kind = models.CharField(_("file type"), max_length=4, choices=Kind.choices)
+    file_type = models.CharField(_("file type"), max_length=4, choices=FileType.choices)
     pages = models.PositiveSmallIntegerField(_("pages"))
     size = models.PositiveIntegerField(_("size (bytes)"))
     # The content's SHA-256: the same file sent twice for one speech is one statement.

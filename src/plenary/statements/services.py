@@ -196,7 +196,7 @@ def send_statement(
         delegation=speaker.delegation,
         speaker=speaker,
         language=language,
-        kind=checked.kind,
+        file_type=checked.kind,
         pages=checked.pages,
         size=len(data),
         sha256=digest,
@@ -334,4 +334,4 @@ def download_name(statement: Statement) -> str:
         str(statement.pk),
         CHECK_AGAINST_DELIVERY,
     ]
-    return "-".join(parts) + f".{statement.kind}"
+    return "-".join(parts) + f".{statement.file_type}"

@@ -130,9 +130,10 @@ def _statement_send(request, consultation, meeting_id):
                 % {"mb": filecheck.MAX_BYTES // (1024 * 1024)},
             )
             return redirect("statement_send", consultation.slug, meeting.pk)
-        speaker = _named(Participant, request.POST.get("speaker"), consultation=consultation)
-        if participant is not None and speaker is None:
-            speaker = participant
+        # A speaker sends for themselves (as through the API); the others name the speaker.
+        speaker = participant or _named(
+            Participant, request.POST.get("speaker"), consultation=consultation
+        )
         item = _named(AgendaItem, request.POST.get("item"), group__consultation=consultation)
         if item is None:
             raise DomainError(_("Choose an agenda item of this consultation."), code="wrong_item")

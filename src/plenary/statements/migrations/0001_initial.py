@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('language', models.CharField(max_length=10, verbose_name='language of the statement')),
-                ('kind', models.CharField(choices=[('docx', 'DOCX file'), ('pdf', 'PDF file')], max_length=4, verbose_name='file type')),
+                ('file_type', models.CharField(choices=[('docx', 'DOCX file'), ('pdf', 'PDF file')], max_length=4, verbose_name='file type')),
                 ('pages', models.PositiveSmallIntegerField(verbose_name='pages')),
                 ('size', models.PositiveIntegerField(verbose_name='size (bytes)')),
                 ('sha256', models.CharField(max_length=64)),
