@@ -25,6 +25,7 @@ from plenary.statements import queries, services
 from plenary.statements.models import Statement
 from tests import factories
 from tests.api.conftest import activate_totp, bearer, user_token
+from tests.threads import run_together
 
 API = "/api/v1/consultations/vcc-2"
 
@@ -170,6 +171,20 @@ def test_a_second_click_sends_the_text_once(meeting, speaker_ch, media):
     # a revised text is a new statement
     _send(meeting, speaker_ch, data=_pdf(2))
     assert Statement.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_clicks_at_once_send_the_text_once(vcc2, media):
+    consultation = vcc2.consultation
+    meeting = factories.under_way(factories.meeting(consultation, 1))
+    speaker = factories.participant(consultation, "CH", 1)
+    data = _pdf()
+    results = run_together([lambda: _send(meeting, speaker, data=data) for _ in range(3)])
+    sent = [r for r in results if isinstance(r, Statement)]
+    refused = sorted(r.code for r in results if isinstance(r, DomainError))
+    assert len(sent) == 1 and refused == ["duplicate", "duplicate"], results
+    assert Statement.objects.count() == 1 and _stored(media) == [sent[0].file.name]
+    assert AuditEvent.objects.filter(action="statement.sent").count() == 1
 
 
 def test_the_language_is_one_of_the_consultations(meeting, speaker_ch):
