@@ -313,6 +313,21 @@ def test_the_worker_deletes_the_files_of_statements_past_their_meeting(vcc2, med
     assert waiting.run_after > timezone.now() + datetime.timedelta(minutes=14)
 
 
+def test_the_command_withdraws_at_once(
+    meeting, speaker_ch, media, django_capture_on_commit_callbacks
+):
+    statement = _send(meeting, speaker_ch)
+    out = io.StringIO()
+    call_command("withdraw_statements", stdout=out)
+    assert "0 statements withdrawn." in out.getvalue()
+    _ended(meeting, datetime.timedelta(hours=1, minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("withdraw_statements", stdout=out)
+    assert "1 statements withdrawn." in out.getvalue()
+    statement.refresh_from_db()
+    assert statement.withdrawn_at is not None and _stored(media) == []
+
+
 # --- the pages --------------------------------------------------------------------------------
 
 
