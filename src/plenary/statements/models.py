@@ -26,7 +26,9 @@ class Statement(models.Model):
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="statements")
     delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="+")
     speaker = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="statements")
-    language = models.CharField(_("language of the statement"), max_length=10)
+    language = models.CharField(
+        _("language of the statement"), max_length=10, choices=settings.LANGUAGES
+    )
     file_type = models.CharField(_("file type"), max_length=4, choices=FileType.choices)
     pages = models.PositiveSmallIntegerField(_("pages"))
     size = models.PositiveIntegerField(_("size (bytes)"))
