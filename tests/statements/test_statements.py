@@ -134,6 +134,17 @@ def test_a_viewer_sends_nothing(consultation, meeting, focal_ch, media):
     assert _refusals("not_speaker") == 2
 
 
+def test_a_viewer_granted_an_extra_speaker_place_for_the_meeting_sends(
+    consultation, meeting, focal_ch, secretariat_user, speaker_ch
+):
+    viewer = factories.participant(consultation, "CH", 3, speaker=False)
+    assert services.speakers_for(meeting, user=focal_ch) == [speaker_ch]
+    request = registration.request_extra_speaker(viewer, actor=focal_ch, meeting=meeting)
+    registration.decide_extra_speaker(request, grant=True, actor=secretariat_user)
+    assert services.speakers_for(meeting, user=focal_ch) == [speaker_ch, viewer]
+    assert _send(meeting, viewer).speaker == viewer
+
+
 def test_after_the_meeting_nothing_is_sent(meeting, speaker_ch, media):
     meeting.ends_at = timezone.now() - datetime.timedelta(minutes=1)
     meeting.starts_at = meeting.ends_at - datetime.timedelta(hours=3)

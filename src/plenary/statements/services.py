@@ -17,6 +17,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +28,7 @@ from plenary.contributions import filecheck
 from plenary.core import audit, ratelimit
 from plenary.core.errors import DomainError
 from plenary.planning.models import Meeting
-from plenary.registration.models import Participant
+from plenary.registration.models import ExtraSpeakerRequest, Participant
 from plenary.registration.services import is_focal_point_of
 from plenary.remote.adapters import SPEAKER
 from plenary.remote.services import interpreter_of, role_in_meeting
@@ -69,7 +70,12 @@ def speakers_for(meeting: Meeting, *, user=None, participant: Participant | None
     )
     if not is_secretariat(user, meeting.consultation):
         approved = approved.filter(delegation__focal_points__user=user)
-    return [p for p in approved if role_in_meeting(p, meeting) == SPEAKER]
+    # Named speakers, and those holding an extra-speaker grant of any kind: a superset that
+    # role_in_meeting (the rule of the meeting room) then decides, without a query for
+    # each of the many viewers.
+    granted = Q(extra_speaker_requests__status=ExtraSpeakerRequest.Status.GRANTED)
+    candidates = approved.filter(Q(role=Participant.Role.SPEAKER) | granted).distinct()
+    return [p for p in candidates if role_in_meeting(p, meeting) == SPEAKER]
 
 
 def _check_sender(meeting, speaker, *, user, participant) -> None:
