@@ -84,6 +84,13 @@ def _check_sender(meeting, speaker, *, user, participant) -> None:
     actor = user if user is not None and user.is_authenticated else None
     data = {"meeting": meeting.pk, "speaker": speaker.pk if speaker else None}
     if participant is not None:
+        if participant.status != Participant.Status.APPROVED:
+            _refuse(
+                _("Open the personal link you received by e-mail."),
+                "no_participant",
+                target=participant,
+                data=data,
+            )
         if participant.consultation_id != meeting.consultation_id:
             _refuse(
                 _("This meeting belongs to another consultation."),
@@ -113,7 +120,7 @@ def _check_sender(meeting, speaker, *, user, participant) -> None:
     if actor is None:
         _refuse(_("Open the personal link you received by e-mail."), "no_participant", data=data)
     if speaker is None or speaker.consultation_id != meeting.consultation_id:
-        _refuse(_("Choose a speaker of this consultation."), "not_speaker", actor=actor, data=data)
+        _refuse(_("Choose a speaker of this consultation."), "invalid", actor=actor, data=data)
     if not (
         is_secretariat(actor, meeting.consultation) or is_focal_point_of(actor, speaker.delegation)
     ):
