@@ -174,8 +174,10 @@ def test_a_hostile_file_is_refused_by_the_contributions_check(
     assert _refusals(code) == 1
 
 
-def test_a_second_click_sends_the_text_once(meeting, speaker_ch, media):
+def test_a_second_click_sends_the_text_once(meeting, speaker_ch, media, settings):
+    settings.PLENARY_RATE_LIMITS = {**settings.PLENARY_RATE_LIMITS, "upload": (2, 3600)}
     _send(meeting, speaker_ch)
+    _refusal(lambda: _send(meeting, speaker_ch))  # costs no upload of the hour
     refused = _refusal(lambda: _send(meeting, speaker_ch))
     assert refused.code == "duplicate" and "already" in refused.user_message()
     assert Statement.objects.count() == 1 and len(_stored(media)) == 1

@@ -170,9 +170,10 @@ def send_statement(
 ) -> Statement:
     """A speaker, their focal point or the secretariat sends the text of a statement for
     one meeting and item. Checks, in order: who sends it and for whom; the item and the
-    language; that the meeting has not ended; the upload rate limit; the file
-    (contributions.filecheck) and its length; that the same text was not sent already
-    for this speech (a second click). Then it is stored, in one transaction, audited."""
+    language; that the meeting has not ended; that the same text was not sent already for
+    this speech (a second click, checked again under the speaker's lock); the upload rate
+    limit; the file (contributions.filecheck) and its length. Then it is stored, in one
+    transaction, audited."""
     now = now or timezone.now()
     consultation = meeting.consultation
     actor = user if user is not None and user.is_authenticated else None
@@ -189,6 +190,10 @@ def send_statement(
             data={"meeting": meeting.pk},
             **who,
         )
+    digest = hashlib.sha256(data).hexdigest()
+    if _already_sent(meeting, item, speaker, digest):
+        # A second click costs neither an upload of the hour nor a check in the box.
+        _refuse_duplicate(meeting, item, who)
     if not ratelimit.allow("upload", _rate_key(user, participant)):
         most, window = settings.PLENARY_RATE_LIMITS["upload"]
         _refuse(
@@ -201,7 +206,6 @@ def send_statement(
             **who,
         )
     checked = _checked(consultation, data, who)
-    digest = hashlib.sha256(data).hexdigest()
     statement = Statement(
         consultation=consultation,
         meeting=meeting,
@@ -241,13 +245,17 @@ def send_statement(
                 },
             )
     except (_Duplicate, IntegrityError):
-        _refuse(
-            _("This text has already been sent for this speech; the interpreters have it."),
-            "duplicate",
-            data={"meeting": meeting.pk, "item": item.pk},
-            **who,
-        )
+        _refuse_duplicate(meeting, item, who)
     return statement
+
+
+def _refuse_duplicate(meeting, item, who):
+    _refuse(
+        _("This text has already been sent for this speech; the interpreters have it."),
+        "duplicate",
+        data={"meeting": meeting.pk, "item": item.pk},
+        **who,
+    )
 
 
 class _Duplicate(Exception):
