@@ -258,6 +258,28 @@ def test_the_interpreters_list_is_newest_first_and_says_when_it_is_read(
     assert {row.pk: row.place for row in rows} == {second.pk: 1, first.pk: None}
 
 
+def test_the_list_gives_the_items_time_in_the_published_plan(
+    consultation, meeting, speaker_ch, interpreter, secretariat_user
+):
+    from plenary.planning import services as planning
+
+    version = planning.publish_plan(consultation, actor=secretariat_user)
+    meeting = factories.under_way(meeting)  # the plan puts the meetings back in 2020
+    slot = next(s for s in version.slots if s["day"] == meeting.number - 1)
+    statement = _send(meeting, speaker_ch, label=_label(consultation, slot["item"]))
+    (row,) = queries.with_reading_times([statement], consultation)
+    assert row.planned_at == datetime.datetime.fromisoformat(slot["start"])
+    assert row.place is None
+    page = _signed_in(interpreter).get("/en/c/vcc-2/statements/").content.decode()
+    assert "item planned at" in page, page[page.find("<tbody>") : page.find("</tbody>")]
+
+
+def _label(consultation, item_id) -> str:
+    from plenary.consultations.models import AgendaItem
+
+    return AgendaItem.objects.select_related("group").get(pk=item_id).label
+
+
 # --- withdrawal after the meeting --------------------------------------------------------------
 
 
