@@ -92,11 +92,14 @@ def cmd_worker(args) -> int:
     from plenary.contributions.tasks import schedule_expiry
     from plenary.core.health import WORKER_ID, enqueue_heartbeat, start_heartbeat
     from plenary.registration.tasks import schedule_speaker_reminders
+    from plenary.statements.tasks import schedule_withdrawal
 
     # Drafts past their days are deleted hourly by a task that schedules its next run.
     schedule_expiry()
     # Likewise, hourly, the reminder to delegations short of speakers (R11).
     schedule_speaker_reminders()
+    # Statements for interpreters leave them after their meeting (statement_withdraw_hours).
+    schedule_withdrawal()
     # The heartbeat shows on /health that a worker takes tasks from the queue.
     if args.batch:
         enqueue_heartbeat()

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "plenary.setup",
     "plenary.membership",
     "plenary.people",
+    "plenary.statements",
     "plenary.scenarios",
 ]
 

@@ -249,6 +249,7 @@ urlpatterns += i18n_patterns(
     ),
     path("c/<slug:slug>/", include("plenary.remote.urls")),
     path("c/<slug:slug>/", include("plenary.reports.urls")),
+    path("c/<slug:slug>/", include("plenary.statements.urls")),
     # The Council and its Member States: terms and seats, the right to vote, Sector Members.
     path("secretariat/council/", membership_views.council_terms, name="council_terms"),
     path("secretariat/council/<int:term_id>/", membership_views.council_term, name="council_term"),

@@ -598,6 +598,37 @@ ROWS = [
         Call("get", W + "/booth/?meeting={rehearsal}"),
     ),
     Row(
+        "Send a statement for the interpreters",
+        frozenset({"speaker", "focal_point", "secretariat"}),
+        Call(
+            "post",
+            C + "/meetings/{rehearsal}/statements",
+            {"item": "{item}", "language": "fr", "speaker": "{other_speaker}"},
+            files=("upload",),
+        ),
+        Call(
+            "post",
+            W + "/meetings/{rehearsal}/statements/",
+            {"item": "{item}", "language": "fr", "speaker": "{other_speaker}"},
+            files=("upload",),
+        ),
+        "A speaker sends for themselves; a focal point for the speakers of their delegation.",
+    ),
+    Row(
+        "Read the statements for the interpreters",
+        frozenset({"interpreter", "secretariat"}),
+        Call("get", C + "/statements"),
+        Call("get", W + "/statements/"),
+    ),
+    Row(
+        "Download a statement for the interpreters",
+        frozenset({"interpreter", "secretariat"}),
+        Call("get", C + "/statements/{statement}/file"),
+        Call("get", W + "/statements/{statement}/file"),
+        "Interpreters until the statement is withdrawn after its meeting; the secretariat "
+        "until then too, the row afterwards.",
+    ),
+    Row(
         "Watch the webcast",
         frozenset(
             {

@@ -163,6 +163,12 @@ def _build_world(consultation):
     support_request = remote.open_request(
         consultation, channel="form", subject="My link fails", participant=speaker
     )
+    # A statement for the interpreters of the rehearsal, sent by the speaker.
+    from plenary.statements import services as statements
+
+    statement = statements.send_statement(
+        rehearsal, item=item, speaker=speaker, language="en", data=_pdf(), participant=speaker
+    )
 
     # The Council's membership: the term of VCC-2, a loss of the vote, an invited Sector Member.
     from plenary.directory.services import suspend_voting_right
@@ -177,6 +183,7 @@ def _build_world(consultation):
         "slug": consultation.slug,
         "rehearsal": rehearsal.pk,
         "support_request": support_request.pk,
+        "statement": statement.pk,
         "item": item.pk,
         "subject": item.subject_en,
         "recorded_item": recorded_item.pk,

@@ -24,6 +24,7 @@ from . import (
     registration,
     remote,
     setup,
+    statements,
 )
 
 api = NinjaAPI(
@@ -98,3 +99,4 @@ api.add_router("/consultations", outcomes.router)
 api.add_router("/consultations", ballots.router)
 api.add_router("/consultations", remote.router)
 api.add_router("/consultations", people.router)
+api.add_router("/consultations", statements.router)

@@ -67,6 +67,7 @@ class ConsultationSettingsIn(Schema):
     right_of_reply: bool | None = None
     plan_item_base_minutes: int | None = None
     plan_speaking_minutes: int | None = None
+    statement_withdraw_hours: int | None = None
     lobby_minutes: int | None = None
     webcast_public: bool | None = None
     registration_email: str | None = Field(None, max_length=254)

@@ -196,6 +196,16 @@ class Consultation(models.Model):
         default=True,
         help_text=_("A delegation may ask; the chair grants it, after the list of speakers."),
     )
+    # Statements sent ahead to the interpreters ("check against delivery") are withdrawn
+    # from them this many hours after their meeting's end (0: at its end).
+    statement_withdraw_hours = models.PositiveSmallIntegerField(
+        _("hours after a meeting when its statements are withdrawn"),
+        default=1,
+        help_text=_(
+            "The texts sent to the interpreters are deleted this many hours after the end of "
+            "their meeting."
+        ),
+    )
 
     # R7, R25.
     agenda_confirmed_at = models.DateTimeField(_("agenda confirmed at"), null=True, blank=True)

@@ -301,6 +301,8 @@ _declare(
 )
 # an invitation's link that served once, was withdrawn or ran out: gone for good
 _declare(Kind.GONE, "invitation_expired", "invitation_used", "invitation_withdrawn")
+# A statement for interpreters withdrawn after its meeting: its file is gone for good.
+_declare(Kind.GONE, "statement_withdrawn")
 _declare(Kind.NOT_FOUND, "bad_invitation")
 _declare(Kind.PERMISSION, "wrong_account")
 # The participation guide: its text per language, with placeholders.

@@ -69,6 +69,7 @@ INTEGER_SETTINGS = {
     "speaking_seconds_council",
     "speaking_seconds_observer",
     "speaking_seconds_sector_member",
+    "statement_withdraw_hours",
 }
 BOOLEAN_SETTINGS = {"right_of_reply"}
 TEXT_SETTINGS = {

@@ -88,6 +88,7 @@ SECTIONS: list[tuple[str, object, list[str]]] = [
             "right_of_reply",
             "plan_item_base_minutes",
             "plan_speaking_minutes",
+            "statement_withdraw_hours",
             "lobby_minutes",
             "webcast_public",
         ],

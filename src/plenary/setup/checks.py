@@ -28,6 +28,7 @@ RANGES = {
     "contribution_draft_days": (1, 90),
     "plan_item_base_minutes": (1, 600),
     "plan_speaking_minutes": (1, 120),
+    "statement_withdraw_hours": (0, 72),
     "lobby_minutes": (0, 600),
     "speaking_seconds_council": (15, 3600),
     "speaking_seconds_observer": (15, 3600),
