@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from docx import Document
 from pypdf import PdfWriter
 from pypdf.generic import (
@@ -488,6 +489,23 @@ def test_a_careful_scanner_refuses(name):
         check_file(build())
     assert refused.value.code == expected
     assert refused.value.user_message()
+
+
+@pytest.mark.parametrize(
+    "name", [n for n, (_b, code) in SCANNER.items() if code == "page_too_large"]
+)
+def test_an_upload_too_large_in_page_is_refused_for_that_reason_in_french(name):
+    """Through the upload's own path: the check runs in a child without Django's settings,
+    and the reason (and its message, in the reader's language) survives the way back."""
+    build, expected = SCANNER[name]
+    with pytest.raises(FileRefused) as refused:
+        check_upload(build(), max_page_size="A3")
+    assert refused.value.code == expected
+    with translation.override("en"):
+        english = refused.value.user_message()
+    with translation.override("fr"):
+        french = refused.value.user_message()
+    assert "A3" in english and "A3" in french and french != english
 
 
 def test_page_sizes_are_compared_side_by_side_with_a_tolerance():

@@ -32,6 +32,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from plenary.core import sandbox
@@ -97,18 +98,29 @@ PROGRAM = _("The file contains a program or an archive; send the document alone.
 EMBEDDED = _("The file contains embedded objects or macros; save it as a plain .docx document.")
 
 
+def _formatted(text, values: dict):
+    """`text % values`, done when the message is shown rather than here: the checking child
+    raises refusals without Django's settings, where translating would fail (and the reason
+    be lost as "corrupt")."""
+    return lazy(lambda: str(text) % values, str)()
+
+
 def _too_large(max_bytes: int) -> FileRefused:
     return FileRefused(
         "too_large",
-        _("The file is larger than %(mb)s MB.") % {"mb": round(max_bytes / (1024 * 1024), 1)},
+        _formatted(
+            _("The file is larger than %(mb)s MB."), {"mb": round(max_bytes / (1024 * 1024), 1)}
+        ),
     )
 
 
 def _page_too_large(max_page_size: str) -> FileRefused:
     return FileRefused(
         "page_too_large",
-        _("A page of the file is larger than %(size)s, the largest size allowed.")
-        % {"size": max_page_size},
+        _formatted(
+            _("A page of the file is larger than %(size)s, the largest size allowed."),
+            {"size": max_page_size},
+        ),
     )
 
 
