@@ -2,6 +2,7 @@
 officer approves it (which launches it) or sends it back; every refusal as on the pages."""
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.utils import timezone
@@ -94,7 +95,8 @@ def test_approval_after_the_deadline_names_it(client, consultation, presiding):
     response = _post(client, f"{BALLOTS}/{draft.pk}/approve", presiding)
     assert response.status_code == 400
     assert response.json()["code"] == "deadline_passed"
-    assert f"{past:%Y-%m-%d %H:%M} UTC" in response.json()["detail"]
+    local = past.astimezone(zoneinfo.ZoneInfo(consultation.time_zone))
+    assert f"{local:%Y-%m-%d %H:%M} {consultation.time_zone_label}" in response.json()["detail"]
     assert Ballot.objects.get(pk=draft.pk).status == Ballot.Status.DRAFT
 
 
