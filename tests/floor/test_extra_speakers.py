@@ -6,6 +6,7 @@ import pytest
 from plenary.core.errors import DomainError
 from plenary.core.models import AuditEvent
 from plenary.floor import services
+from plenary.outcomes.services import record_objection
 from plenary.registration import services as registration
 from tests import factories
 
@@ -42,3 +43,18 @@ def test_a_meeting_grant_asks_for_the_floor_at_that_meeting_only(consultation, c
     assert _refused_to(viewer) == 1
     services.open_meeting(consultation, second, actor=chair)
     assert services.ask_for_floor(viewer).status == "waiting"
+
+
+def test_an_item_grant_objects_on_that_item_only(consultation, chair):
+    """An extra speaker may record their delegation's objection where they may speak."""
+    factories.under_way(factories.meeting(consultation, 1))
+    granted_item = factories.item(consultation, "1.3")
+    viewer = _extra(consultation, item=granted_item)
+    other = factories.item(consultation, "1.2")
+    with pytest.raises(DomainError) as refused:
+        record_objection(other, viewer.delegation, "object", actor=viewer.user, participant=viewer)
+    assert refused.value.code == "not_speaker"
+    objection = record_objection(
+        granted_item, viewer.delegation, "object", actor=viewer.user, participant=viewer
+    )
+    assert objection.delegation_id == viewer.delegation_id

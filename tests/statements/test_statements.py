@@ -17,6 +17,7 @@ from pypdf import PdfWriter
 from plenary.core import tokens as api_tokens
 from plenary.core.errors import DomainError, Kind
 from plenary.core.models import AuditEvent
+from plenary.outcomes.models import ItemOutcome
 from plenary.registration import services as registration
 from plenary.remote.models import Interpreter
 from plenary.setup.catalogue import SETTINGS
@@ -153,6 +154,16 @@ def test_after_the_meeting_nothing_is_sent(meeting, speaker_ch, media):
     assert refused.code == "meeting_ended" and "ended" in refused.user_message()
     assert Statement.objects.count() == 0 and _stored(media) == []
     assert _refusals("meeting_ended") == 1
+
+
+def test_nothing_is_sent_on_a_concluded_item(meeting, speaker_ch, media):
+    item = factories.item(meeting.consultation, "1.2")
+    ItemOutcome.objects.update_or_create(item=item, defaults={"recorded": True})
+    refused = _refusal(lambda: _send(meeting, speaker_ch))
+    assert refused.code == "item_concluded"
+    assert Statement.objects.count() == 0 and _stored(media) == []
+    assert _refusals("item_concluded") == 1
+    assert _send(meeting, speaker_ch, label="1.3").item.label == "1.3"
 
 
 @pytest.mark.parametrize(

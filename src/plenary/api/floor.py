@@ -43,6 +43,10 @@ class FloorOut(Schema):
 
 class MeetingIn(Schema):
     meeting: Id
+    override: bool = Field(
+        False,
+        description="Open a meeting of another day (the secretariat only), as the console's tick.",
+    )
 
 
 class ItemIn(Schema):
@@ -102,9 +106,13 @@ def floor_state(request, slug: str):
 
 @router.post("/{slug}/floor/meeting", response=responses(FloorOut), auth=AUTH)
 def open_meeting(request, slug: str, body: MeetingIn):
+    """Today's meetings and the rehearsal, as on the console; another day's with `override`,
+    for the secretariat (`not_today` otherwise)."""
     consultation = _chair(request, slug)
     meeting = get_or_404(Meeting.objects, pk=body.meeting, consultation=consultation)
-    return services.open_meeting(consultation, meeting, actor=actor(request))
+    return services.open_meeting(
+        consultation, meeting, actor=actor(request), today_only=True, override=body.override
+    )
 
 
 @router.post("/{slug}/floor/meeting/end", response=responses(FloorOut), auth=AUTH)

@@ -11,6 +11,8 @@ from plenary.consultations.rules import is_presiding_officer
 from plenary.core import audit, translated
 from plenary.core.errors import DomainError
 from plenary.planning import services as planning
+from plenary.planning.models import Meeting
+from plenary.registration import services as registration
 from plenary.registration.models import Delegation, Participant
 
 from . import rule, signals
@@ -133,6 +135,16 @@ def _registered(delegation: Delegation) -> bool:
     ).exists()
 
 
+def _extra_speaker_here(participant: Participant, item: AgendaItem) -> bool:
+    """An extra speaker of the delegation (R12) whose grant is for this item, or for the
+    meeting under way now: they may speak here, so they may object here."""
+    now = timezone.now()
+    meeting = Meeting.objects.filter(
+        consultation_id=item.group.consultation_id, starts_at__lte=now, ends_at__gte=now
+    ).first()
+    return registration.may_speak(participant, meeting=meeting, items=[item.pk])
+
+
 def _may_object(
     item: AgendaItem, delegation: Delegation, participant: Participant | None, actor
 ) -> None:
@@ -140,7 +152,7 @@ def _may_object(
     delegation of the item's consultation."""
     if participant is None:
         _may_run(actor, item)
-    elif not speaks_for(participant, delegation):
+    elif not speaks_for(participant, delegation) and not _extra_speaker_here(participant, item):
         raise DomainError(
             _("Only a speaker of the delegation may record this."), code="not_speaker"
         )

@@ -27,6 +27,7 @@ from plenary.consultations.rules import is_secretariat
 from plenary.contributions import filecheck
 from plenary.core import audit, ratelimit
 from plenary.core.errors import DomainError
+from plenary.outcomes.models import ItemOutcome
 from plenary.planning.models import Meeting
 from plenary.registration.models import ExtraSpeakerRequest, Participant
 from plenary.registration.services import is_focal_point_of
@@ -183,6 +184,13 @@ def send_statement(
         _refuse(_("Choose an agenda item of this consultation."), "wrong_item", **who)
     if language not in consultation.languages:
         _refuse(_("Choose one of the consultation's languages."), "unknown_language", **who)
+    if ItemOutcome.objects.filter(item=item, recorded=True).exists():
+        _refuse(
+            _("This item is concluded: its outcome is recorded, and no statement is read on it."),
+            "item_concluded",
+            data={"item": item.pk},
+            **who,
+        )
     if now >= meeting.ends_at:
         _refuse(
             _("This meeting has ended; statements are no longer sent to its interpreters."),
