@@ -186,12 +186,12 @@ def _session_cookie(client, user=None, token=None):
     return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 
-async def _connect(cookie):
+async def _connect(cookie, path="/ws/consultations/vcc-2/floor/"):
     from plenary.asgi import application
 
     communicator = WebsocketCommunicator(
         application,
-        "/ws/consultations/vcc-2/floor/",
+        path,
         headers=[
             (b"cookie", cookie),
             (b"origin", b"http://127.0.0.1:8000"),

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from plenary.core.errors import DomainError
 from plenary.core.models import AuditEvent
@@ -299,3 +300,35 @@ def test_the_api_extends_grants_and_asks_for_the_right_of_reply(client, meeting_
         content_type="application/json",
     )
     assert refused.status_code == 400 and refused.json()["code"] == "bad_seconds"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refusal_over_the_socket_reads_in_the_language_of_the_page(client, vcc2, chair):
+    """The console in Russian opens its socket with ?lang=ru: the chair's refusals come back
+    in Russian whatever the account's own language; an unknown language is ignored."""
+    consultation = vcc2.consultation
+    factories.on_the_floor(consultation, "1.2", actor=chair)
+    services.ask_for_floor(factories.participant(consultation, "CH"))
+    services.give_floor(consultation, actor=chair)
+    cookie = _session_cookie(client.__class__(), user=chair)
+    base = "/ws/consultations/vcc-2/floor/"
+
+    async def refusal(query):
+        socket, connected = await _connect(cookie, base + query)
+        assert connected
+        await socket.receive_from()
+        await socket.send_to(
+            text_data=json.dumps({"op": "chair", "action": "extend", "seconds": 0})
+        )
+        answer = await _answer(socket, "refused")
+        await socket.disconnect()
+        return answer
+
+    russian = asyncio.run(refusal("?lang=ru"))
+    assert russian["code"] == "bad_seconds"
+    with translation.override("ru"):
+        assert russian["message"] == str(_("Give a speaking time between 15 seconds and one hour."))
+    assert russian["message"] != "Give a speaking time between 15 seconds and one hour."
+    unknown = asyncio.run(refusal("?lang=xx"))
+    with translation.override(chair.language or "en"):
+        assert unknown["message"] == str(_("Give a speaking time between 15 seconds and one hour."))

@@ -17,7 +17,9 @@ import asyncio
 import json
 import logging
 import time
+from urllib.parse import parse_qsl
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from websockets.protocol import State
@@ -36,6 +38,7 @@ from .db import floor_db
 from .hub import hub
 
 logger = logging.getLogger(__name__)
+LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
 MAX_MESSAGE_BYTES = 1024
 BURST = 5  # messages
@@ -326,13 +329,24 @@ class FloorConsumer:
             is_chair = signed_in and _chairs(user, consultation_id)
             if not is_chair:
                 return None
-        language = participant.language if participant else getattr(user, "language", "en")
+        language = _page_language(self.scope) or (
+            participant.language if participant else getattr(user, "language", "en")
+        )
         return consultation_id, participant.pk if participant else None, is_chair, language
 
     async def _may_chair(self) -> bool:
         if self.is_chair is None:
             self.is_chair = await floor_db(_chairs_by_id)(self.user_id, self.consultation_id)
         return self.is_chair
+
+
+def _page_language(scope) -> str | None:
+    """The language of the page that opened the socket (`?lang=` in its address), so that
+    refusals read as the page does; None when absent or not one of the site's."""
+    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")):
+        if name == "lang" and value in LANGUAGE_CODES:
+            return value
+    return None
 
 
 def _consultation_id(slug: str) -> int | None:
