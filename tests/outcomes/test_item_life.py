@@ -71,6 +71,27 @@ def test_recording_the_outcome_closes_the_list_and_withdraws_the_waiting_request
     )
 
 
+def test_recording_the_outcome_ends_the_speech_under_way_and_the_interrupted_one(
+    consultation, discussed, chair
+):
+    """Nobody goes on speaking on a concluded item: the speech under way (here a point of
+    order) and the speech it interrupted end, each with the time it used."""
+    speech = floor.ask_for_floor(factories.participant(consultation, "CH"))
+    floor.give_floor(consultation, actor=chair)
+    point = floor.ask_for_floor(factories.participant(consultation, "BE"), kind="point_of_order")
+    floor.give_floor(consultation, point, actor=chair)
+    services.record_outcome(discussed, ItemOutcome.State.AGREED, actor=chair)
+    state = floor.floor_of(consultation)
+    assert state.speaking_id is None and state.interrupted_id is None
+    for request in (speech, point):
+        request.refresh_from_db()
+        assert request.status == FloorRequest.Status.DONE and request.ended_at is not None
+        assert request.resumed_at is None and request.seconds_spoken() >= 0
+    event = AuditEvent.objects.filter(action="floor.list_closed").latest("sequence")
+    assert sorted(event.data["ended"]) == sorted([speech.pk, point.pk])
+    assert snapshot.build(consultation.pk)["speaking"] is None
+
+
 def test_a_delegate_cannot_ask_for_the_floor_on_a_concluded_item(consultation, discussed, chair):
     speaker = factories.participant(consultation, "BE")
     services.record_outcome(discussed, ItemOutcome.State.AGREED, actor=chair)

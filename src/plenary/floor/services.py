@@ -145,19 +145,37 @@ def _concluded(item_id: int | None) -> bool:
 def close_concluded_item(sender, *, item: AgendaItem, actor, **kwargs) -> None:
     """Receiver of outcomes.signals.item_concluded, in the transaction that records the
     outcome (which has raised the floor's version already): when the item is on the floor,
-    its list of speakers closes and the requests still waiting on it are withdrawn."""
-    floor = Floor.objects.filter(consultation_id=item.group.consultation_id).first()
+    its list of speakers closes, the requests still waiting on it are withdrawn, and the
+    speech under way (and one a point of order interrupted) ends with the time it used."""
+    floor = (
+        Floor.objects.select_for_update().filter(consultation_id=item.group.consultation_id).first()
+    )
     if floor is None or floor.item_id != item.pk:
         return
+    now = timezone.now()
     withdrawn = FloorRequest.objects.filter(
         floor=floor, item=item, status=FloorRequest.Status.WAITING
-    ).update(status=FloorRequest.Status.WITHDRAWN, ended_at=timezone.now())
-    Floor.objects.filter(pk=floor.pk).update(list_open=False)
+    ).update(status=FloorRequest.Status.WITHDRAWN, ended_at=now)
+    ended = []
+    for speech in FloorRequest.objects.select_for_update().filter(
+        pk__in=[pk for pk in (floor.speaking_id, floor.interrupted_id) if pk]
+    ):
+        speech.status = FloorRequest.Status.DONE
+        speech.ended_at = now
+        speech.save(
+            update_fields=[
+                "status",
+                "ended_at",
+                *speech.set_clock(speaking.stop(speech.clock, now)),
+            ]
+        )
+        ended.append(speech.pk)
+    Floor.objects.filter(pk=floor.pk).update(list_open=False, speaking=None, interrupted=None)
     audit.record(
         "floor.list_closed",
         actor=actor,
         target=floor.consultation,
-        data={"item": item.label, "why": "concluded", "withdrawn": withdrawn},
+        data={"item": item.label, "why": "concluded", "withdrawn": withdrawn, "ended": ended},
     )
 
 
