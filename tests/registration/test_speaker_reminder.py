@@ -7,7 +7,8 @@ import datetime
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_tasks_db.models import DBTaskResult
 
 from plenary.core.models import AuditEvent, OutboxMessage
@@ -21,7 +22,16 @@ FOCAL = {"CH": "focal.point.ch@example.org", "BE": "focal.point.be@example.org"}
 
 
 def _reminders_to(email: str):
-    return OutboxMessage.objects.filter(to=[email], subject__contains="speakers")
+    """The reminders sent to one address, each recognised by its subject in its language."""
+
+    def is_reminder(message) -> bool:
+        with translation.override(message.language):
+            subject = str(_("%(acronym)s: name the speakers of %(delegation)s"))
+        fixed = subject.split(")s", 1)[1].split("%(", 1)[0]  # the words between the names
+        return fixed in message.subject
+
+    mails = OutboxMessage.objects.filter(to=[email])
+    return mails.filter(pk__in=[m.pk for m in mails if is_reminder(m)])
 
 
 def test_the_reminder_goes_a_week_before_the_first_meeting_and_not_before(consultation):

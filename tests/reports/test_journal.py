@@ -32,8 +32,9 @@ def _speak(consultation, chair, participant, seconds: int, offset: int, **kind) 
     floor.give_floor(consultation, request, actor=chair)
     floor.end_speech(consultation, actor=chair)
     start = SPOKEN + datetime.timedelta(minutes=offset)
+    # The speech's own clock (what the floor counts) and its span, as if it had lasted so.
     FloorRequest.objects.filter(pk=request.pk).update(
-        started_at=start, ended_at=start + datetime.timedelta(seconds=seconds)
+        started_at=start, ended_at=start + datetime.timedelta(seconds=seconds), used_seconds=seconds
     )
     return request
 
@@ -219,7 +220,7 @@ def test_the_rolling_list_follows_the_floor(client, consultation, chair, day):
     assert "1.3" in listed and "Belgium" in listed and "Switzerland" in listed
     assert listed.index("Belgium") < listed.index("Switzerland")  # spoke, then waiting
     assert "0:45" in listed
-    assert 'data-ws="/ws/consultations/vcc-2/floor/"' in html
+    assert 'data-ws="/ws/consultations/vcc-2/floor/?lang=en"' in html
     assert 'href="/en/c/vcc-2/speakers/"' in client.get("/en/c/vcc-2/live/").content.decode()
     version = int(listed.split('data-version="')[1].split('"')[0])
     # Nothing changed: the page's cheap question gets no body.

@@ -34,8 +34,9 @@ def _speak(consultation, chair, participant, seconds: int, offset: int) -> None:
     floor.give_floor(consultation, request, actor=chair)
     floor.end_speech(consultation, actor=chair)
     start = SPOKEN + datetime.timedelta(minutes=offset)
+    # The speech's own clock (what the floor counts) and its span, as if it had lasted so.
     FloorRequest.objects.filter(pk=request.pk).update(
-        started_at=start, ended_at=start + datetime.timedelta(seconds=seconds)
+        started_at=start, ended_at=start + datetime.timedelta(seconds=seconds), used_seconds=seconds
     )
 
 
