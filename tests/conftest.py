@@ -5,6 +5,7 @@ import pytest
 
 from plenary.remote.models import RemoteSettings
 from tests import factories
+from tests.mailserver import serve
 
 # Playwright's sync API runs an event loop in the test thread; the database calls the tests
 # make around it are ordinary synchronous ones.
@@ -132,3 +133,11 @@ def totp_code():
         return format_hotp_value(hotp_value(secret, counter))
 
     return code_for
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    """A real SMTP server on a free local port for the test; its Inbox."""
+    inbox, controller = serve(settings)
+    yield inbox
+    controller.stop()

@@ -7,7 +7,6 @@ in the API and over a real SMTP server."""
 import datetime
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
@@ -22,7 +21,7 @@ from plenary.directory.models import State
 from plenary.registration import services as registration
 from tests import factories
 from tests.api.conftest import activate_totp, bearer, user_token
-from tests.core.test_mail import Inbox, _free_port
+from tests.mailserver import run_worker
 
 UTC = datetime.UTC
 BEFORE = datetime.datetime(2020, 11, 1, 12, tzinfo=UTC)
@@ -305,28 +304,13 @@ def test_the_mailbox_gets_one_copy_and_each_focal_point_its_own_language(
     assert "Chine" in told.get(to=[focal_ch.email]).subject  # the state in the reader's words
 
 
-@pytest.fixture
-def smtp_inbox(settings):
-    """A real SMTP server on a free local port, as tests/core/test_mail.py runs it."""
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 5
-    yield inbox
-    controller.stop()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_over_smtp_the_mailbox_receives_each_notification_once(vcc2, smtp_inbox):
     consultation, focal_ch = vcc2.consultation, factories.focal_point("CH")
     china, cn_focal = State.objects.get(iso2="CN"), _cn_focal(vcc2.consultation)
     contribution = _joint(consultation, focal_ch, [china])
     services.confirm_co_submission(contribution, china, actor=cn_focal, now=BEFORE)
-    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
+    run_worker()
     to_mailbox = [e for e in smtp_inbox.envelopes if MAILBOX in e.rcpt_tos]
     # The receipt and the confirmation: two notifications, one copy each.
     assert len(to_mailbox) == 2

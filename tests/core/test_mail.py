@@ -1,46 +1,18 @@
 """The mail outbox is delivered by the background worker over real SMTP (aiosmtpd)."""
 
-import socket
-
 import pytest
 from aiosmtpd.controller import Controller
-from django.core.management import call_command
 
 from plenary.core import mail
 from plenary.core.models import OutboxMessage
-
-
-class Inbox:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.mailserver import Inbox
+from tests.mailserver import free_port as _free_port
+from tests.mailserver import run_worker as _run_worker
 
 
 @pytest.fixture
-def smtp_server(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_TIMEOUT = 5
-    yield inbox
-    controller.stop()
-
-
-def _run_worker():
-    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
+def smtp_server(smtp_inbox):
+    return smtp_inbox
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,7 +5,6 @@ person, and one link e-mail per change of role — over a real SMTP server (aios
 import re
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks_db.models import DBTaskResult
@@ -15,7 +14,9 @@ from plenary.core.models import AuditEvent, OutboxMessage
 from plenary.registration import services
 from plenary.registration.models import AccessLink, Participant, ParticipationGuide
 from tests import factories
-from tests.core.test_mail import Inbox, _free_port
+from tests.mailserver import Inbox
+from tests.mailserver import free_port as _free_port
+from tests.mailserver import run_worker as _run_worker
 
 GUIDE = "/en/c/vcc-2/registration/guide/"
 LINK = re.compile(r"https?://\S+/j/[\w-]+")
@@ -23,25 +24,6 @@ LINK = re.compile(r"https?://\S+/j/[\w-]+")
 
 def _guides_to(email: str):
     return OutboxMessage.objects.filter(to=[email], key__startswith="registration:").order_by("pk")
-
-
-@pytest.fixture
-def smtp_inbox(settings):
-    """A real SMTP server on a free local port, as tests/core/test_mail.py runs it."""
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 5
-    yield inbox
-    controller.stop()
-
-
-def _run_worker():
-    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
 
 
 def test_the_link_mail_is_the_guide_filled_for_its_reader(consultation, focal_ch):

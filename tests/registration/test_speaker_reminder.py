@@ -6,7 +6,6 @@ worker, over a real SMTP server (aiosmtpd)."""
 import datetime
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks_db.models import DBTaskResult
@@ -14,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 from plenary.core.models import AuditEvent, OutboxMessage
 from plenary.registration import reminders, tasks
 from tests import factories
-from tests.core.test_mail import Inbox, _free_port
+from tests.mailserver import run_worker as _run_worker
 
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
@@ -116,25 +115,6 @@ def test_the_dashboard_flags_the_delegations_short_of_speakers(
     assert "Reminded" in belgian_row and "0 / 1" in belgian_row
     chinese_row = page.split(f'id="short-{china.pk}"')[1].split("</tr>")[0]
     assert "No focal point to remind" in chinese_row
-
-
-@pytest.fixture
-def smtp_inbox(settings):
-    """A real SMTP server on a free local port, as tests/core/test_mail.py runs it."""
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 5
-    yield inbox
-    controller.stop()
-
-
-def _run_worker():
-    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
 
 
 @pytest.mark.django_db(transaction=True)

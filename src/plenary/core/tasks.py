@@ -229,3 +229,28 @@ def _recover(task_result: DBTaskResult, worker: str, now) -> bool:
         attempts,
     )
     return True
+
+
+# --- tasks that run again and again ---------------------------------------------------------
+# Finished runs of such a task kept in the task table, newest first; older ones are removed.
+KEPT_RUNS = 24
+
+
+def schedule_once(recurring, *, after: timedelta = timedelta(0)) -> bool:
+    """One run of a recurring task (one that schedules its own next run) in the queue,
+    unless one already waits, due or not; True if enqueued. `plenary worker` calls this for
+    each when it starts, in case none is waiting."""
+    waiting = DBTaskResult.objects.filter(
+        task_path=recurring.module_path, status=TaskResultStatus.READY
+    )
+    if waiting.exists():
+        return False
+    recurring.using(run_after=timezone.now() + after).enqueue()
+    return True
+
+
+def forget_old_runs(recurring, kept: int = KEPT_RUNS) -> None:
+    """Remove the finished runs of a recurring task but the newest `kept`."""
+    finished = DBTaskResult.objects.finished().filter(task_path=recurring.module_path)
+    newest = finished.order_by("-finished_at").values_list("pk", flat=True)[:kept]
+    finished.exclude(pk__in=list(newest)).delete()

@@ -285,22 +285,7 @@ def _docx_item(document, entry: dict, labels: dict) -> None:
         paragraph.add_run(entry["total"])
     else:
         document.add_paragraph(labels["no_speakers"])
-    paragraph = document.add_paragraph()
-    paragraph.add_run(f"{labels['outcome']}: ").bold = True
-    paragraph.add_run(entry["state_label"])
-    if not entry["recorded"]:
-        paragraph.add_run(f" ({labels['not_recorded']})").italic = True
-    if entry["reason"]:
-        paragraph = document.add_paragraph()
-        paragraph.add_run(f"{labels['reason']}: ").bold = True
-        paragraph.add_run(entry["reason"])
-    conclusion = entry["conclusion"]
-    if conclusion:
-        document.add_paragraph().add_run(f"{labels['proposed_conclusion']}:").bold = True
-        for line in conclusion["text"].splitlines() or [""]:
-            document.add_paragraph(line, style="Quote")
-        if conclusion["note"]:
-            document.add_paragraph().add_run(conclusion["note"]).italic = True
+    report.docx_outcome(document, entry, labels)
 
 
 def journal_pdf(consultation: Consultation, day: datetime.date, language: str) -> bytes | None:

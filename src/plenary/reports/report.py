@@ -224,6 +224,27 @@ def speaking_statistics(consultation: Consultation) -> dict:
     return {**overall.result(), "items": items}
 
 
+def docx_outcome(document, entry: dict, labels: dict) -> None:
+    """An item's outcome in a Word document (the report's and the journal's): its state
+    (marked while not recorded), the reason, and the proposed conclusion with its note."""
+    paragraph = document.add_paragraph()
+    paragraph.add_run(f"{labels['outcome']}: ").bold = True
+    paragraph.add_run(entry["state_label"])
+    if not entry["recorded"]:
+        paragraph.add_run(f" ({labels['not_recorded']})").italic = True
+    if entry["reason"]:
+        paragraph = document.add_paragraph()
+        paragraph.add_run(f"{labels['reason']}: ").bold = True
+        paragraph.add_run(entry["reason"])
+    conclusion = entry["conclusion"]
+    if conclusion:
+        document.add_paragraph().add_run(f"{labels['proposed_conclusion']}:").bold = True
+        for line in conclusion["text"].splitlines() or [""]:
+            document.add_paragraph(line, style="Quote")
+        if conclusion["note"]:
+            document.add_paragraph().add_run(conclusion["note"]).italic = True
+
+
 # --- charts -------------------------------------------------------------------------------------
 def _number(value: float) -> str:
     return format_decimal(value, format="#,##0.#", locale=timezones.babel_locale())
@@ -704,22 +725,7 @@ def _add_item(document, entry: dict, labels: dict) -> None:
         paragraph = document.add_paragraph()
         paragraph.add_run(f"{labels['contributions']}: ").bold = True
         paragraph.add_run(", ".join(entry["contributions"]))
-    paragraph = document.add_paragraph()
-    paragraph.add_run(f"{labels['outcome']}: ").bold = True
-    paragraph.add_run(entry["state_label"])
-    if not entry["recorded"]:
-        paragraph.add_run(f" ({labels['not_recorded']})").italic = True
-    if entry["reason"]:
-        paragraph = document.add_paragraph()
-        paragraph.add_run(f"{labels['reason']}: ").bold = True
-        paragraph.add_run(entry["reason"])
-    conclusion = entry["conclusion"]
-    if conclusion:
-        document.add_paragraph().add_run(f"{labels['proposed_conclusion']}:").bold = True
-        for line in conclusion["text"].splitlines() or [""]:
-            document.add_paragraph(line, style="Quote")
-        if conclusion["note"]:
-            document.add_paragraph().add_run(conclusion["note"]).italic = True
+    docx_outcome(document, entry, labels)
     if entry.get("objections"):
         document.add_paragraph().add_run(f"{labels['objections']}:").bold = True
         for row in entry["objections"]:

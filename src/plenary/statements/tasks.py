@@ -9,16 +9,15 @@ none is waiting."""
 import logging
 from datetime import timedelta
 
-from django.utils import timezone
 from django_tasks import task
+
+from plenary.core.tasks import forget_old_runs, schedule_once
 
 from . import withdrawal
 
 logger = logging.getLogger(__name__)
 
 WITHDRAWAL_INTERVAL = timedelta(minutes=15)
-# Finished runs kept in the task table, newest first; older ones are removed.
-KEPT_RUNS = 24
 
 
 @task()
@@ -30,26 +29,9 @@ def withdraw_statements() -> int:
         return withdrawn
     finally:
         schedule_withdrawal(after=WITHDRAWAL_INTERVAL)
-        _forget_old_runs()
+        forget_old_runs(withdraw_statements)
 
 
 def schedule_withdrawal(*, after: timedelta = timedelta(0)) -> bool:
-    """One run of the withdrawal in the queue, unless one already waits; True if enqueued."""
-    from django_tasks_db.compat import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(
-        task_path=withdraw_statements.module_path, status=TaskResultStatus.READY
-    )
-    if waiting.exists():
-        return False
-    withdraw_statements.using(run_after=timezone.now() + after).enqueue()
-    return True
-
-
-def _forget_old_runs() -> None:
-    from django_tasks_db.models import DBTaskResult
-
-    finished = DBTaskResult.objects.finished().filter(task_path=withdraw_statements.module_path)
-    kept = finished.order_by("-finished_at").values_list("pk", flat=True)[:KEPT_RUNS]
-    finished.exclude(pk__in=list(kept)).delete()
+    """One run in the queue unless one already waits; True if enqueued."""
+    return schedule_once(withdraw_statements, after=after)
