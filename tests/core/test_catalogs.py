@@ -52,4 +52,20 @@ def test_compiled_catalog_matches_the_source(language):
         compiled = gettext.GNUTranslations(mo)
     for message in _catalog(language):
         if message.id and not message.pluralizable:
-            assert compiled.gettext(message.id) == message.string, message.id
+            found = (
+                compiled.pgettext(message.context, message.id)
+                if message.context
+                else compiled.gettext(message.id)
+            )
+            assert found == message.string, message.id
+
+
+def test_a_message_with_a_context_is_translated_apart():
+    """ "Open" on a button and "Open", the state of a ballot, are two messages."""
+    from django.utils import translation
+
+    from plenary.ballots.models import Ballot
+
+    with translation.override("es"):
+        assert str(Ballot.Status.OPEN.label) == "Abierta"
+        assert translation.gettext("Open") == "Abrir"

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from plenary.consultations.models import AgendaItem, Consultation
 from plenary.directory.models import State
@@ -22,7 +23,7 @@ class Ballot(models.Model):
         DRAFT = "draft", _("Pending the presiding officer's approval")
         RETURNED = "returned", _("Sent back by the presiding officer")
         WITHDRAWN = "withdrawn", _("Withdrawn before approval")
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("ballot status", "Open")
         CLOSED = "closed", _("Closed")
 
     class Rule(models.TextChoices):

@@ -63,16 +63,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, check=False, **options):
         source = _extract()
-        wanted = {message.id: message for message in source if message.id}
+        # A message is its text and its context (pgettext): "Open" the button and "Open"
+        # the state of a ballot are two messages.
+        wanted = {(message.id, message.context): message for message in source if message.id}
         for folder in sorted(path for path in LOCALE.iterdir() if path.is_dir()):
             path = folder / "LC_MESSAGES" / "django.po"
             with open(path, "rb") as po:
                 catalog = read_po(po, locale=folder.name)
-            present = {message.id for message in catalog if message.id}
-            for message_id in present - set(wanted):
-                del catalog[message_id]
-            for message_id in set(wanted) - present:
-                new = wanted[message_id]
+            present = {(message.id, message.context) for message in catalog if message.id}
+            for message_id, context in present - set(wanted):
+                catalog.delete(message_id, context=context)
+            for key in set(wanted) - present:
+                new = wanted[key]
                 catalog.add(
                     new.id,
                     string=("",) * catalog.num_plurals if new.pluralizable else "",
