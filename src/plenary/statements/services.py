@@ -232,7 +232,7 @@ def send_statement(
     try:
         with _stored_files() as stored, transaction.atomic():
             # One statement of a speaker at a time: the check for a second click holds.
-            Participant.objects.select_for_update().filter(pk=speaker.pk).first()
+            Participant.objects.select_for_update().get(pk=speaker.pk)
             if _already_sent(meeting, item, speaker, digest):
                 raise _Duplicate
             statement.file.save(name, ContentFile(data), save=False)
