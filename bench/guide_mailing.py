@@ -12,13 +12,16 @@ import argparse
 import json
 import os
 import smtplib
-import socket
 import sys
 import tempfile
 import time
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.mailserver import Inbox
+from tests.mailserver import free_port as _free_port
 
 
 def _recreate(url: str) -> None:
@@ -35,21 +38,6 @@ def _recreate(url: str) -> None:
     ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-
-
-class Inbox:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _participants(consultation, count: int):

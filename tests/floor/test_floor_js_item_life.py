@@ -2,16 +2,12 @@
 with no item on the floor and once the item is concluded, it says what was concluded, and
 it lists the objections by delegation with who entered each."""
 
-import json
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
+from .node import needs_node, run_harness
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOOR_JS = ROOT / "src/plenary/static/plenary/js/floor.js"
-NODE = shutil.which("node") or shutil.which("nodejs")
 
 HARNESS = r"""
 const fs = require("fs"), vm = require("vm");
@@ -83,15 +79,9 @@ console.log(JSON.stringify(result));
 """
 
 
-@pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
+@needs_node
 def test_the_live_page_turns_its_buttons_off_and_says_what_was_concluded(tmp_path):
-    harness = tmp_path / "harness.js"
-    harness.write_text(HARNESS)
-    done = subprocess.run(
-        [NODE, str(harness), str(FLOOR_JS)], capture_output=True, text=True, timeout=30, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    result = run_harness(tmp_path, HARNESS, FLOOR_JS)
     assert result["noItem"] == [True, True, True, True]
     assert result["discussed"] == [False, False, False, False]
     # By delegation (Belgium before Switzerland), each with who entered it.

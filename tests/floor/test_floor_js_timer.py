@@ -1,16 +1,12 @@
 """The live page's countdown, its warning before the end and the interrupted speech, run by
 Node on countdown.js and floor.js with a stand-in for the page and a clock of our own."""
 
-import json
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
+from .node import needs_node, run_harness
 
 ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "src/plenary/static/plenary/js"
-NODE = shutil.which("node") or shutil.which("nodejs")
 
 HARNESS = r"""
 const fs = require("fs"), vm = require("vm");
@@ -95,15 +91,9 @@ console.log(JSON.stringify(result));
 """
 
 
-@pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
+@needs_node
 def test_the_countdown_warns_before_the_end_with_a_sign_and_the_totals_run(tmp_path):
-    harness = tmp_path / "harness.js"
-    harness.write_text(HARNESS)
-    done = subprocess.run(
-        [NODE, str(harness), str(JS)], capture_output=True, text=True, timeout=30, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    result = run_harness(tmp_path, HARNESS, JS)
 
     early = result["early"]
     assert (early["countdown"], early["state"], early["warningHidden"]) == ("1:20", "", True)

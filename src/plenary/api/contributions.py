@@ -12,7 +12,7 @@ from plenary.consultations.models import AgendaItem
 from plenary.contributions import filecheck, queries, services
 from plenary.contributions.models import Contribution
 from plenary.core.errors import DomainError
-from plenary.core.uploads import LimitedUploadHandler
+from plenary.core.uploads import one_file
 from plenary.directory.models import State
 
 from .base import AUTH, Id, TokenAuth, actor, consultation_for, get_or_404, responses
@@ -159,27 +159,7 @@ def upload(request, slug: str):
     (size while it arrives, then contributions.filecheck), kept as a draft to confirm.
     Token only: the body is not read before the token is checked."""
     consultation = consultation_for(request, slug, "contributions.submit")
-    too_large = _("The file is larger than %(mb)s MB.") % {
-        "mb": filecheck.MAX_BYTES // (1024 * 1024)
-    }
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > filecheck.MAX_BYTES + 64 * 1024:
-        raise DomainError(too_large, code="too_large")
-    limited = LimitedUploadHandler(request, limit=filecheck.MAX_BYTES)
-    request.upload_handlers.insert(0, limited)
-    # A body Django cannot read is answered by FormErrorMiddleware ("could not be read");
-    # a file cut off at the limit is absorbed by the parser and said here.
-    upload = request.FILES.get("upload")
-    if limited.received > limited.limit:
-        raise DomainError(too_large, code="too_large")
-    if upload is None:
-        raise DomainError(
-            _("Choose a file (at most %(mb)s MB).") % {"mb": filecheck.MAX_BYTES // (1024 * 1024)},
-            code="file_required",
-        )
+    upload = one_file(request, max_bytes=filecheck.MAX_BYTES)
     data = upload.read(filecheck.MAX_BYTES + 1)
     contribution, fields = services.prepare_upload(
         consultation,

@@ -10,15 +10,13 @@ from ninja import Field, Router, Schema, Status
 
 from plenary.consultations.models import AgendaItem
 from plenary.contributions import filecheck
-from plenary.core import audit
 from plenary.core.downloads import download
 from plenary.core.errors import DomainError
-from plenary.core.uploads import LimitedUploadHandler
+from plenary.core.uploads import one_file
 from plenary.planning.models import Meeting
 from plenary.registration.models import Participant
 from plenary.registration.session import participant_of
 from plenary.statements import queries, services
-from plenary.statements.models import Statement
 
 from .base import AUTH, Id, TokenAuth, consultation_for, get_or_404, responses
 
@@ -113,25 +111,7 @@ def send_statement(request, slug: str, meeting_id: Id):
     meeting = get_or_404(
         Meeting.objects.select_related("consultation"), pk=meeting_id, consultation=consultation
     )
-    too_large = _("The file is larger than %(mb)s MB.") % {
-        "mb": filecheck.MAX_BYTES // (1024 * 1024)
-    }
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > filecheck.MAX_BYTES + 64 * 1024:
-        raise DomainError(too_large, code="too_large")
-    limited = LimitedUploadHandler(request, limit=filecheck.MAX_BYTES)
-    request.upload_handlers.insert(0, limited)
-    upload = request.FILES.get("upload")
-    if limited.received > limited.limit:
-        raise DomainError(too_large, code="too_large")
-    if upload is None:
-        raise DomainError(
-            _("Choose a file (at most %(mb)s MB).") % {"mb": filecheck.MAX_BYTES // (1024 * 1024)},
-            code="file_required",
-        )
+    upload = one_file(request, max_bytes=filecheck.MAX_BYTES)
     participant = participant_of(request, consultation) if request.api_participant else None
     user = request.user if request.user.is_authenticated else None
     speaker = (
@@ -170,17 +150,8 @@ def statement_file(request, slug: str, statement_id: Id):
     """The file, named "…-check-against-delivery", for an interpreter of its meeting before
     its withdrawal or for the secretariat; a forged number is not found, and recorded."""
     consultation = consultation_for(request, slug)
-    statement = (
-        Statement.objects.filter(pk=statement_id, consultation=consultation)
-        .select_related("meeting__consultation", "item__group", "delegation__state", "consultation")
-        .first()
-    )
+    statement = services.statement_of(consultation, statement_id, user=request.user)
     if statement is None:
-        audit.record(
-            "statement.refused",
-            actor=request.user if request.user.is_authenticated else None,
-            data={"code": "not_found", "statement": statement_id, "consultation": consultation.pk},
-        )
         return Status(404, {"detail": _("Not found."), "code": "not_found"})
     content, name = services.read_statement(statement, user=request.user)
     return download(content, name)

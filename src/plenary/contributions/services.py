@@ -4,7 +4,6 @@ Transactional and audited; a refusal is a DomainError that stores nothing."""
 import math
 import re
 import time
-from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from plenary.core import audit, ratelimit
 from plenary.core.errors import DomainError
 from plenary.core.mail import mail_in_language
 from plenary.core.timezones import format_moment
+from plenary.core.uploads import stored_files
 from plenary.directory.models import State
 from plenary.directory.names import state_name
 from plenary.registration.models import FocalPoint
@@ -213,18 +213,8 @@ def prepare_upload(
     return contribution, fields
 
 
-@contextmanager
 def _stored_files():
-    """The names of the files stored in a transaction, removed if it fails: a refusal or
-    a crash stores nothing."""
-    stored: list[str] = []
-    try:
-        yield stored
-    except BaseException:
-        storage = Contribution._meta.get_field("file").storage
-        for name in stored:
-            storage.delete(name)
-        raise
+    return stored_files(Contribution._meta.get_field("file").storage)
 
 
 def _first_open_item(consultation: Consultation) -> AgendaItem:

@@ -11,7 +11,6 @@ transaction, and stores nothing."""
 import hashlib
 import math
 import time
-from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from plenary.consultations.rules import is_secretariat
 from plenary.contributions import filecheck
 from plenary.core import audit, ratelimit
 from plenary.core.errors import DomainError
+from plenary.core.uploads import stored_files
 from plenary.outcomes.models import ItemOutcome
 from plenary.planning.models import Meeting
 from plenary.registration.models import ExtraSpeakerRequest, Participant
@@ -294,17 +294,8 @@ def _checked(consultation: Consultation, data: bytes, who: dict) -> filecheck.Ch
     return checked
 
 
-@contextmanager
 def _stored_files():
-    """The files stored in a transaction, removed if it fails: a refusal stores nothing."""
-    stored: list[str] = []
-    try:
-        yield stored
-    except BaseException:
-        storage = Statement._meta.get_field("file").storage
-        for name in stored:
-            storage.delete(name)
-        raise
+    return stored_files(Statement._meta.get_field("file").storage)
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -312,6 +303,23 @@ def _stored_files():
 
 def may_read_all(user, consultation) -> bool:
     return bool(user is not None and is_secretariat(user, consultation))
+
+
+def statement_of(consultation: Consultation, statement_id: int, *, user) -> Statement | None:
+    """The statement of that number in the consultation, ready to be read; None (and the
+    forged number recorded like a refusal) when there is none."""
+    statement = (
+        Statement.objects.filter(pk=statement_id, consultation=consultation)
+        .select_related("meeting__consultation", "item__group", "delegation__state", "consultation")
+        .first()
+    )
+    if statement is None:
+        audit.record(
+            "statement.refused",
+            actor=user if user is not None and user.is_authenticated else None,
+            data={"code": "not_found", "statement": statement_id, "consultation": consultation.pk},
+        )
+    return statement
 
 
 def read_statement(statement: Statement, *, user, now: datetime | None = None) -> tuple[bytes, str]:

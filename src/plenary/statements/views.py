@@ -13,7 +13,6 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from plenary.consultations.access import consultation_permission
 from plenary.consultations.models import AgendaItem
 from plenary.contributions import filecheck
-from plenary.core import audit
 from plenary.core.downloads import download
 from plenary.core.errors import DomainError
 from plenary.core.uploads import LimitedUploadHandler
@@ -23,7 +22,6 @@ from plenary.registration.session import participant_of
 
 from . import queries, services
 from .forms import StatementForm
-from .models import Statement
 
 
 def _meeting(consultation, meeting_id: int) -> Meeting:
@@ -189,17 +187,8 @@ def statement_list(request, consultation):
 def statement_file(request, consultation, statement_id):
     """The file, named "…-check-against-delivery", for those who may read it; a forged
     number is not found, and recorded like a refusal."""
-    statement = (
-        Statement.objects.filter(pk=statement_id, consultation=consultation)
-        .select_related("meeting__consultation", "item__group", "delegation__state", "consultation")
-        .first()
-    )
+    statement = services.statement_of(consultation, statement_id, user=request.user)
     if statement is None:
-        audit.record(
-            "statement.refused",
-            actor=request.user if request.user.is_authenticated else None,
-            data={"code": "not_found", "statement": statement_id, "consultation": consultation.pk},
-        )
         raise Http404
     content, name = services.read_statement(statement, user=request.user)
     return download(content, name)
